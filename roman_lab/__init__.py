@@ -1,0 +1,33 @@
+"""roman-lab: from a point on a Roman mosaic to every exposure and ramp behind it, in JupyterLab."""
+
+try:
+    from ._version import __version__
+except ImportError:  # running from a source tree that was never built
+    __version__ = "0.0.0+unknown"
+
+
+def _jupyter_labextension_paths():
+    """Where JupyterLab finds the prebuilt frontend shipped in this package."""
+    return [{"src": "labextension", "dest": "roman-lab"}]
+
+
+def _jupyter_server_extension_points():
+    """The server extension that serves `/roman-lab/` (enabled by jupyter-config on install)."""
+    return [{"module": "roman_lab"}]
+
+
+def _load_jupyter_server_extension(server_app):
+    """Called by jupyter_server; imported lazily so `import roman_lab` in a kernel stays light."""
+    from .server import load
+
+    load(server_app)
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext roman_lab`: registers the `%roman` magics."""
+    from .magics import RomanMagics
+
+    ipython.register_magics(RomanMagics)
+
+
+__all__ = ["__version__", "load_ipython_extension"]

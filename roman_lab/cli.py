@@ -1,0 +1,55 @@
+"""The `roman-lab` command line: `roman-lab demo [DIR] [--small] [--no-launch]`."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _demo(args):
+    from . import demo
+
+    try:
+        manifest = demo.make(args.dir, small=args.small, progress=True, overwrite=args.overwrite)
+    except demo.DemoError as err:
+        print(f"roman-lab demo: {err}", file=sys.stderr)
+        return 2
+    folder = Path(args.dir).resolve()
+    print(f"Demo data set ready in {folder} ({len(manifest['files'])} files).")
+    if args.no_launch:
+        return 0
+    return launch_lab(folder, "demo.ipynb")
+
+
+def launch_lab(root, notebook):
+    """Start JupyterLab rooted at `root` with `notebook` open (replaces this process)."""
+    jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or shutil.which("jupyter")
+    if jupyter is None:
+        print("roman-lab demo: `jupyter` is not installed in this environment.", file=sys.stderr)
+        return 2
+    cmd = [jupyter, "lab", f"--ServerApp.root_dir={root}", notebook]
+    print("Starting:", " ".join(cmd), flush=True)
+    return subprocess.call(cmd, cwd=root)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="roman-lab", description=__doc__.split(":", 1)[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo_p = sub.add_parser("demo", help="generate the demo Roman field and open it in JupyterLab")
+    demo_p.add_argument("dir", nargs="?", default="demo-data", help="folder to write (default: demo-data)")
+    demo_p.add_argument("--small", action="store_true", help="small detectors, for tests")
+    demo_p.add_argument("--no-launch", action="store_true", help="only generate, do not start JupyterLab")
+    demo_p.add_argument("--overwrite", action="store_true", help="regenerate even if the folder holds a demo")
+    demo_p.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+import plugins from './lab/plugin';
+
+export default plugins;

@@ -1,0 +1,55 @@
+/**
+ * The one place the frontend talks to the server extension under `/roman-lab/`.
+ * Requests go through jupyter_server's authenticated connection; failures carry
+ * the server's own message so notifications say what went wrong.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+export class RomanApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'RomanApiError';
+  }
+}
+
+export interface IHealth {
+  status: string;
+  version: string;
+  roman_datamodels: string;
+  python: string;
+}
+
+export async function requestAPI<T>(endPoint: string, init: RequestInit = {}): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'roman-lab', 'api', endPoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new RomanApiError(`The Jupyter server cannot be reached: ${error}`, 0);
+  }
+  const text = await response.text();
+  let body: any = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const message =
+      body?.message ??
+      (response.status === 404
+        ? 'The roman-lab server extension is not enabled on this Jupyter server.'
+        : `The server answered ${response.status} ${response.statusText}.`);
+    throw new RomanApiError(message, response.status);
+  }
+  return body as T;
+}
+
+export function fetchHealth(): Promise<IHealth> {
+  return requestAPI<IHealth>('health');
+}

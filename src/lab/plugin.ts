@@ -1,0 +1,150 @@
+/**
+ * JupyterLab glue: the Roman sidebar, the "Open in Roman Viewer" command (palette,
+ * file-browser context menu), settings and layout restoration.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { isRomanFile } from '../viewer/products';
+import { romanIcon } from './icons';
+import { RomanSidebar } from './sidebar';
+import { IViewerDefaults, RomanViewerWidget } from './viewerWidget';
+
+const PLUGIN_ID = 'roman-lab:plugin';
+
+export namespace CommandIDs {
+  export const open = 'roman-lab:open';
+  export const showPanel = 'roman-lab:show-panel';
+}
+
+const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5 };
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Roman Space Telescope viewer: sidebar, commands and file-browser integration.',
+  autoStart: true,
+  requires: [IDefaultFileBrowser, IDocumentManager],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    browser: IDefaultFileBrowser,
+    docManager: IDocumentManager,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const { commands, shell } = app;
+    let defaults = FALLBACK_DEFAULTS;
+    const tracker = new WidgetTracker<MainAreaWidget<RomanViewerWidget>>({ namespace: 'roman-lab' });
+
+    app.docRegistry.addFileType({
+      name: 'roman-asdf',
+      displayName: 'Roman ASDF',
+      extensions: ['.asdf'],
+      mimeTypes: ['application/x-asdf'],
+      fileFormat: 'base64',
+      contentType: 'file',
+      icon: romanIcon
+    });
+
+    const sidebar = new RomanSidebar();
+    shell.add(sidebar, 'left', { rank: 850 });
+    void sidebar.refreshServer();
+    tracker.currentChanged.connect((_, current) => sidebar.showActiveFile(current?.content.path ?? null));
+
+    const selectedRomanPath = (): string | null => {
+      const item = browser.selectedItems().next();
+      return item && !item.done && isRomanFile(item.value.path) ? item.value.path : null;
+    };
+
+    /** Asks for a Roman file when the command comes from the palette with nothing selected. */
+    const pickRomanPath = async (): Promise<string | null> => {
+      const result = await FileDialog.getOpenFiles({
+        title: 'Open in Roman Viewer',
+        manager: docManager,
+        filter: model => (model.type === 'directory' || isRomanFile(model.path) ? {} : null)
+      });
+      const picked = result.button.accept ? (result.value ?? []) : [];
+      return picked.length ? picked[0].path : null;
+    };
+
+    commands.addCommand(CommandIDs.open, {
+      label: 'Open in Roman Viewer',
+      caption: 'Open a Roman ASDF file (L1, L2 or L3) in the Roman viewer',
+      icon: romanIcon,
+      execute: async args => {
+        const path = (args.path as string | undefined) ?? selectedRomanPath() ?? (await pickRomanPath());
+        if (!path) {
+          return;
+        }
+        if (!isRomanFile(path)) {
+          Notification.error(`${path} is not an ASDF file; the Roman viewer opens .asdf files.`, {
+            autoClose: 5000
+          });
+          return;
+        }
+        const existing = tracker.find(w => w.content.path === path);
+        if (existing) {
+          shell.activateById(existing.id);
+          return existing;
+        }
+        const content = new RomanViewerWidget(path);
+        content.setDefaults(defaults);
+        const widget = new MainAreaWidget({ content });
+        widget.id = content.id;
+        widget.title.icon = romanIcon;
+        await tracker.add(widget);
+        shell.add(widget, 'main');
+        shell.activateById(widget.id);
+        return widget;
+      }
+    });
+
+    commands.addCommand(CommandIDs.showPanel, {
+      label: 'Show the Roman Panel',
+      execute: () => shell.activateById(sidebar.id)
+    });
+
+    if (palette) {
+      for (const command of [CommandIDs.open, CommandIDs.showPanel]) {
+        palette.addItem({ command, category: 'Roman' });
+      }
+    }
+
+    if (restorer) {
+      restorer.add(sidebar, sidebar.id);
+      void restorer.restore(tracker, {
+        command: CommandIDs.open,
+        args: widget => ({ path: widget.content.path }),
+        name: widget => widget.content.path
+      });
+    }
+
+    if (settingRegistry) {
+      const apply = (settings: ISettingRegistry.ISettings) => {
+        defaults = {
+          stretch: settings.get('defaultStretch').composite as string,
+          colormap: settings.get('defaultColormap').composite as string,
+          percentile: settings.get('defaultPercentile').composite as number
+        };
+        tracker.forEach(widget => widget.content.setDefaults(defaults));
+      };
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          apply(settings);
+          settings.changed.connect(apply);
+        })
+        .catch(reason => console.error('roman-lab: failed to load settings.', reason));
+    }
+  }
+};
+
+export default [plugin];
