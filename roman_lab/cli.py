@@ -30,6 +30,8 @@ def launch_lab(root, notebook):
         print("roman-lab demo: `jupyter` is not installed in this environment.", file=sys.stderr)
         return 2
     cmd = [jupyter, "lab", f"--ServerApp.root_dir={root}", notebook]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines run as root
     print("Starting:", " ".join(cmd), flush=True)
     return subprocess.call(cmd, cwd=root)
 
