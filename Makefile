@@ -42,7 +42,7 @@ roman_lab/labextension/package.json: node_modules/.package-lock.json $(TS_SOURCE
 
 $(STAMPS)/python-installed: pyproject.toml roman_lab/labextension/package.json | $(STAMPS) $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	@touch $@
 
 env: $(STAMPS)/python-installed

@@ -187,7 +187,7 @@ class PixelMap:
     """A smooth map of a pixel grid (e.g. pixel -> other pixel) from a coarse grid of exact values.
 
     `func(x, y) -> (a, b)` is evaluated every `step` pixels (and on the last row/column);
-    `rows(y0, y1)` interpolates (a, b) for full rows with a bicubic spline.
+    `block(y0, y1, x0, x1)` interpolates (a, b) on a block of pixels with a bicubic spline.
     """
 
     def __init__(self, func, shape, step=32):
@@ -202,8 +202,9 @@ class PixelMap:
         self.func = func
         self.nx = nx
 
-    def rows(self, y0, y1, dtype=np.float32):
-        ys, xs = np.arange(y0, y1, dtype=float), np.arange(self.nx, dtype=float)
+    def block(self, y0, y1, x0=0, x1=None, dtype=np.float32):
+        ys = np.arange(y0, y1, dtype=float)
+        xs = np.arange(x0, self.nx if x1 is None else x1, dtype=float)
         return self._a(ys, xs).astype(dtype), self._b(ys, xs).astype(dtype)
 
     def max_error(self, n=2000, seed=0):
