@@ -1,6 +1,10 @@
 """The server extension loads into a real jupyter_server and guards its endpoints."""
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import roman_datamodels
@@ -31,10 +35,17 @@ def test_extension_points_name_the_package():
 
 
 def test_labextension_is_built_into_the_package():
-    from pathlib import Path
-
     built = Path(roman_lab.__file__).parent / "labextension"
     meta = json.loads((built / "package.json").read_text())
     assert meta["name"] == "roman-lab"
     assert (built / "static" / "style.js").exists()
     assert (built / "schemas" / "roman-lab" / "plugin.json").exists()
+
+
+def test_install_enables_both_extensions():
+    """What a user's `pip install` gives: the server extension enabled, the labextension found."""
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    server = subprocess.run([jupyter, "server", "extension", "list"], capture_output=True, text=True)
+    assert re.search(r"roman_lab\s+(\x1b\[\d+m)?enabled", server.stdout + server.stderr)
+    lab = subprocess.run([jupyter, "labextension", "list"], capture_output=True, text=True)
+    assert re.search(r"roman-lab v\S+\s+(\x1b\[\d+m)?enabled(\x1b\[\d+m)?\s+(\x1b\[\d+m)?OK", lab.stdout + lab.stderr)

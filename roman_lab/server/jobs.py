@@ -1,0 +1,83 @@
+"""Conversions the server runs in the background: one job per source file version.
+
+The HTTP handlers only start, join and read jobs; the work is `roman_lab.store.convert`
+in a thread pool, so the event loop keeps serving while an ASDF file is converted.
+"""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Job:
+    """One conversion, as the browser sees it through `/roman-lab/api/stores/ID`."""
+
+    id: str
+    rel: str
+    status: str = "pending"  # pending -> running -> ready | error
+    progress: float = 0.0
+    message: str = "Waiting to start"
+    error_status: int | None = None
+    store: object = None
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    def to_json(self):
+        return {
+            "id": self.id,
+            "path": self.rel,
+            "status": self.status,
+            "progress": round(self.progress, 4),
+            "message": self.message,
+            "error_status": self.error_status,
+            "elapsed_s": round((self.finished or time.monotonic()) - self.started, 3),
+        }
+
+
+class Conversions:
+    """Starts or joins conversions; a failed job is retried on the next request."""
+
+    def __init__(self, convert, key_of, workers=2):
+        self._convert = convert
+        self._key_of = key_of
+        self._jobs = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
+
+    def start(self, real_path, rel):
+        """The job for this version of the file, started if it is new or failed before."""
+        key = self._key_of(real_path)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or job.status == "error":
+                job = self._jobs[key] = Job(id=key, rel=rel)
+                self._pool.submit(self._run, job, real_path)
+            return job
+
+    def get(self, key):
+        with self._lock:
+            return self._jobs.get(key)
+
+    def _run(self, job, real_path):
+        from ..io import RomanFileError
+
+        def on_progress(fraction, message):
+            job.progress, job.message = float(fraction), message
+
+        job.status, job.message = "running", "Converting"
+        try:
+            job.store = self._convert(real_path, on_progress=on_progress)
+        except RomanFileError as err:
+            job.status, job.message, job.error_status = "error", str(err), err.status
+        except Exception as err:  # a bug, not bad input: still a message, and the server keeps serving
+            job.status, job.error_status = "error", 500
+            job.message = f"Converting {job.rel} failed unexpectedly: {type(err).__name__}: {err}"
+        else:
+            job.status, job.progress, job.message = "ready", 1.0, "Ready"
+        finally:
+            job.finished = time.monotonic()
+
+    def shutdown(self):
+        self._pool.shutdown(wait=False, cancel_futures=True)
