@@ -31,3 +31,11 @@ def load_ipython_extension(ipython):
 
 
 __all__ = ["__version__", "load_ipython_extension"]
+
+
+def __getattr__(name):  # lazy: `roman_lab.open` / `roman_lab.convert` import asdf, zarr only on first use
+    if name in ("open", "convert", "RomanFileError"):
+        from . import io, store
+
+        return {"open": io.open, "convert": store.convert, "RomanFileError": io.RomanFileError}[name]
+    raise AttributeError(f"module 'roman_lab' has no attribute {name!r}")

@@ -1,20 +1,68 @@
 """The Jupyter server extension: REST handlers under `/roman-lab/`."""
 
-from jupyter_server.utils import url_path_join
+import threading
+from functools import partial
+from pathlib import Path
 
-from .handlers import HealthHandler
+from jupyter_server.utils import url_path_join
+from traitlets import Int, Unicode
+from traitlets.config import Configurable
+
+from .handlers import HealthHandler, InfoHandler, StoreFileHandler, StoreJobHandler, StoresHandler
+from .jobs import Conversions
 
 NAMESPACE = "roman-lab"
 
 
+class RomanLab(Configurable):
+    """Settings of the server extension (`c.RomanLab.cache_dir = ...` in jupyter_server_config.py)."""
+
+    cache_dir = Unicode(
+        "", config=True, help="Folder of the zarr stores (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores)."
+    )
+    cache_max_bytes = Int(
+        0, config=True, help="Size limit of the store cache, least recently used evicted first (0: $ROMAN_LAB_CACHE_MAX or 20 GiB)."
+    )
+    conversion_workers = Int(2, config=True, help="How many files are converted at once.")
+
+
 def load(server_app):
     """Register the handlers on the running server's web app."""
+    from ..store import cache, convert
+
+    config = RomanLab(parent=server_app)
+    cache_dir = Path(config.cache_dir) if config.cache_dir else cache.default_cache_dir()
+    max_bytes = config.cache_max_bytes or cache.default_max_bytes()
+
+    def key_of(real_path):
+        st = Path(real_path).stat()
+        return cache.store_id(str(real_path), st.st_size, st.st_mtime_ns)
+
+    conversions = Conversions(
+        partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False),
+        key_of,
+        workers=config.conversion_workers,
+    )
     web_app = server_app.web_app
+    web_app.settings["roman_lab_conversions"] = conversions
+    web_app.settings["roman_lab_cache_dir"] = cache_dir
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
         [
             (url_path_join(base, "api", "health"), HealthHandler),
+            (url_path_join(base, "api", "info"), InfoHandler),
+            (url_path_join(base, "api", "stores"), StoresHandler),
+            (url_path_join(base, "api", "stores", r"([^/]+)"), StoreJobHandler),
+            (url_path_join(base, "stores", r"([^/]+)", r"(.*)"), StoreFileHandler),
         ],
     )
-    server_app.log.info("roman-lab: server extension loaded under %s", base)
+    # The first ASDF open in a process costs ~1 s of imports: pay it now, off the event loop.
+    threading.Thread(target=_warmup, name="roman-lab-warmup", daemon=True).start()
+    server_app.log.info("roman-lab: server extension loaded under %s (stores in %s)", base, cache_dir)
+
+
+def _warmup():
+    from ..io import warmup
+
+    warmup()

@@ -1,22 +1,52 @@
 """HTTP handlers. Every one is authenticated and authorised through jupyter_server."""
 
 import json
+import mimetypes
 import platform
+from pathlib import Path
 
 import roman_datamodels
 import tornado
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.utils import url_path_join
 
 from .. import __version__
+from .errors import RomanHTTPError
+from .paths import resolve_in_root
 
 AUTH_RESOURCE = "roman-lab"
 
 
 class RomanAPIHandler(APIHandler):
-    """Base for roman-lab handlers: one authorisation resource and JSON errors."""
+    """Base for roman-lab API handlers: one authorisation resource, JSON errors with our message."""
 
     auth_resource = AUTH_RESOURCE
+
+    @property
+    def conversions(self):
+        return self.settings["roman_lab_conversions"]
+
+    def resolve(self, rel):
+        return resolve_in_root(self.settings["server_root_dir"], rel)
+
+    def write_error(self, status_code, **kwargs):
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, RomanHTTPError):
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"message": exc.message, "status": status_code}))
+        else:
+            super().write_error(status_code, **kwargs)
+
+    def describe_or_fail(self, real_path):
+        """What a Roman file is (RomanFile JSON), turning bad input into a 4xx with the reader's message."""
+        from ..io import RomanFileError, open as open_roman
+
+        try:
+            with open_roman(real_path) as roman_file:
+                return roman_file.to_json()
+        except RomanFileError as err:
+            raise RomanHTTPError(err.status, err.message) from err
 
 
 class HealthHandler(RomanAPIHandler):
@@ -35,3 +65,108 @@ class HealthHandler(RomanAPIHandler):
                 }
             )
         )
+
+
+class InfoHandler(RomanAPIHandler):
+    """`GET /roman-lab/api/info?path=REL`: what a Roman file is, without reading its arrays."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        real = self.resolve(self.get_query_argument("path", ""))
+        info = await tornado.ioloop.IOLoop.current().run_in_executor(None, self.describe_or_fail, real)
+        self.finish(json.dumps(info))
+
+
+class StoresHandler(RomanAPIHandler):
+    """`POST /roman-lab/api/stores {"path": REL}`: start or join the conversion of a file."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as err:
+            raise RomanHTTPError(400, "The request body must be JSON like {\"path\": \"file.asdf\"}.") from err
+        rel = body.get("path") if isinstance(body, dict) else None
+        real = self.resolve(rel)
+        if not real.is_file():
+            raise RomanHTTPError(400, f"{rel} is a folder, not a Roman file.")
+        # Opening reads only the tree: bad input is refused here, before any job exists.
+        info = await tornado.ioloop.IOLoop.current().run_in_executor(None, self.describe_or_fail, real)
+        job = self.conversions.start(real, rel)
+        self.set_status(202 if job.status != "ready" else 200)
+        self.finish(json.dumps({**job.to_json(), "info": info, "url": self.store_url(job.id)}))
+
+    def store_url(self, store_id):
+        return url_path_join(self.base_url, "roman-lab", "stores", store_id) + "/"
+
+
+class StoreJobHandler(RomanAPIHandler):
+    """`GET /roman-lab/api/stores/ID`: the progress of a conversion."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self, store_id):
+        job = self.conversions.get(store_id)
+        if job is None:
+            raise RomanHTTPError(404, f"No conversion {store_id} is known to this server; POST the path again.")
+        self.finish(json.dumps(job.to_json()))
+
+
+class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
+    """`GET /roman-lab/stores/ID/<zarr key>`: the files of a finished store, for the browser's zarr reader.
+
+    A store is keyed by its source file's version, so its files never change: they are served
+    as immutable, with an ETag naming the store and key.
+    """
+
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(self):
+        super().initialize(path="/")
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, store_id, key, include_body=True):
+        self.root = str(self.servable_store_path(store_id))
+        self._etag = f'"{store_id}/{key}"'
+        return await tornado.web.StaticFileHandler.get(self, key, include_body)
+
+    def servable_store_path(self, store_id):
+        """A complete store (also one converted before this server started), or one this
+        server is converting whose coarse levels are published; arrays still being written
+        do not exist yet and answer 404 until they are renamed into place."""
+        from ..io import RomanFileError
+        from ..store import open_store
+
+        cache_dir = self.settings["roman_lab_cache_dir"]
+        try:
+            store = open_store(store_id, cache_dir)
+        except RomanFileError:
+            job = self.settings["roman_lab_conversions"].get(store_id)
+            if job is not None and job.status == "running" and job.display_ready:
+                return Path(cache_dir) / store_id
+            raise RomanHTTPError(404, f"Store {store_id} is not ready; POST its path to /roman-lab/api/stores.") from None
+        store.touch()
+        return store.path
+
+    @tornado.web.authenticated
+    @authorized
+    async def head(self, store_id, key):
+        return await self.get(store_id, key, include_body=False)
+
+    def compute_etag(self):
+        return self._etag
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+
+    def get_content_type(self):
+        return mimetypes.guess_type(self.absolute_path)[0] or "application/octet-stream"
+
+    def write_error(self, status_code, **kwargs):
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        self.set_header("Content-Type", "application/json")
+        message = exc.message if isinstance(exc, RomanHTTPError) else self._reason
+        self.finish(json.dumps({"message": message, "status": status_code}))

@@ -20,6 +20,7 @@ class Job:
     progress: float = 0.0
     message: str = "Waiting to start"
     error_status: int | None = None
+    display_ready: bool = False  # the coarse pyramid levels can be served before the store is complete
     store: object = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
@@ -32,6 +33,7 @@ class Job:
             "progress": round(self.progress, 4),
             "message": self.message,
             "error_status": self.error_status,
+            "display_ready": self.display_ready or self.status == "ready",
             "elapsed_s": round((self.finished or time.monotonic()) - self.started, 3),
         }
 
@@ -65,6 +67,7 @@ class Conversions:
 
         def on_progress(fraction, message):
             job.progress, job.message = float(fraction), message
+            job.display_ready = job.display_ready or message == "display-ready"
 
         job.status, job.message = "running", "Converting"
         try:

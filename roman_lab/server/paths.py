@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tornado.web import HTTPError
+from .errors import RomanHTTPError
 
 
 def resolve_in_root(root_dir, rel):
@@ -13,17 +13,17 @@ def resolve_in_root(root_dir, rel):
     own folders.
     """
     if not isinstance(rel, str) or not rel.strip():
-        raise HTTPError(400, reason="A 'path' relative to the Jupyter root is required.")
+        raise RomanHTTPError(400, "A 'path' relative to the Jupyter root is required.")
     if "\x00" in rel:
-        raise HTTPError(400, reason="The path contains a NUL character.")
+        raise RomanHTTPError(400, "The path contains a NUL character.")
     if rel.startswith(("/", "\\")) or Path(rel).is_absolute():
-        raise HTTPError(403, reason=f"{rel}: absolute paths are not allowed; give a path relative to the Jupyter root.")
+        raise RomanHTTPError(403, f"{rel}: absolute paths are not allowed; give a path relative to the Jupyter root.")
     if ".." in Path(rel).parts:
-        raise HTTPError(403, reason=f"{rel}: paths may not contain '..'.")
+        raise RomanHTTPError(403, f"{rel}: paths may not contain '..'.")
     root = Path(root_dir).resolve()
     target = (root / rel).resolve()
     if not target.is_relative_to(root):
-        raise HTTPError(403, reason=f"{rel} points outside the Jupyter root.")
+        raise RomanHTTPError(403, f"{rel} points outside the Jupyter root.")
     if not target.exists():
-        raise HTTPError(404, reason=f"{rel} does not exist.")
+        raise RomanHTTPError(404, f"{rel} does not exist.")
     return target

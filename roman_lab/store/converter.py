@@ -1,0 +1,556 @@
+"""Roman ASDF -> chunked zarr v3 store (see docs/store-format.md), cached, atomic, shared.
+
+`convert(path)` returns a `Store`. The store of an unchanged file (same real path, size and
+mtime_ns) is reused; otherwise it is written into `<cache>/.tmp-<ID>-...` and renamed to
+`<cache>/<ID>` when complete, so a half-written store is never visible under its ID.
+Concurrent calls share one conversion: one lock per ID inside the process, and a
+`filelock` file lock across processes. Progress goes to `on_progress(fraction, message)`
+(every caller waiting on the same conversion gets it) and to tqdm when `progress=True`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+import shutil
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..io.errors import RomanFileError
+from . import cache as _cache
+from .cache import FORMAT_VERSION
+
+IMAGE_CHUNK = 512  # L2/L3 chunks (pixels a side); the coarsest pyramid level is one chunk
+MAX_LEVEL_SIDE = 512
+RAMP_CHUNK = 128  # L1 chunks: (n_resultants, 128, 128), measured in benchmarks/bench_store.py
+ZSTD_LEVEL = 1
+
+# in-process state: one lock per store id, and the progress observers of running conversions
+_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+_observers: dict[str, list] = {}
+CONVERSIONS = {"count": 0}  # conversions actually written by this process (tests, stats)
+
+
+def _key_lock(sid):
+    with _guard:
+        lock = _locks.get(sid)
+        if lock is None:
+            lock = _locks[sid] = threading.Lock()
+        return lock
+
+
+def default_codec():
+    from zarr.codecs import ZstdCodec
+
+    return [ZstdCodec(level=ZSTD_LEVEL, checksum=False)]
+
+
+class Store:
+    """A complete zarr store of one Roman file (open it with `Store(path)`)."""
+
+    def __init__(self, path, require_complete=True):
+        import zarr
+
+        self.path = Path(path)
+        self.id = self.path.name
+        attrs = _cache.read_root_attrs(self.path, require_complete=require_complete)
+        if attrs is None:
+            raise RomanFileError(f"{self.path} is not a complete roman-lab store", 404, self.path)
+        self.attrs = attrs
+        self.level = attrs["level"]
+        self.model_type = attrs["model_type"]
+        self.sip_max_error_px = attrs.get("sip_max_error_px")
+        self._zarr = zarr
+        self._group = None
+        self._wcs = None
+
+    @property
+    def group(self):
+        if self._group is None:
+            from zarr.storage import LocalStore
+
+            self._group = self._zarr.open_group(store=LocalStore(str(self.path), read_only=True), mode="r")
+        return self._group
+
+    @property
+    def complete(self):
+        return self.attrs.get("complete") is True
+
+    @property
+    def arrays(self):
+        """name -> zarr.Array (for L2/L3 `data` is the full-resolution level `data/0`)."""
+        out = {}
+        pending = set(self.attrs.get("arrays_pending") or ())
+        for name in self.attrs["arrays"]:
+            if name in pending or (name == "data" and "data/0" in pending):
+                continue
+            key = f"{name}/0" if name == "data" and self.level in (2, 3) else name
+            out[name] = self.group[key]
+        return out
+
+    @property
+    def levels(self):
+        """The `data` pyramid, full resolution first (empty for L1)."""
+        if self.level == 1:
+            return []
+        pending = set(self.attrs.get("arrays_pending") or ())
+        return [self.group[f"data/{i}"] for i in range(self.attrs["pyramid_levels"]) if f"data/{i}" not in pending]
+
+    @property
+    def fits_wcs(self):
+        """astropy.wcs.WCS of the TAN-SIP header (None for L1, which has no WCS)."""
+        if self._wcs is None and self.attrs.get("fits_wcs"):
+            from .wcsfit import header_to_wcs
+
+            self._wcs = header_to_wcs(self.attrs["fits_wcs"])
+        return self._wcs
+
+    @property
+    def statistics(self):
+        return self.attrs.get("statistics")
+
+    def touch(self):
+        """Mark as recently used (LRU eviction); call when serving it."""
+        _cache.touch(self.path)
+
+    def __repr__(self):
+        return f"<Store {self.id} L{self.level} {self.model_type}>"
+
+
+def _is_enospc(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class _Progress:
+    def __init__(self, sid, name, on_progress, use_tqdm):
+        self.sid = sid
+        self.bar = None
+        if use_tqdm:
+            try:
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=100, desc=f"roman-lab convert {name}", unit="%", leave=False)
+            except Exception:  # noqa: BLE001
+                self.bar = None
+        self.last = 0.0
+
+    def __call__(self, fraction, message):
+        fraction = float(min(max(fraction, 0.0), 1.0))
+        with _guard:
+            observers = list(_observers.get(self.sid, ()))
+        for cb in observers:
+            try:
+                cb(fraction, message)
+            except Exception:  # noqa: BLE001 - an observer never breaks a conversion
+                pass
+        if self.bar is not None:
+            self.bar.n = round(100 * fraction)
+            self.bar.set_postfix_str(message, refresh=False)
+            self.bar.refresh()
+        self.last = fraction
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_bytes=None, **options):
+    """The zarr store of a Roman ASDF file, converted if needed. Raises RomanFileError.
+
+    cache_dir: folder of the stores (default: `default_cache_dir()`: $ROMAN_LAB_CACHE or
+      ~/.cache/roman-lab/stores). max_cache_bytes: LRU size limit (default $ROMAN_LAB_CACHE_MAX
+      or 20 GiB; 0 or None from the env disables nothing: pass float('inf') for no limit).
+    on_progress: callable(fraction in [0, 1], message) for the caller and every other caller
+      waiting on the same conversion. options: chunk=, codec= (benchmarks).
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except FileNotFoundError:
+        raise RomanFileError(f"{name} does not exist", 404, path) from None
+    except OSError as exc:
+        raise RomanFileError(f"{name} cannot be read ({exc.strerror or exc})", 404, path) from None
+    cache_dir = Path(cache_dir) if cache_dir is not None else _cache.default_cache_dir()
+    if max_cache_bytes is None:
+        max_cache_bytes = _cache.default_max_bytes()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        status = 507 if exc.errno == errno.ENOSPC else 500
+        raise RomanFileError(f"the store cache {cache_dir} cannot be created ({exc.strerror})", status) from None
+    sid = _cache.store_id(real, st.st_size, st.st_mtime_ns)
+    final = cache_dir / sid
+
+    if on_progress is not None:
+        with _guard:
+            _observers.setdefault(sid, []).append(on_progress)
+    try:
+        with _key_lock(sid):
+            store = _existing(final)
+            if store is None:
+                from filelock import FileLock
+
+                with FileLock(str(_cache.lock_path(cache_dir, sid))):
+                    store = _existing(final)
+                    if store is None:
+                        store = _build(real, st, cache_dir, sid, name, progress, options)
+            if on_progress is not None:
+                try:
+                    on_progress(1.0, "ready")
+                except Exception:  # noqa: BLE001
+                    pass
+            if max_cache_bytes is not None and max_cache_bytes != float("inf"):
+                _cache.evict(cache_dir, max_cache_bytes, protect={sid})
+            return store
+    finally:
+        if on_progress is not None:
+            with _guard:
+                lst = _observers.get(sid, [])
+                if on_progress in lst:
+                    lst.remove(on_progress)
+                if not lst:
+                    _observers.pop(sid, None)
+
+
+def _existing(final):
+    if _cache.read_root_attrs(final) is None:
+        return None
+    _cache.touch(final)
+    return Store(final)
+
+
+def _build(real, st, cache_dir, sid, name, use_tqdm, options):
+    final = cache_dir / sid
+    _cache.clean_leftovers(cache_dir, sid)  # our temp folders: a crashed/killed earlier try
+    if final.exists():  # present but incomplete/unreadable/old format: rebuild
+        _cache.remove_tree(final)
+    stamp = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = cache_dir / f"{_cache.TMP_PREFIX}{sid}-{stamp}"
+    tmp2 = cache_dir / f"{_cache.TMP_PREFIX}{sid}-{stamp}p2"
+    report = _Progress(sid, name, None, use_tqdm)
+
+    def check_source():
+        try:
+            now = os.stat(real)
+        except OSError:
+            raise RomanFileError(f"{name} vanished while it was being converted", 404, real) from None
+        if (now.st_size, now.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            raise RomanFileError(f"{name} changed while it was being converted; try again", 409, real)
+
+    def publish_display():
+        # stage 1 complete: the data pyramid, statistics and WCS, renamed into place at once
+        check_source()
+        os.rename(tmp, final)
+        report(0.5, "display-ready")
+
+    try:
+        report(0.0, "opening")
+        from ..io import open as open_roman
+
+        with open_roman(real) as rf:
+            source = {"path": str(real), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+            write_store(rf, tmp, source, report, publish=publish_display, final=final, stage2=tmp2, **options)
+        check_source()
+        if tmp.exists():  # single-stage store (L1)
+            os.rename(tmp, final)
+        CONVERSIONS["count"] += 1
+    except BaseException as exc:
+        _cache.remove_tree(tmp)
+        _cache.remove_tree(tmp2)
+        _cache.remove_tree(final)  # never leave an incomplete store under its id
+        if isinstance(exc, RomanFileError):
+            raise
+        if _is_enospc(exc):
+            raise RomanFileError(
+                f"no space left in the store cache {cache_dir} to convert {name}", 507, real
+            ) from None
+        if isinstance(exc, MemoryError):
+            raise RomanFileError(f"{name} is too large to convert in the memory available", 413, real) from None
+        if isinstance(exc, OSError):
+            raise RomanFileError(f"{name} could not be converted ({exc.strerror or exc})", 500, real) from None
+        raise
+    finally:
+        report.close()
+        shutil.rmtree(tmp2, ignore_errors=True)
+    return Store(final)
+
+
+# --------------------------------------------------------------------------------------
+# writing
+
+
+def _native(a, dtype=None):
+    a = np.asarray(a)
+    if dtype is not None and a.dtype != dtype:
+        return a.astype(dtype)
+    if a.dtype.byteorder not in ("=", "|"):
+        return a.astype(a.dtype.newbyteorder("="))
+    return a
+
+
+def _write_array(group, key, arr, chunks, codec, dims=None, attributes=None):
+    fill = np.nan if arr.dtype.kind == "f" else 0
+    z = group.create_array(
+        name=key,
+        shape=arr.shape,
+        dtype=arr.dtype,
+        chunks=chunks,
+        compressors=codec,
+        fill_value=fill,
+        dimension_names=dims,
+        attributes=attributes or {},
+    )
+    z[...] = arr
+    return z
+
+
+def _ngff(levels, name="data"):
+    datasets = []
+    for i in range(levels):
+        s = float(2**i)
+        datasets.append(
+            {
+                "path": str(i),
+                "coordinateTransformations": [
+                    {"type": "scale", "scale": [s, s]},
+                    {"type": "translation", "translation": [(s - 1) / 2, (s - 1) / 2]},
+                ],
+            }
+        )
+    return {
+        "ome": {
+            "version": "0.5",
+            "multiscales": [
+                {
+                    "name": name,
+                    "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+                    "datasets": datasets,
+                    "type": "mean",
+                    "metadata": {"method": "2x2 mean ignoring NaN (roman_lab.store.imaging.downsample2)"},
+                }
+            ],
+        }
+    }
+
+
+def resultant_times(summary):
+    """Mean time (s from reset) of each resultant: frame_time x mean frame number of its reads."""
+    pattern = summary.get("read_pattern") or []
+    frame = summary.get("frame_time")
+    if not pattern or not frame:
+        return None
+    try:
+        return [float(frame) * float(np.mean(group)) for group in pattern]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _plane_layout(arr, shape, chunk):
+    if arr.shape == shape:
+        return (chunk, chunk), ["y", "x"]
+    if arr.ndim == 3 and arr.shape[1:] == shape:
+        return (arr.shape[0], chunk, chunk), ["plane", "y", "x"]
+    if arr.ndim == 3 and arr.shape[:2] == shape:
+        return (chunk, chunk, arr.shape[2]), ["y", "x", "plane"]
+    return arr.shape, None
+
+
+def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=None, publish=None, final=None,
+                stage2=None):
+    """Write the store of an opened RomanFile.
+
+    L2/L3, in two stages. Stage 1 writes into `out` the `data` pyramid (coarsest level
+    first), the statistics and the TAN-SIP WCS, then calls `publish()`, which renames `out`
+    to `final` (the store is then "display-ready": `complete` is false). Stage 2 writes each
+    other array (err, dq, ...) into `stage2` and renames it into `final` whole, then rewrites
+    the root attributes atomically with `complete: true`. An array is therefore either
+    absent or complete, never half-written. Without `publish`, everything goes into `out`.
+    L1 is written in one stage into `out`.
+    """
+    import concurrent.futures as cf
+
+    import zarr
+    from zarr.storage import LocalStore
+
+    from .imaging import statistics
+
+    t0 = time.perf_counter()
+    codec = default_codec() if codec is None else codec
+    level = rf.level
+    chunk = chunk or (RAMP_CHUNK if level == 1 else IMAGE_CHUNK)
+    group = zarr.open_group(store=LocalStore(str(out)), mode="w-", zarr_format=3)
+    timings = {}
+    written = []
+    attrs = {
+        "format_version": FORMAT_VERSION,
+        "complete": False,
+        "stage": "writing",
+        "level": level,
+        "model_type": rf.model_type,
+        "summary": rf.summary,
+        "lineage": rf.lineage,
+        "source": source,
+        "codecs": [c.to_dict() for c in codec] if codec else [],
+    }
+
+    if level == 1:
+        report(0.02, "reading ramps")
+        data = _native(rf.read("data"))
+        n = data.shape[0]
+        report(0.3, "writing ramps")
+        _write_array(group, "data", data, (n, chunk, chunk), codec, dims=["resultant", "y", "x"])
+        written.append("data")
+        timings["data_written_s"] = time.perf_counter() - t0
+        if "groupdq" in rf.arrays:
+            report(0.7, "groupdq")
+            gdq = _native(rf.read("groupdq"))
+            _write_array(group, "groupdq", gdq, (n, chunk, chunk), codec, dims=["resultant", "y", "x"])
+            written.append("groupdq")
+            del gdq
+        times = resultant_times(rf.summary)
+        ok = times is not None and len(times) == n
+        if ok:
+            _write_array(group, "resultant_times", np.asarray(times, dtype=np.float64), (n,), codec,
+                         dims=["resultant"])
+            written.append("resultant_times")
+        report(0.85, "statistics")
+        attrs.update({
+            "resultant_times": times if ok else None,
+            "n_resultants": int(n),
+            "shape": list(data.shape),
+            "statistics": statistics(data[-1]),
+            "statistics_of": "last resultant",
+            "fits_wcs": None,
+            "sip_max_error_px": None,
+            "pyramid_levels": 0,
+            "arrays": written,
+            "chunks": {"data": [int(n), chunk, chunk]},
+        })
+        del data
+        _finish(group, out, attrs, timings, t0)
+        report(1.0, "written")
+        return attrs
+
+    # ---- L2 / L3, stage 1: what a viewer needs first
+    report(0.02, "reading data")
+    data = _native(rf.read("data"), np.float32)
+    shape = data.shape
+    timings["read_data_s"] = time.perf_counter() - t0
+    from .wcsfit import GOAL_PX, fit_sip
+
+    with cf.ThreadPoolExecutor(1) as pool:
+        # statistics and the WCS fit run beside the pyramid writes (NumPy/zstd release the GIL)
+        stats_f = pool.submit(statistics, data)
+        wcs_f = pool.submit(fit_sip, rf.wcs, shape)
+        report(0.12, "pyramid")
+        levels = [data] + _pyramid(data)
+        dgroup = group.create_group("data", attributes=_ngff(len(levels)))
+        # coarsest first (a viewer shows it first); full resolution in stage 2 when staged
+        first = 1 if publish is not None else 0
+        for i in reversed(range(first, len(levels))):
+            lv = levels[i]
+            c = min(chunk, max(lv.shape))
+            _write_array(dgroup, str(i), lv, (c, c), codec, dims=["y", "x"])
+            report(0.12 + 0.3 * (len(levels) - i) / len(levels), f"data level {i}")
+        timings["data_written_s"] = time.perf_counter() - t0
+        attrs["statistics"] = stats_f.result()
+        header, err, details = wcs_f.result()
+    written.append("data")
+    attrs.update({
+        "pyramid_levels": len(levels),
+        "pyramid_shapes": [list(lv.shape) for lv in levels],
+        "shape": list(shape),
+        "fits_wcs": header,
+        "sip_max_error_px": err,
+        "sip_fit": details,
+        "sip_goal_px": GOAL_PX,
+        "chunks": {"image": chunk},
+        "arrays": list(written),
+        "stage": "display",
+    })
+    pyramid_shapes = [lv.shape for lv in levels]
+    del levels
+    planes = ["err", "dq"] if level == 2 else ["err", "dq", "context", "weight"]
+    planes = [p for p in planes if p in rf.arrays]
+    if first == 1:
+        planes = ["data/0"] + planes
+    else:
+        del data
+    attrs["arrays_pending"] = planes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        group.attrs.update({"roman_lab": _jsonable(attrs)})
+    timings["display_ready_s"] = time.perf_counter() - t0
+    staged = publish is not None
+    if staged:
+        publish()
+        target = final
+        g2 = zarr.open_group(store=LocalStore(str(stage2)), mode="w-", zarr_format=3)
+    else:
+        target, g2 = out, group
+
+    # ---- stage 2: the other planes, each renamed into place whole
+    for j, key in enumerate(planes):
+        report(0.5 + 0.45 * j / max(len(planes), 1), key)
+        if key == "data/0":
+            c = min(chunk, max(pyramid_shapes[0]))
+            _write_array(g2, key, data, (c, c), codec, dims=["y", "x"])
+            del data
+        else:
+            arr = _native(rf.read(key), np.float32 if key in ("err", "weight") else None)
+            chunks, dims = _plane_layout(arr, shape, chunk)
+            _write_array(g2, key, arr, chunks, codec, dims=dims)
+            del arr
+        if staged:
+            os.rename(Path(stage2) / key, Path(target) / key)
+        if key != "data/0":
+            written.append(key)
+        attrs["arrays"] = list(written)
+        attrs["arrays_pending"] = planes[j + 1:]
+    timings["planes_written_s"] = time.perf_counter() - t0
+    attrs.pop("arrays_pending", None)
+    _finish(group if not staged else None, target, attrs, timings, t0)
+    report(1.0, "written")
+    return attrs
+
+
+def _finish(group, path, attrs, timings, t0):
+    attrs["stage"] = "complete"
+    attrs["store_bytes"] = _cache.dir_size(path)
+    timings["total_s"] = time.perf_counter() - t0
+    attrs["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    attrs["complete"] = True
+    _cache.write_root_attrs(path, _jsonable(attrs))
+
+
+def _pyramid(data):
+    from .imaging import pyramid
+
+    return pyramid(data, MAX_LEVEL_SIDE)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,155 @@
+"""roman_lab.io.open: level, model type, shapes, summary, lineage, no array read, clear errors."""
+
+import json
+import warnings
+
+import asdf
+import numpy as np
+import pytest
+from roman_datamodels import datamodels as dm
+from romanfiles import (
+    CAL,
+    READ_PATTERN,
+    UNCAL,
+    VISIT_ID,
+    bad_files,
+    make_l1,
+    make_l2,
+    make_l3,
+)
+
+import roman_lab.io as rio
+from roman_lab.io import RomanFileError
+
+
+def test_open_l2_summary_shapes_lineage(tmp_path):
+    p = make_l2(tmp_path / CAL)
+    (tmp_path / UNCAL).write_bytes(b"")  # its L1 beside it
+    with rio.open(p) as f:
+        assert f.level == 2 and f.model_type == "ImageModel"
+        assert f.arrays["data"] == {"shape": (64, 64), "dtype": "float32"}
+        assert f.arrays["dq"]["shape"] == (64, 64)
+        s = f.summary
+        assert s["detector"] == "WFI02" and s["optical_element"] == "F158"
+        assert s["program"] == 42 and s["visit"] == 1 and s["exposure"] == 1
+        assert s["exposure_id"] == f"{VISIT_ID}_0001"
+        assert s["start_time"].startswith("20") and "T" in s["start_time"]
+        assert s["exposure_time"] == pytest.approx(139.84)
+        assert s["filename"] == CAL
+        assert s["product_type"] is None  # '?' placeholder -> None
+        assert f.lineage == {"l1": UNCAL, "l1_path": str(tmp_path / UNCAL)}
+        assert f.wcs is not None
+        j = f.to_json()
+        json.dumps(j)
+        assert j["level"] == 2 and j["arrays"]["data"]["shape"] == [64, 64]
+        assert len(j["wcs"]["center"]) == 2
+
+
+def test_open_l1_and_ramp(tmp_path):
+    p = make_l1(tmp_path / UNCAL)
+    with rio.open(p) as f:
+        assert (f.level, f.model_type) == (1, "ScienceRawModel")
+        assert f.arrays["data"]["shape"] == (3, 72, 72) and f.arrays["data"]["dtype"] == "uint16"
+        assert f.lineage == {} and f.wcs is None
+        assert f.summary["read_pattern"] == READ_PATTERN
+        json.dumps(f.to_json())
+    p = make_l1(tmp_path / "ramp.asdf", ramp=True)
+    with rio.open(p) as f:
+        assert (f.level, f.model_type) == (1, "RampModel")
+        assert "groupdq" in f.arrays
+
+
+def test_open_l3_members(tmp_path):
+    p = make_l3(tmp_path / "mosaic_coadd.asdf")
+    with rio.open(p) as f:
+        assert (f.level, f.model_type) == (3, "MosaicModel")
+        assert f.lineage == {"members": ["a_cal.asdf", "b_cal.asdf", "c_cal.asdf"]}
+        assert {"data", "err", "context", "weight"} <= set(f.arrays)
+        assert "start_time" in f.summary and "detector" not in f.summary
+        json.dumps(f.to_json())
+
+
+def test_open_reads_no_array(tmp_path, monkeypatch):
+    """Opening never decompresses a block: make block reads fail, open still works."""
+    p = make_l2(tmp_path / CAL, shape=(256, 256))
+    from asdf.tags.core import ndarray
+
+    def boom(self):
+        raise AssertionError("an array was read during open()")
+
+    monkeypatch.setattr(ndarray.NDArrayType, "_make_array", boom)
+    with rio.open(p) as f:
+        f.to_json()
+    monkeypatch.undo()
+    # and with the data block's compressed bytes garbled: open works, reading says corrupt
+    raw = bytearray(p.read_bytes())
+    with rio.open(p) as f:
+        blk = f._af._blocks.blocks[f._model._instance["data"]._source]
+        start = blk.data_offset
+    raw[start: start + 8] = b"\xff" * 8  # the lz4 frame's length prefix
+    p.write_bytes(bytes(raw))
+    with rio.open(p) as f:
+        assert f.level == 2
+        with pytest.raises(RomanFileError) as e:
+            f.read("data")
+        assert e.value.status == 422 and "corrupt" in str(e.value)
+
+
+def _bad_files(tmp_path):
+    good = make_l2(tmp_path / "good_cal.asdf")
+    raw = good.read_bytes()
+    out = {}
+    out["text.asdf"] = (b"hello, I am not ASDF\n", 415, "is not an ASDF file (it starts with")
+    out["fits.asdf"] = (b"SIMPLE  =                    T" + b" " * 50, 415, "a FITS file")
+    out["empty.asdf"] = (b"", 415, "is not an ASDF file (it is empty)")
+    out["truncated.asdf"] = (raw[: len(raw) // 2], 422, "truncated")
+    out["header_only.asdf"] = (raw[:300], 422, "truncated or corrupt")
+    af = asdf.AsdfFile({"x": np.arange(10)})
+    import io as _io
+
+    buf = _io.BytesIO()
+    af.write_to(buf)
+    out["plain.asdf"] = (buf.getvalue(), 422, "is an ASDF file but not a Roman data model")
+    absurd = raw.replace(b"    shape: [64, 64]\n  dq", b"    shape: [640000, 64000]\n  dq", 1)
+    assert absurd != raw
+    out["absurd.asdf"] = (absurd, 413, "absurd shape")
+    for name, (content, _status, _msg) in out.items():
+        (tmp_path / name).write_bytes(content)
+    # Roman but no WCS, wrong shapes, unsupported model
+    m = dm.ImageModel.create_fake_data(shape=(64, 64))
+    m.meta.wcs = None
+    m.save(tmp_path / "nowcs_cal.asdf")
+    out["nowcs_cal.asdf"] = (None, 422, "without a WCS")
+    m = dm.ImageModel.create_fake_data(shape=(64, 64))
+    m.err = np.zeros((32, 32), np.float16)
+    with asdf.config_context() as cfg:
+        cfg.validate_on_write = False
+        m.save(tmp_path / "mismatch_cal.asdf")
+    out["mismatch_cal.asdf"] = (None, 422, "does not match 'data'")
+    dm.FlatRefModel.create_fake_data(shape=(64, 64)).save(tmp_path / "flat.asdf")
+    out["flat.asdf"] = (None, 422, "FlatRefModel, which roman-lab does not display")
+    out["missing.asdf"] = (None, 404, "does not exist")
+    return {name: (tmp_path / name, status, msg) for name, (_c, status, msg) in out.items()}
+
+
+def test_bad_inputs_give_clear_errors(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cases = bad_files(tmp_path)
+    for name, (path, status, msg) in cases.items():
+        with pytest.raises(RomanFileError) as e:
+            rio.open(path)
+        assert e.value.status == status, (name, str(e.value))
+        assert msg in str(e.value), (name, str(e.value))
+        assert str(e.value).startswith(name), (name, str(e.value))
+        assert isinstance(e.value, ValueError)
+        assert e.value.to_json() == {"error": str(e.value), "status": status}
+    with pytest.raises(RomanFileError) as e:
+        rio.open(tmp_path)
+    assert e.value.status == 415
+
+
+def test_l1_name_convention():
+    assert rio.l1_name_for("r0000101001001001001_0001_wfi01_f158_cal.asdf") == (
+        "r0000101001001001001_0001_wfi01_f158_uncal.asdf")
+    assert rio.l1_name_for("something.asdf") is None
