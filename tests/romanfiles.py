@@ -1,6 +1,7 @@
 """Small Roman files for the tests, built with roman_datamodels' own `create_fake_data` and
 `save`, and the corpus of bad inputs every reader and endpoint must refuse clearly."""
 
+import gzip
 import io
 import json
 import warnings
@@ -152,6 +153,7 @@ def bad_files(tmp_path):
     broken_yaml = raw.replace(b"roman: ", b"roman: [{: ", 1)
     assert broken_yaml != raw
     out["broken_yaml.asdf"] = (broken_yaml, 422, "")
+    out["gzipped.asdf"] = (gzip.compress(raw), 415, "is not an ASDF file")
     out["utf16.asdf"] = ("#ASDF 1.0.0".encode("utf-16"), 415, "is not an ASDF file")
     for name, (content, _status, _msg) in out.items():
         (tmp_path / name).write_bytes(content)
@@ -166,6 +168,12 @@ def bad_files(tmp_path):
         cfg.validate_on_write = False
         m.save(tmp_path / "mismatch_cal.asdf")
     out["mismatch_cal.asdf"] = (None, 422, "does not match 'data'")
+    m = dm.ImageModel.create_fake_data(shape=(64, 64))
+    m.dq = np.zeros((64, 65), m.dq.dtype)
+    with asdf.config_context() as cfg:
+        cfg.validate_on_write = False
+        m.save(tmp_path / "dq_mismatch_cal.asdf")
+    out["dq_mismatch_cal.asdf"] = (None, 422, "does not match 'data'")
     dm.FlatRefModel.create_fake_data(shape=(64, 64)).save(tmp_path / "flat.asdf")
     out["flat.asdf"] = (None, 422, "FlatRefModel, which roman-lab does not display")
     catalog = tmp_path / "catalog_cat.asdf"

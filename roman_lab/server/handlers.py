@@ -156,6 +156,10 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
     async def head(self, store_id, key):
         return await self.get(store_id, key, include_body=False)
 
+    def get_login_url(self):
+        # a zarr reader cannot follow a login page: refuse like the API handlers do
+        raise RomanHTTPError(403, "Authentication is required to read roman-lab stores.")
+
     def compute_etag(self):
         return self._etag
 

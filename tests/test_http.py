@@ -1,0 +1,179 @@
+"""The store service over HTTP, through a real jupyter_server: info, conversions, chunk serving,
+and every kind of bad input answered with a clear 4xx JSON error while the server keeps serving."""
+
+import asyncio
+import json
+import os
+
+import pytest
+import zarr
+from romanfiles import CAL, bad_files, make_l1, make_l2, make_l3
+from tornado.httpclient import HTTPClientError
+
+
+@pytest.fixture
+def jp_server_config(tmp_path):
+    return {
+        "ServerApp": {"jpserver_extensions": {"roman_lab": True}},
+        "RomanLab": {"cache_dir": str(tmp_path / "store-cache")},
+    }
+
+
+async def fetch_json(jp_fetch, *parts, **kw):
+    response = await jp_fetch("roman-lab", *parts, **kw)
+    return response.code, json.loads(response.body)
+
+
+async def fetch_error(jp_fetch, *parts, **kw):
+    """The status and JSON body of a request that must fail."""
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("roman-lab", *parts, **kw)
+    body = info.value.response.body
+    return info.value.code, json.loads(body)
+
+
+def post_path(rel):
+    return {"method": "POST", "body": json.dumps({"path": rel})}
+
+
+async def wait_ready(jp_fetch, store_id, timeout=60):
+    for _ in range(int(timeout / 0.05)):
+        _, job = await fetch_json(jp_fetch, "api", "stores", store_id)
+        if job["status"] in ("ready", "error"):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"conversion {store_id} did not finish: {job}")
+
+
+async def test_info_describes_without_converting(jp_fetch, jp_root_dir):
+    make_l2(jp_root_dir / CAL)
+    code, info = await fetch_json(jp_fetch, "api", "info", params={"path": CAL})
+    assert code == 200
+    assert info["level"] == 2 and info["model_type"] == "ImageModel"
+    assert info["arrays"]["data"]["shape"] == [64, 64]
+
+
+async def test_convert_then_serve_chunks(jp_fetch, jp_root_dir, tmp_path):
+    (jp_root_dir / "field").mkdir()
+    make_l2(jp_root_dir / "field" / CAL)
+    code, job = await fetch_json(jp_fetch, "api", "stores", **post_path(f"field/{CAL}"))
+    assert code in (200, 202) and job["path"] == f"field/{CAL}"
+    assert job["url"].endswith(f"/roman-lab/stores/{job['id']}/")
+    assert job["info"]["level"] == 2
+    done = await wait_ready(jp_fetch, job["id"])
+    assert done["status"] == "ready" and done["progress"] == 1.0
+
+    # the second request joins the finished store
+    code, again = await fetch_json(jp_fetch, "api", "stores", **post_path(f"field/{CAL}"))
+    assert code == 200 and again["id"] == job["id"] and again["status"] == "ready"
+
+    response = await jp_fetch("roman-lab", "stores", job["id"], "zarr.json")
+    root = json.loads(response.body)
+    assert root["attributes"]["roman_lab"]["level"] == 2
+    assert "immutable" in response.headers["Cache-Control"]
+    etag = response.headers["Etag"]
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("roman-lab", "stores", job["id"], "zarr.json", headers={"If-None-Match": etag})
+    assert info.value.code == 304
+
+    # a chunk over HTTP is byte for byte the chunk in the cache, and decodes to the file's pixels
+    store_dir = tmp_path / "store-cache" / job["id"]
+    array = zarr.open_array(store_dir / "data" / "0", mode="r")
+    chunk_key = "data/0/c/0/0"
+    response = await jp_fetch("roman-lab", "stores", job["id"], *chunk_key.split("/"))
+    assert response.body == (store_dir / chunk_key).read_bytes()
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert array.shape == (64, 64)
+
+
+async def test_l1_and_l3_convert_over_http(jp_fetch, jp_root_dir):
+    make_l1(jp_root_dir / "r_uncal.asdf")
+    make_l3(jp_root_dir / "m_coadd.asdf")
+    for rel, level in (("r_uncal.asdf", 1), ("m_coadd.asdf", 3)):
+        _, job = await fetch_json(jp_fetch, "api", "stores", **post_path(rel))
+        done = await wait_ready(jp_fetch, job["id"])
+        assert done["status"] == "ready", done
+        response = await jp_fetch("roman-lab", "stores", job["id"], "zarr.json")
+        assert json.loads(response.body)["attributes"]["roman_lab"]["level"] == level
+
+
+async def test_bad_files_get_clear_4xx(jp_fetch, jp_root_dir):
+    cases = bad_files(jp_root_dir)
+    assert len(cases) >= 20
+    for name, (_path, status, words) in cases.items():
+        for request in (
+            lambda: fetch_error(jp_fetch, "api", "info", params={"path": name}),
+            lambda: fetch_error(jp_fetch, "api", "stores", **post_path(name)),
+        ):
+            code, body = await request()
+            assert code == status, (name, body)
+            assert 400 <= code < 500 or code == 507
+            assert words in body["message"] and body["message"].startswith(name), (name, body)
+            assert "Traceback" not in body["message"]
+    code, health = await fetch_json(jp_fetch, "api", "health")
+    assert code == 200 and health["status"] == "ok"
+
+
+async def test_corrupt_block_fails_the_job_not_the_server(jp_fetch, jp_root_dir):
+    path = make_l2(jp_root_dir / CAL, shape=(128, 128))
+    raw = bytearray(path.read_bytes())
+    # garble the first compressed block's lz4 frame: the tree still reads, the array does not
+    start = raw.index(b"\xd3BLK") + 6 + int.from_bytes(raw[raw.index(b"\xd3BLK") + 4 : raw.index(b"\xd3BLK") + 6], "big")
+    raw[start : start + 8] = b"\xff" * 8
+    path.write_bytes(bytes(raw))
+    code, job = await fetch_json(jp_fetch, "api", "stores", **post_path(CAL))
+    assert code == 202
+    done = await wait_ready(jp_fetch, job["id"])
+    assert done["status"] == "error" and done["error_status"] == 422, done
+    assert "corrupt" in done["message"]
+    code, body = await fetch_error(jp_fetch, "stores", job["id"], "zarr.json")
+    assert code == 404 and "not ready" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "status", "words"),
+    [
+        ("../outside_cal.asdf", 403, "may not contain '..'"),
+        ("/etc/passwd", 403, "absolute paths are not allowed"),
+        ("escape.asdf", 403, "outside the Jupyter root"),
+        ("", 400, "is required"),
+        ("nothing_here.asdf", 404, "does not exist"),
+        ("folder.asdf", 400, "is a folder"),
+    ],
+)
+async def test_paths_stay_inside_the_root(jp_fetch, jp_root_dir, tmp_path, rel, status, words):
+    outside = make_l2(tmp_path / "outside_cal.asdf")
+    os.symlink(outside, jp_root_dir / "escape.asdf")
+    (jp_root_dir / "folder.asdf").mkdir()
+    code, body = await fetch_error(jp_fetch, "api", "stores", **post_path(rel))
+    assert code == status and words in body["message"], body
+    assert str(tmp_path) not in body["message"]
+
+
+async def test_bad_requests(jp_fetch):
+    code, body = await fetch_error(jp_fetch, "api", "stores", method="POST", body="{not json")
+    assert code == 400 and "must be JSON" in body["message"]
+    code, body = await fetch_error(jp_fetch, "api", "stores", method="POST", body=json.dumps(["x"]))
+    assert code == 400
+    code, body = await fetch_error(jp_fetch, "api", "stores", "no-such-store-0123456789abcdef")
+    assert code == 404 and "POST the path again" in body["message"]
+    code, body = await fetch_error(jp_fetch, "stores", "no-such-store-0123456789abcdef", "zarr.json")
+    assert code == 404
+    code, body = await fetch_error(jp_fetch, "stores", "..", "..", "etc", "passwd")
+    assert code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "parts"),
+    [
+        ("GET", ("api", "info")),
+        ("POST", ("api", "stores")),
+        ("GET", ("api", "stores", "x")),
+        ("GET", ("stores", "x", "zarr.json")),
+    ],
+)
+async def test_every_endpoint_needs_authentication(jp_fetch, method, parts):
+    body = json.dumps({"path": CAL}) if method == "POST" else None
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("roman-lab", *parts, method=method, body=body, headers={"Authorization": ""})
+    assert info.value.code == 403
