@@ -1,4 +1,4 @@
-"""The `roman-lab` command line: `roman-lab demo [DIR] [--small] [--no-launch]`."""
+"""The `roman-lab` command line: `roman-lab demo`, `roman-lab convert`."""
 
 import argparse
 import os
@@ -36,6 +36,20 @@ def launch_lab(root, notebook):
     return subprocess.call(cmd, cwd=root)
 
 
+def _convert(args):
+    from .batch import convert_many
+
+    results = convert_many(args.paths, cache_dir=args.cache_dir, scheduler=args.scheduler, progress=True)
+    failed = [r for r in results if not r["ok"]]
+    for r in results:
+        if r["ok"]:
+            print(f"{r['path']}: L{r['level']} store {r['store']}")
+        else:
+            print(f"{r['path']}: {r['message']}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} converted, {len(failed)} failed.")
+    return 1 if failed else 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="roman-lab", description=__doc__.split(":", 1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +59,11 @@ def build_parser():
     demo_p.add_argument("--no-launch", action="store_true", help="only generate, do not start JupyterLab")
     demo_p.add_argument("--overwrite", action="store_true", help="regenerate even if the folder holds a demo")
     demo_p.set_defaults(func=_demo)
+    conv_p = sub.add_parser("convert", help="convert Roman ASDF files into zarr stores (on dask.distributed)")
+    conv_p.add_argument("paths", nargs="+", help="Roman .asdf files")
+    conv_p.add_argument("--scheduler", help="address of a running dask scheduler (default: a LocalCluster)")
+    conv_p.add_argument("--cache-dir", help="folder of the stores (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores)")
+    conv_p.set_defaults(func=_convert)
     return parser
 
 

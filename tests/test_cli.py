@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from IPython.testing.globalipapp import start_ipython
+from romanfiles import make_l2
 
 import roman_lab
 
@@ -60,3 +61,26 @@ def test_magic_unknown_subcommand_is_one_clear_line(ipython, capsys):
 def test_magic_demo_needs_a_folder(ipython, capsys):
     ipython.run_line_magic("roman", "demo")
     assert capsys.readouterr().out.strip() == "%roman: usage: %roman demo DIR [--small]"
+
+
+def test_cli_convert_on_a_local_cluster(tmp_path):
+    good = [make_l2(tmp_path / f"r{i}_cal.asdf", seed=i) for i in range(2)]
+    bad = tmp_path / "bad.asdf"
+    bad.write_text("not asdf")
+    cache = tmp_path / "cache"
+    result = run_cli("convert", *map(str, good), str(bad), "--cache-dir", str(cache))
+    assert result.returncode == 1, result.stderr
+    assert "2 converted, 1 failed." in result.stdout
+    assert "bad.asdf is not an ASDF file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name.split("-")[0] for p in cache.iterdir() if not p.name.startswith(".")) == ["r0_cal", "r1_cal"]
+
+
+def test_cli_convert_on_a_given_scheduler(tmp_path):
+    from dask.distributed import LocalCluster
+
+    path = make_l2(tmp_path / "r_cal.asdf")
+    with LocalCluster(n_workers=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None) as cluster:
+        result = run_cli("convert", str(path), "--cache-dir", str(tmp_path / "c"), "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    assert "1 converted, 0 failed." in result.stdout
