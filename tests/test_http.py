@@ -7,7 +7,7 @@ import os
 
 import pytest
 import zarr
-from romanfiles import CAL, bad_files, make_l1, make_l2, make_l3
+from romanfiles import CAL, UNCAL, bad_files, make_l1, make_l2, make_l3
 from tornado.httpclient import HTTPClientError
 
 
@@ -46,11 +46,16 @@ async def wait_ready(jp_fetch, store_id, timeout=60):
 
 
 async def test_info_describes_without_converting(jp_fetch, jp_root_dir):
-    make_l2(jp_root_dir / CAL)
-    code, info = await fetch_json(jp_fetch, "api", "info", params={"path": CAL})
+    (jp_root_dir / "field").mkdir()
+    make_l2(jp_root_dir / "field" / CAL)
+    make_l1(jp_root_dir / "field" / UNCAL)
+    code, info = await fetch_json(jp_fetch, "api", "info", params={"path": f"field/{CAL}"})
     assert code == 200
     assert info["level"] == 2 and info["model_type"] == "ImageModel"
     assert info["arrays"]["data"]["shape"] == [64, 64]
+    assert info["path"] == f"field/{CAL}"
+    assert info["lineage"]["l1_path"] == f"field/{UNCAL}"
+    assert str(jp_root_dir) not in json.dumps(info)
 
 
 async def test_convert_then_serve_chunks(jp_fetch, jp_root_dir, tmp_path):

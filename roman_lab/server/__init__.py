@@ -64,5 +64,6 @@ def load(server_app):
 
 def _warmup():
     from ..io import warmup
+    from ..store import converter  # noqa: F401 (zarr, codecs, the SIP fitter)
 
     warmup()

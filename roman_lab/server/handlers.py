@@ -39,14 +39,22 @@ class RomanAPIHandler(APIHandler):
             super().write_error(status_code, **kwargs)
 
     def describe_or_fail(self, real_path):
-        """What a Roman file is (RomanFile JSON), turning bad input into a 4xx with the reader's message."""
+        """What a Roman file is (RomanFile JSON with root-relative paths), turning bad input
+        into a 4xx with the reader's message."""
         from ..io import RomanFileError, open as open_roman
 
         try:
             with open_roman(real_path) as roman_file:
-                return roman_file.to_json()
+                info = roman_file.to_json()
         except RomanFileError as err:
             raise RomanHTTPError(err.status, err.message) from err
+        root = Path(self.settings["server_root_dir"]).resolve()
+        info["path"] = real_path.relative_to(root).as_posix()
+        l1 = info.get("lineage", {}).get("l1_path")
+        if l1 is not None:  # the server's own folders never leave it
+            l1 = Path(l1).resolve()
+            info["lineage"]["l1_path"] = l1.relative_to(root).as_posix() if l1.is_relative_to(root) else None
+        return info
 
 
 class HealthHandler(RomanAPIHandler):
