@@ -124,10 +124,11 @@ async def hammer(client, urls, n_clients=32):
         while queue:
             url = queue.pop()
             t0 = time.perf_counter()
-            r = await client.get(url)
-            r.raise_for_status()
+            async with client.stream("GET", url) as r:  # streamed: whole files are not held in memory
+                r.raise_for_status()
+                async for part in r.aiter_bytes():
+                    nbytes += len(part)
             latencies.append(time.perf_counter() - t0)
-            nbytes += len(r.content)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(n_clients)))
@@ -161,7 +162,10 @@ async def run(args, root, server):
         naive, ours, ids = [], [], []
         for name in names[: args.first]:
             t0 = time.perf_counter()
-            (await client.get(f"/files/{name}")).raise_for_status()
+            async with client.stream("GET", f"/files/{name}") as r:
+                r.raise_for_status()
+                async for _ in r.aiter_bytes():
+                    pass
             naive.append(time.perf_counter() - t0)
         for name in names[args.first : 2 * args.first]:
             dt, sid = await first_pixels(client, name)

@@ -16,11 +16,6 @@ from roman_lab.demo import wcs as demo_wcs
 from roman_lab.demo.ramps import ReadPattern
 
 
-@pytest.fixture(scope="session")
-def small_demo(tmp_path_factory):
-    return demo.make(tmp_path_factory.mktemp("demo"), small=True, progress=False)
-
-
 def _open(manifest, name):
     return rdm.open(manifest.path(name))
 
@@ -121,8 +116,9 @@ def test_geometry_of_the_exposures(small_demo):
     assert len(records) >= 6
     centres, rolls, detectors = [], set(), set()
     galaxy = small_demo["galaxy"]
-    for record in records:
-        with _open(small_demo, record["cal"]) as cal:
+    assert small_demo.cal_files == [small_demo.path(r["cal"]) for r in records]
+    for record, path in zip(records, small_demo.cal_files):
+        with rdm.open(path) as cal:
             info = cal.meta.wcsinfo
             detectors.add(cal.meta.instrument.detector)
             rolls.add(round(info.roll_ref, 3))
@@ -157,7 +153,7 @@ def test_l2_wcs_is_roman_like_and_round_trips(small_demo):
 
 def test_mosaic_lineage_and_context(small_demo):
     members = [r["cal"] for r in small_demo["exposures"]]
-    with _open(small_demo, small_demo["mosaic"]["file"]) as mosaic:
+    with rdm.open(small_demo.mosaic_file) as mosaic:
         assert list(mosaic.meta.resample.members) == members
         tables = mosaic.meta.individual_image_meta
         assert list(tables.basic["filename"]) == members
@@ -195,7 +191,7 @@ def test_photon_torpedo_writes_model_and_residual(small_demo, tmp_path):
     cal_name = small_demo["faint_cosmic_ray"]["exposure"]
     script = small_demo.path("photon_torpedo.py")
     run = subprocess.run([sys.executable, str(script), str(small_demo.path(cal_name)), str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     stem = cal_name[: -len(".asdf")]
     written = [tmp_path / f"{stem}_model.asdf", tmp_path / f"{stem}_residual.asdf"]
