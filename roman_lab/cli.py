@@ -29,7 +29,8 @@ def launch_lab(root, notebook):
     if jupyter is None:
         print("roman-lab demo: `jupyter` is not installed in this environment.", file=sys.stderr)
         return 2
-    cmd = [jupyter, "lab", f"--ServerApp.root_dir={root}", notebook]
+    # default_url makes both the opened browser and the printed link land on the notebook
+    cmd = [jupyter, "lab", f"--ServerApp.root_dir={root}", f"--LabApp.default_url=/lab/tree/{notebook}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI machines run as root
     print("Starting:", " ".join(cmd), flush=True)
