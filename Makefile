@@ -16,7 +16,7 @@ PYTHON ?= $(find_python)
 
 TS_SOURCES := $(shell find src -name '*.ts' -not -name '*.test.ts' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js style/icons/*.svg)
 
-.PHONY: help env build demo test test-python test-ts test-ui chromium clean
+.PHONY: help env build demo test test-python test-ts test-ui chromium bench clean
 
 help:
 	@echo "make demo   set up, generate the demo Roman field in ./$(DEMO_DIR), open JupyterLab on it"
@@ -87,6 +87,13 @@ test: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json
 	$(MAKE) --no-print-directory test-ts || status=1; \
 	$(MAKE) --no-print-directory test-ui || status=1; \
 	exit $$status
+
+# The performance budget (docs/performance.md): ~10 minutes, ~15 GB of scratch disk; not a test.
+bench: env
+	$(BIN)/python benchmarks/bench_demo.py
+	$(BIN)/python benchmarks/bench_store.py
+	@command -v wrk >/dev/null || echo "(wrk not found: the HTTP benchmark uses its Python client only; apt-get install wrk)"
+	$(BIN)/python benchmarks/bench_http.py
 
 clean:
 	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo roman_lab/labextension ui-tests/.demo ui-tests/test-results ui-tests/playwright-report
