@@ -53,3 +53,34 @@ export async function requestAPI<T>(endPoint: string, init: RequestInit = {}): P
 export function fetchHealth(): Promise<IHealth> {
   return requestAPI<IHealth>('health');
 }
+
+/** A conversion job, as `POST /roman-lab/api/stores` and `GET .../stores/ID` answer. */
+export interface IConversion {
+  id: string;
+  path: string;
+  status: 'pending' | 'running' | 'ready' | 'error';
+  progress: number;
+  message: string;
+  display_ready: boolean;
+  error_status: number | null;
+  url?: string;
+}
+
+export function startConversion(path: string): Promise<IConversion> {
+  return requestAPI<IConversion>('stores', { method: 'POST', body: JSON.stringify({ path }) });
+}
+
+export function conversionStatus(id: string): Promise<IConversion> {
+  return requestAPI<IConversion>(`stores/${encodeURIComponent(id)}`);
+}
+
+/** The absolute URL of a store and the request options its chunk reads need (auth). */
+export function storeAccess(id: string): { url: string; init: RequestInit } {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'roman-lab', 'stores', id);
+  const headers: Record<string, string> = {};
+  if (settings.token) {
+    headers.Authorization = `token ${settings.token}`;
+  }
+  return { url: new URL(url, window.location.href).href, init: { headers, credentials: 'same-origin' } };
+}

@@ -7,7 +7,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -15,7 +15,8 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { isRomanFile } from '../viewer/products';
 import { romanIcon } from './icons';
 import { RomanSidebar } from './sidebar';
-import { IViewerDefaults, RomanViewerWidget } from './viewerWidget';
+import { FACTORY, FILE_TYPE, MODEL, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
+import { IViewerDefaults } from './viewerWidget';
 
 const PLUGIN_ID = 'roman-lab:plugin';
 
@@ -42,10 +43,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const { commands, shell } = app;
     let defaults = FALLBACK_DEFAULTS;
-    const tracker = new WidgetTracker<MainAreaWidget<RomanViewerWidget>>({ namespace: 'roman-lab' });
+    const tracker = new WidgetTracker<RomanDocument>({ namespace: 'roman-lab' });
 
     app.docRegistry.addFileType({
-      name: 'roman-asdf',
+      name: FILE_TYPE,
       displayName: 'Roman ASDF',
       extensions: ['.asdf'],
       mimeTypes: ['application/x-asdf'],
@@ -53,6 +54,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
       contentType: 'file',
       icon: romanIcon
     });
+
+    app.docRegistry.addModelFactory(new UnloadedModelFactory());
+    const factory = new RomanViewerFactory({
+      name: FACTORY,
+      label: 'Roman Viewer',
+      modelName: MODEL,
+      fileTypes: [FILE_TYPE],
+      defaultFor: [FILE_TYPE],
+      readOnly: true
+    });
+    factory.widgetCreated.connect((_, widget) => {
+      widget.title.icon = romanIcon;
+      widget.content.setDefaults(defaults);
+      void tracker.add(widget);
+      widget.context.pathChanged.connect(() => void tracker.save(widget));
+    });
+    app.docRegistry.addWidgetFactory(factory);
 
     const sidebar = new RomanSidebar();
     shell.add(sidebar, 'left', { rank: 850 });
@@ -90,20 +108,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           });
           return;
         }
-        const existing = tracker.find(w => w.content.path === path);
-        if (existing) {
-          shell.activateById(existing.id);
-          return existing;
-        }
-        const content = new RomanViewerWidget(path);
-        content.setDefaults(defaults);
-        const widget = new MainAreaWidget({ content });
-        widget.id = content.id;
-        widget.title.icon = romanIcon;
-        await tracker.add(widget);
-        shell.add(widget, 'main');
-        shell.activateById(widget.id);
-        return widget;
+        return docManager.openOrReveal(path, FACTORY);
       }
     });
 
@@ -121,9 +126,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
       void restorer.restore(tracker, {
-        command: CommandIDs.open,
-        args: widget => ({ path: widget.content.path }),
-        name: widget => widget.content.path
+        command: 'docmanager:open',
+        args: widget => ({ path: widget.context.path, factory: FACTORY }),
+        name: widget => widget.context.path
       });
     }
 

@@ -1,10 +1,15 @@
 /**
- * The main-area widget for one Roman file. Until the tiled viewer lands it shows
- * what the file is and the display defaults the viewer will start from.
+ * The main-area content for one Roman file: asks the server for its store, shows the
+ * conversion's progress, then the image view with a status line.
  */
+import { Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { romanProduct } from '../viewer/products';
+import { StretchName } from '../viewer/renderer';
+import { RomanStore } from '../viewer/store';
+import { IStatus, ImageView } from '../viewer/view';
+import { conversionStatus, IConversion, startConversion, storeAccess } from './api';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -12,28 +17,139 @@ export interface IViewerDefaults {
   percentile: number;
 }
 
+const POLL_MS = 150;
+
+/** astropy.visualization's default parameter of each stretch. */
+const STRETCH_DEFAULTS: Record<StretchName, number> = { linear: 1, sqrt: 1, log: 1000, asinh: 0.1, sinh: 1 / 3, power: 1 };
+
 export class RomanViewerWidget extends Widget {
   constructor(readonly path: string) {
     super();
     const product = romanProduct(path);
-    this.id = `roman-lab-viewer-${encodeURIComponent(path)}`;
     this.addClass('jp-RomanViewer');
     this.title.label = product.name;
     this.title.caption = `${product.label}: ${path}`;
-    this.title.closable = true;
     this.node.innerHTML = `
-      <div class="jp-RomanViewer-card">
-        <h2 class="jp-RomanViewer-name"></h2>
-        <p class="jp-RomanViewer-kind"></p>
-        <p class="jp-RomanViewer-defaults"></p>
-      </div>`;
+      <div class="jp-RomanViewer-canvasHost"></div>
+      <div class="jp-RomanViewer-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
+        <div class="jp-RomanViewer-progressLabel"></div>
+        <div class="jp-RomanViewer-progressTrack"><div class="jp-RomanViewer-progressBar"></div></div>
+      </div>
+      <div class="jp-RomanViewer-status"><span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-readout"></span></div>`;
     this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
-    this.node.querySelector('.jp-RomanViewer-kind')!.textContent = `${product.label} · ${path}`;
+    this.showProgress(0, 'Asking the server for this file…');
   }
 
-  /** Shows the display defaults from the settings (they change live). */
-  setDefaults(defaults: IViewerDefaults): void {
-    this.node.querySelector('.jp-RomanViewer-defaults')!.textContent =
-      `Stretch ${defaults.stretch}, ${defaults.percentile}% interval, colormap ${defaults.colormap}.`;
+  /** The image view, once the store is display-ready. */
+  get imageView(): ImageView | null {
+    return this.view;
   }
+
+  /** Starts (or joins) the conversion and shows the image as soon as it can be drawn. */
+  async load(): Promise<void> {
+    try {
+      let job = await startConversion(this.path);
+      while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
+        this.showProgress(job.progress, `Converting ${romanProduct(this.path).name}: ${job.message}`);
+        await sleep(POLL_MS);
+        job = await conversionStatus(job.id);
+      }
+      this.failIfError(job);
+      if (this.isDisposed) {
+        return;
+      }
+      const access = storeAccess(job.id);
+      const store = await RomanStore.open(access.url, access.init);
+      this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
+        onStatus: status => this.showStatus(status),
+        onError: message => Notification.error(message, { autoClose: 5000 }),
+        percentile: this.defaults?.percentile
+      });
+      await this.view.show(store);
+      this.applyStretch();
+      this.hideProgress();
+      this.node.dataset.ready = 'display';
+      while (job.status !== 'ready' && !this.isDisposed) {
+        await sleep(POLL_MS * 2);
+        job = await conversionStatus(job.id);
+        this.failIfError(job);
+      }
+      if (!this.isDisposed) {
+        await this.view.refreshLevels();
+        this.node.dataset.ready = 'complete';
+      }
+    } catch (error) {
+      const message = (error as Error).message;
+      this.showError(message);
+      Notification.error(message, { autoClose: false });
+    }
+  }
+
+  setDefaults(defaults: IViewerDefaults): void {
+    this.defaults = defaults;
+    this.applyStretch();
+  }
+
+  /** The settings' stretch with astropy's default parameter for it. */
+  private applyStretch(): void {
+    const stretch = this.defaults?.stretch;
+    if (this.view && stretch && stretch in STRETCH_DEFAULTS) {
+      this.view.setDisplay({ stretch: stretch as StretchName, stretchParam: STRETCH_DEFAULTS[stretch as StretchName] });
+    }
+  }
+
+  protected onActivateRequest(): void {
+    (this.view?.canvas ?? this.node).focus();
+  }
+
+  dispose(): void {
+    this.view?.dispose();
+    this.view = null;
+    super.dispose();
+  }
+
+  private failIfError(job: IConversion): void {
+    if (job.status === 'error') {
+      throw new Error(job.message);
+    }
+  }
+
+  private showProgress(fraction: number, label: string): void {
+    const progress = this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement;
+    progress.hidden = false;
+    progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+    (this.node.querySelector('.jp-RomanViewer-progressLabel') as HTMLElement).textContent = label;
+    (this.node.querySelector('.jp-RomanViewer-progressBar') as HTMLElement).style.width = `${Math.round(fraction * 100)}%`;
+  }
+
+  private hideProgress(): void {
+    (this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement).hidden = true;
+  }
+
+  private showError(message: string): void {
+    this.showProgress(0, message);
+    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-error');
+    this.node.dataset.ready = 'error';
+  }
+
+  private showStatus(status: IStatus): void {
+    const readout = this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement;
+    if (status.x === null || status.y === null) {
+      readout.textContent = '';
+      return;
+    }
+    const value = status.value === null ? '…' : formatValue(status.value);
+    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}`;
+  }
+
+  private view: ImageView | null = null;
+  defaults: IViewerDefaults | null = null;
+}
+
+function formatValue(value: number): string {
+  return Number.isFinite(value) ? value.toPrecision(6) : String(value);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
 }

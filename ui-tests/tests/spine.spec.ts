@@ -28,6 +28,7 @@ test.describe('roman-lab spine', () => {
     await page.screenshot({ path: testInfo.outputPath('context-menu.png') });
     await entry.click();
     await expect(page.locator('.jp-RomanViewer-name')).toHaveText(name);
+    await expect(page.locator('.jp-RomanViewer')).toHaveAttribute('data-ready', 'complete', { timeout: 30000 });
     await expect(page.locator('#roman-lab-sidebar .jp-RomanSidebar-viewer')).toContainText(name);
     await page.screenshot({ path: testInfo.outputPath('viewer.png') });
   });

@@ -1,0 +1,224 @@
+/**
+ * The WebGL2 tile renderer: float32 chunks live on the GPU as R32F textures and the
+ * interval, stretch and colormap are applied in the fragment shader, so changing the
+ * display never refetches or re-uploads data.
+ */
+
+/** How pixel values become colours (uniforms of the fragment shader). */
+export interface IDisplay {
+  vmin: number;
+  vmax: number;
+  /** Index of the stretch in the shader's switch (see STRETCHES). */
+  stretch: StretchName;
+  /** The stretch's parameter (a of log/asinh/sinh/power); ignored by the others. */
+  stretchParam: number;
+  /** 256 x RGBA8 colormap lookup table. */
+  colormap: Uint8Array;
+}
+
+export const STRETCHES = ['linear', 'sqrt', 'log', 'asinh', 'sinh', 'power'] as const;
+export type StretchName = (typeof STRETCHES)[number];
+
+/** A rectangle of level-0 image pixels drawn from (part of) a chunk texture. */
+export interface ITileDraw {
+  key: string;
+  /** Level-0 image coordinates of the tile's outer pixel edges (x0 < x1, y0 < y1). */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** The fraction of the texture that holds valid pixels (edge chunks are padded). */
+  u1: number;
+  v1: number;
+}
+
+/** The view: centre in level-0 image pixels, zoom in device pixels per image pixel. */
+export interface IViewTransform {
+  centerX: number;
+  centerY: number;
+  zoom: number;
+  width: number;
+  height: number;
+}
+
+const VERTEX_SHADER = `#version 300 es
+in vec2 a_corner;
+uniform vec4 u_rect;      // x0, y0, x1, y1 in image pixels
+uniform vec2 u_uvMax;
+uniform vec4 u_view;      // centerX, centerY, zoom, unused
+uniform vec2 u_size;      // canvas size in device pixels
+out vec2 v_uv;
+void main() {
+  vec2 p = mix(u_rect.xy, u_rect.zw, a_corner);
+  vec2 clip = (p - u_view.xy) * u_view.z / (0.5 * u_size);
+  gl_Position = vec4(clip, 0.0, 1.0);
+  v_uv = a_corner * u_uvMax;
+}`;
+
+const FRAGMENT_SHADER = `#version 300 es
+precision highp float;
+in vec2 v_uv;
+uniform highp sampler2D u_data;
+uniform sampler2D u_colormap;
+uniform vec2 u_interval;   // vmin, vmax
+uniform int u_stretch;
+uniform float u_param;
+out vec4 outColor;
+
+float stretchValue(float x) {
+  if (u_stretch == 1) return sqrt(x);
+  if (u_stretch == 2) return log(u_param * x + 1.0) / log(u_param + 1.0);
+  if (u_stretch == 3) return asinh(x / u_param) / asinh(1.0 / u_param);
+  if (u_stretch == 4) return sinh(x / u_param) / sinh(1.0 / u_param);
+  if (u_stretch == 5) return pow(x, u_param);
+  return x;
+}
+
+void main() {
+  float value = texture(u_data, v_uv).r;
+  if (isnan(value) || isinf(value)) {
+    outColor = vec4(0.0);
+    return;
+  }
+  float x = clamp((value - u_interval.x) / (u_interval.y - u_interval.x), 0.0, 1.0);
+  float y = clamp(stretchValue(x), 0.0, 1.0);
+  outColor = texture(u_colormap, vec2((y * 255.0 + 0.5) / 256.0, 0.5));
+}`;
+
+export class WebGLUnavailableError extends Error {}
+
+export class TileRenderer {
+  constructor(readonly canvas: HTMLCanvasElement) {
+    const gl = canvas.getContext('webgl2', { antialias: false, premultipliedAlpha: false, preserveDrawingBuffer: true });
+    if (!gl) {
+      throw new WebGLUnavailableError('This browser has no WebGL2: the Roman viewer needs it to draw images.');
+    }
+    this.gl = gl;
+    this.program = this.link(VERTEX_SHADER, FRAGMENT_SHADER);
+    const buffer = gl.createBuffer();
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
+    this.vao = gl.createVertexArray()!;
+    gl.bindVertexArray(this.vao);
+    const corner = gl.getAttribLocation(this.program, 'a_corner');
+    gl.enableVertexAttribArray(corner);
+    gl.vertexAttribPointer(corner, 2, gl.FLOAT, false, 0, 0);
+    this.colormapTexture = gl.createTexture()!;
+    for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_data', 'u_colormap', 'u_interval', 'u_stretch', 'u_param']) {
+      this.uniforms[name] = gl.getUniformLocation(this.program, name);
+    }
+  }
+
+  /** True when a chunk texture is resident. */
+  has(key: string): boolean {
+    return this.textures.has(key);
+  }
+
+  /** Uploads a float32 chunk (row 0 first, `width` values per row) as an R32F texture. */
+  upload(key: string, data: Float32Array, width: number, height: number): void {
+    const gl = this.gl;
+    const texture = gl.createTexture()!;
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, data);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    this.release(key);
+    this.textures.set(key, texture);
+  }
+
+  /** Frees a chunk's GPU memory (called by the chunk cache on eviction). */
+  release(key: string): void {
+    const texture = this.textures.get(key);
+    if (texture) {
+      this.gl.deleteTexture(texture);
+      this.textures.delete(key);
+    }
+  }
+
+  /** Draws the tiles in order (coarse first, so finer ones cover them). */
+  draw(tiles: ITileDraw[], view: IViewTransform, display: IDisplay): void {
+    const gl = this.gl;
+    gl.viewport(0, 0, view.width, view.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    gl.useProgram(this.program);
+    gl.bindVertexArray(this.vao);
+    this.bindColormap(display.colormap);
+    const u = this.uniforms;
+    gl.uniform4f(u.u_view, view.centerX, view.centerY, view.zoom, 0);
+    gl.uniform2f(u.u_size, view.width, view.height);
+    const span = display.vmax - display.vmin;
+    gl.uniform2f(u.u_interval, display.vmin, span > 0 ? display.vmax : display.vmin + 1e-30);
+    gl.uniform1i(u.u_stretch, STRETCHES.indexOf(display.stretch));
+    gl.uniform1f(u.u_param, display.stretchParam);
+    gl.uniform1i(u.u_data, 0);
+    gl.uniform1i(u.u_colormap, 1);
+    gl.activeTexture(gl.TEXTURE0);
+    for (const tile of tiles) {
+      const texture = this.textures.get(tile.key);
+      if (!texture) {
+        continue;
+      }
+      gl.bindTexture(gl.TEXTURE_2D, texture);
+      gl.uniform4f(u.u_rect, tile.x0, tile.y0, tile.x1, tile.y1);
+      gl.uniform2f(u.u_uvMax, tile.u1, tile.v1);
+      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+    }
+  }
+
+  dispose(): void {
+    for (const key of [...this.textures.keys()]) {
+      this.release(key);
+    }
+    this.gl.deleteTexture(this.colormapTexture);
+    this.gl.deleteProgram(this.program);
+  }
+
+  private bindColormap(lut: Uint8Array): void {
+    const gl = this.gl;
+    gl.activeTexture(gl.TEXTURE1);
+    gl.bindTexture(gl.TEXTURE_2D, this.colormapTexture);
+    if (lut !== this.colormapData) {
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 256, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, lut);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+      this.colormapData = lut;
+    }
+    gl.activeTexture(gl.TEXTURE0);
+  }
+
+  private link(vertex: string, fragment: string): WebGLProgram {
+    const gl = this.gl;
+    const program = gl.createProgram()!;
+    for (const [type, source] of [
+      [gl.VERTEX_SHADER, vertex],
+      [gl.FRAGMENT_SHADER, fragment]
+    ] as Array<[number, string]>) {
+      const shader = gl.createShader(type)!;
+      gl.shaderSource(shader, source);
+      gl.compileShader(shader);
+      if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
+        throw new Error(`Roman viewer shader: ${gl.getShaderInfoLog(shader)}`);
+      }
+      gl.attachShader(program, shader);
+    }
+    gl.linkProgram(program);
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+      throw new Error(`Roman viewer shader: ${gl.getProgramInfoLog(program)}`);
+    }
+    return program;
+  }
+
+  private readonly gl: WebGL2RenderingContext;
+  private readonly program: WebGLProgram;
+  private readonly vao: WebGLVertexArrayObject;
+  private readonly colormapTexture: WebGLTexture;
+  private colormapData: Uint8Array | null = null;
+  private readonly textures = new Map<string, WebGLTexture>();
+  private readonly uniforms: Record<string, WebGLUniformLocation | null> = {};
+}

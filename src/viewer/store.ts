@@ -1,0 +1,89 @@
+/**
+ * A roman-lab zarr store read over HTTP with zarrita: the root attributes, the `data`
+ * pyramid and single chunks, nothing more. Arrays still being written (a display-ready
+ * store) are simply absent and are looked up again later.
+ */
+import * as zarr from 'zarrita';
+
+/** The `roman_lab` root attributes the viewer uses (see docs/store-format.md). */
+export interface IStoreAttributes {
+  level: 1 | 2 | 3;
+  model_type: string;
+  complete: boolean;
+  arrays_pending?: string[];
+  pyramid_levels?: number;
+  /** Rows, columns of `data` (level 0), known before level 0 is written. */
+  shape: number[];
+  summary: Record<string, unknown>;
+  statistics?: { min: number; max: number; percentiles: Record<string, number> };
+  fits_wcs?: Record<string, string | number | boolean>;
+  sip_max_error_px?: number;
+}
+
+export interface IPyramidLevel {
+  index: number;
+  /** Rows, columns of this level. */
+  shape: [number, number];
+  /** Chunk rows, columns. */
+  chunks: [number, number];
+  array: zarr.Array<'float32', zarr.FetchStore>;
+}
+
+export interface IChunk {
+  data: Float32Array;
+  /** Row length and row count of `data` (the chunk shape; edge chunks are padded). */
+  width: number;
+  height: number;
+}
+
+export class RomanStore {
+  private constructor(
+    readonly url: string,
+    private readonly init: RequestInit,
+    private readonly root: zarr.Group<zarr.FetchStore>,
+    readonly attrs: IStoreAttributes
+  ) {}
+
+  static async open(url: string, init: RequestInit = {}): Promise<RomanStore> {
+    const store = new zarr.FetchStore(url, { overrides: init });
+    const root = await zarr.open(store, { kind: 'group' });
+    const attrs = (root.attrs as { roman_lab?: IStoreAttributes }).roman_lab;
+    if (!attrs) {
+      throw new Error(`${url} is not a roman-lab store (no roman_lab attributes).`);
+    }
+    return new RomanStore(url, init, root, attrs);
+  }
+
+  /** The pyramid levels available now, finest first (level 0 may still be pending). */
+  async pyramid(): Promise<IPyramidLevel[]> {
+    const count = this.attrs.pyramid_levels ?? 1;
+    const pending = new Set(this.attrs.arrays_pending ?? []);
+    const levels: IPyramidLevel[] = [];
+    for (let index = 0; index < count; index++) {
+      if (pending.has(`data/${index}`)) {
+        continue;
+      }
+      const array = await zarr.open(this.root.resolve(`data/${index}`), { kind: 'array' });
+      if (!array.is('float32')) {
+        throw new Error(`data/${index} is ${array.dtype}, not float32.`);
+      }
+      levels.push({
+        index,
+        shape: [array.shape[0], array.shape[1]],
+        chunks: [array.chunks[0], array.chunks[1]],
+        array
+      });
+    }
+    return levels;
+  }
+
+  /** Re-reads the root attributes (a display-ready store completes while we look at it). */
+  async refresh(): Promise<RomanStore> {
+    return RomanStore.open(this.url, this.init);
+  }
+
+  static async chunk(level: IPyramidLevel, row: number, col: number, signal?: AbortSignal): Promise<IChunk> {
+    const chunk = await level.array.getChunk([row, col], { signal });
+    return { data: chunk.data as Float32Array, width: chunk.shape[1], height: chunk.shape[0] };
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * One image on a canvas: pan and zoom, the pyramid level for the zoom, visible chunks
+ * fetched centre-out into a bounded cache, and a status readout under the cursor.
+ * Free of JupyterLab so the notebook widget mounts the same view.
+ */
+import { IDisplay, ITileDraw, IViewTransform, StretchName, TileRenderer } from './renderer';
+import { IChunk, IPyramidLevel, RomanStore } from './store';
+
+export interface IStatus {
+  /** 0-based level-0 image pixel under the cursor (rounded), or null outside the image. */
+  x: number | null;
+  y: number | null;
+  /** `data` at that pixel (null while its full-resolution chunk is not loaded). */
+  value: number | null;
+}
+
+export interface IImageViewOptions {
+  /** Bytes of chunk data kept (CPU copies; the GPU holds the same). */
+  cacheBytes?: number;
+  /** Parallel chunk requests. */
+  concurrency?: number;
+  onStatus?: (status: IStatus) => void;
+  onError?: (message: string) => void;
+  /** The default interval: astropy's PercentileInterval(percentile) from the store's statistics. */
+  percentile?: number;
+}
+
+/**
+ * (vmin, vmax) of astropy's PercentileInterval(p) from the percentiles the store computed
+ * (0.5, 1, 5, 50, 95, 99, 99.5, 99.9, with min and max): exact where the store has the
+ * percentile, linearly interpolated between its neighbours elsewhere.
+ */
+export function percentileInterval(
+  stats: { min: number; max: number; percentiles: Record<string, number> },
+  percentile: number
+): [number, number] {
+  const known: Array<[number, number]> = [[0, stats.min], [100, stats.max]];
+  for (const [q, value] of Object.entries(stats.percentiles)) {
+    known.push([Number(q), value]);
+  }
+  known.sort((a, b) => a[0] - b[0]);
+  const at = (q: number): number => {
+    for (let i = 1; i < known.length; i++) {
+      const [q0, v0] = known[i - 1];
+      const [q1, v1] = known[i];
+      if (q <= q1) {
+        return q1 === q0 ? v1 : v0 + ((v1 - v0) * (q - q0)) / (q1 - q0);
+      }
+    }
+    return stats.max;
+  };
+  const lower = (100 - percentile) / 2;
+  return [at(lower), at(100 - lower)];
+}
+
+const MAX_ZOOM = 64;
+
+interface ICacheEntry {
+  chunk: IChunk;
+  bytes: number;
+}
+
+export class ImageView {
+  readonly canvas: HTMLCanvasElement;
+
+  constructor(
+    readonly host: HTMLElement,
+    private readonly options: IImageViewOptions = {}
+  ) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'jp-RomanImageView-canvas';
+    this.canvas.tabIndex = 0;
+    host.appendChild(this.canvas);
+    this.renderer = new TileRenderer(this.canvas);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(host);
+    this.bindEvents();
+  }
+
+  /** Shows a store; the view fits the image. */
+  async show(store: RomanStore): Promise<void> {
+    this.store = store;
+    this.levels = await store.pyramid();
+    const stats = store.attrs.statistics;
+    if (stats) {
+      [this.display.vmin, this.display.vmax] = percentileInterval(stats, this.options.percentile ?? 99.5);
+    }
+    this.resize();
+    this.fit();
+  }
+
+  /** Picks up pyramid levels that appeared since (a display-ready store completing). */
+  async refreshLevels(): Promise<boolean> {
+    if (!this.store) {
+      return false;
+    }
+    this.store = await this.store.refresh();
+    this.levels = await this.store.pyramid();
+    this.requestDraw();
+    return this.store.attrs.complete;
+  }
+
+  /** Rows, columns of the full-resolution image. */
+  get imageShape(): [number, number] | null {
+    const shape = this.store?.attrs.shape;
+    return shape ? [shape[shape.length - 2], shape[shape.length - 1]] : null;
+  }
+
+  /** Zoom in device pixels per image pixel, and the view centre in image pixels. */
+  get view(): { centerX: number; centerY: number; zoom: number } {
+    return { centerX: this.centerX, centerY: this.centerY, zoom: this.zoom };
+  }
+
+  setView(centerX: number, centerY: number, zoom: number): void {
+    this.centerX = centerX;
+    this.centerY = centerY;
+    this.zoom = Math.min(MAX_ZOOM * devicePixelRatio, Math.max(this.minZoom(), zoom));
+    this.requestDraw();
+  }
+
+  /** The whole image in the canvas. */
+  fit(): void {
+    const shape = this.imageShape;
+    if (!shape) {
+      return;
+    }
+    const [ny, nx] = shape;
+    const zoom = Math.min(this.canvas.width / nx, this.canvas.height / ny);
+    this.setView((nx - 1) / 2, (ny - 1) / 2, zoom);
+  }
+
+  setDisplay(display: Partial<Omit<IDisplay, 'colormap'>>): void {
+    Object.assign(this.display, display);
+    this.requestDraw();
+  }
+
+  get displaySettings(): Readonly<Omit<IDisplay, 'colormap'>> {
+    return this.display;
+  }
+
+  /** Image pixel (x right, y up, 0-based centres) under a point in CSS pixels of the canvas. */
+  screenToImage(cssX: number, cssY: number): [number, number] {
+    const dpr = devicePixelRatio;
+    const x = this.centerX + (cssX * dpr - this.canvas.width / 2) / this.zoom;
+    const y = this.centerY - (cssY * dpr - this.canvas.height / 2) / this.zoom;
+    return [x, y];
+  }
+
+  /** CSS pixel of the canvas where an image pixel centre is drawn. */
+  imageToScreen(x: number, y: number): [number, number] {
+    const dpr = devicePixelRatio;
+    return [((x - this.centerX) * this.zoom + this.canvas.width / 2) / dpr, (this.canvas.height / 2 - (y - this.centerY) * this.zoom) / dpr];
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.abort.abort();
+    this.resizeObserver.disconnect();
+    this.renderer.dispose();
+    this.canvas.remove();
+  }
+
+  // --- drawing ------------------------------------------------------------------------
+
+  requestDraw(): void {
+    if (this.frame === 0 && !this.disposed) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.draw();
+      });
+    }
+  }
+
+  private draw(): void {
+    if (!this.store || this.levels.length === 0) {
+      return;
+    }
+    const level = this.levelForZoom();
+    const coarsest = this.levels[this.levels.length - 1];
+    const wanted = [...this.visibleChunks(coarsest), ...(level === coarsest ? [] : this.visibleChunks(level))];
+    const tiles: ITileDraw[] = [];
+    for (const item of wanted) {
+      if (this.renderer.has(item.key)) {
+        this.touch(item.key);
+        tiles.push(item.tile);
+      } else {
+        this.fetchChunk(item.key, item.level, item.row, item.col);
+      }
+    }
+    const view: IViewTransform = {
+      centerX: this.centerX,
+      centerY: this.centerY,
+      zoom: this.zoom,
+      width: this.canvas.width,
+      height: this.canvas.height
+    };
+    this.renderer.draw(tiles, view, { ...this.display, colormap: this.colormap });
+    this.lastDrawnTiles = tiles.length;
+  }
+
+  /** How many tiles the last frame drew (tests and benchmarks). */
+  lastDrawnTiles = 0;
+
+  /** The finest level whose pixels are at least one device pixel on screen. */
+  private levelForZoom(): IPyramidLevel {
+    let chosen = this.levels[0];
+    for (const level of this.levels) {
+      if (2 ** level.index * this.zoom <= 1.0001 || level === this.levels[0]) {
+        chosen = level;
+      }
+    }
+    return chosen;
+  }
+
+  private visibleChunks(level: IPyramidLevel) {
+    const scale = 2 ** level.index;
+    const [x0, y1] = this.screenToImage(0, 0);
+    const [x1, y0] = this.screenToImage(this.canvas.width / devicePixelRatio, this.canvas.height / devicePixelRatio);
+    const [ny, nx] = level.shape;
+    const [cy, cx] = level.chunks;
+    const colMin = Math.max(0, Math.floor((x0 + 0.5) / scale / cx));
+    const colMax = Math.min(Math.ceil(nx / cx) - 1, Math.floor((x1 + 0.5) / scale / cx));
+    const rowMin = Math.max(0, Math.floor((y0 + 0.5) / scale / cy));
+    const rowMax = Math.min(Math.ceil(ny / cy) - 1, Math.floor((y1 + 0.5) / scale / cy));
+    const midRow = (rowMin + rowMax) / 2;
+    const midCol = (colMin + colMax) / 2;
+    const out = [];
+    for (let row = rowMin; row <= rowMax; row++) {
+      for (let col = colMin; col <= colMax; col++) {
+        const w = Math.min(cx, nx - col * cx);
+        const h = Math.min(cy, ny - row * cy);
+        const tile: ITileDraw = {
+          key: `${level.index}/${row}/${col}`,
+          x0: col * cx * scale - 0.5,
+          y0: row * cy * scale - 0.5,
+          x1: (col * cx + w) * scale - 0.5,
+          y1: (row * cy + h) * scale - 0.5,
+          u1: w / cx,
+          v1: h / cy
+        };
+        out.push({ key: tile.key, level, row, col, tile, order: (row - midRow) ** 2 + (col - midCol) ** 2 });
+      }
+    }
+    return out.sort((a, b) => a.order - b.order);
+  }
+
+  private fetchChunk(key: string, level: IPyramidLevel, row: number, col: number): void {
+    if (this.inflight.has(key) || this.failed.has(key)) {
+      return;
+    }
+    if (this.inflight.size >= (this.options.concurrency ?? 6)) {
+      this.queued = true;
+      return;
+    }
+    this.inflight.add(key);
+    RomanStore.chunk(level, row, col, this.abort.signal)
+      .then(chunk => {
+        if (this.disposed) {
+          return;
+        }
+        this.renderer.upload(key, chunk.data, chunk.width, chunk.height);
+        this.cache.set(key, { chunk, bytes: chunk.data.byteLength });
+        this.cacheBytes += chunk.data.byteLength;
+        this.evict();
+      })
+      .catch(error => {
+        if (!this.disposed) {
+          this.failed.add(key);
+          this.options.onError?.(`Chunk ${key} could not be loaded: ${error?.message ?? error}`);
+        }
+      })
+      .finally(() => {
+        this.inflight.delete(key);
+        if (this.queued) {
+          this.queued = false;
+        }
+        this.requestDraw();
+      });
+  }
+
+  private touch(key: string): void {
+    const entry = this.cache.get(key);
+    if (entry) {
+      this.cache.delete(key);
+      this.cache.set(key, entry);
+    }
+  }
+
+  /** Least recently drawn first: Map keeps insertion order and `touch` re-inserts. */
+  private evict(): void {
+    const limit = this.options.cacheBytes ?? 512 * 2 ** 20;
+    for (const [key, entry] of this.cache) {
+      if (this.cacheBytes <= limit) {
+        break;
+      }
+      this.cache.delete(key);
+      this.cacheBytes -= entry.bytes;
+      this.renderer.release(key);
+    }
+  }
+
+  /** `data` at a level-0 pixel if its chunk is resident. */
+  valueAt(x: number, y: number): number | null {
+    const level = this.levels[0];
+    if (!level || level.index !== 0) {
+      return null;
+    }
+    const [cy, cx] = level.chunks;
+    const row = Math.floor(y / cy);
+    const col = Math.floor(x / cx);
+    const entry = this.cache.get(`0/${row}/${col}`);
+    return entry ? entry.chunk.data[(y - row * cy) * entry.chunk.width + (x - col * cx)] : null;
+  }
+
+  // --- geometry and events ------------------------------------------------------------
+
+  private minZoom(): number {
+    const shape = this.imageShape;
+    if (!shape) {
+      return 1e-3;
+    }
+    return Math.min(this.canvas.width / shape[1], this.canvas.height / shape[0]) / 4;
+  }
+
+  private resize(): void {
+    const dpr = devicePixelRatio;
+    const rect = this.host.getBoundingClientRect();
+    const width = Math.max(1, Math.round(rect.width * dpr));
+    const height = Math.max(1, Math.round(rect.height * dpr));
+    if (width !== this.canvas.width || height !== this.canvas.height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+      this.canvas.style.width = `${rect.width}px`;
+      this.canvas.style.height = `${rect.height}px`;
+      this.requestDraw();
+    }
+  }
+
+  /** Zooms by `factor` keeping the image point under (cssX, cssY) fixed. */
+  zoomAt(factor: number, cssX: number, cssY: number): void {
+    const [ix, iy] = this.screenToImage(cssX, cssY);
+    const zoom = Math.min(MAX_ZOOM * devicePixelRatio, Math.max(this.minZoom(), this.zoom * factor));
+    const dpr = devicePixelRatio;
+    const centerX = ix - (cssX * dpr - this.canvas.width / 2) / zoom;
+    const centerY = iy + (cssY * dpr - this.canvas.height / 2) / zoom;
+    this.setView(centerX, centerY, zoom);
+  }
+
+  private bindEvents(): void {
+    const canvas = this.canvas;
+    canvas.addEventListener('wheel', event => {
+      event.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      this.zoomAt(Math.exp(-event.deltaY * 0.0015), event.clientX - rect.left, event.clientY - rect.top);
+    });
+    canvas.addEventListener('pointerdown', event => {
+      if (event.button !== 0) {
+        return;
+      }
+      canvas.focus();
+      canvas.setPointerCapture(event.pointerId);
+      this.drag = { x: event.clientX, y: event.clientY, centerX: this.centerX, centerY: this.centerY };
+    });
+    canvas.addEventListener('pointermove', event => {
+      const rect = canvas.getBoundingClientRect();
+      if (this.drag) {
+        const dpr = devicePixelRatio;
+        this.setView(
+          this.drag.centerX - ((event.clientX - this.drag.x) * dpr) / this.zoom,
+          this.drag.centerY + ((event.clientY - this.drag.y) * dpr) / this.zoom,
+          this.zoom
+        );
+      }
+      this.reportStatus(event.clientX - rect.left, event.clientY - rect.top);
+    });
+    const endDrag = () => {
+      this.drag = null;
+    };
+    canvas.addEventListener('pointerup', endDrag);
+    canvas.addEventListener('pointercancel', endDrag);
+    canvas.addEventListener('keydown', event => {
+      const step = 50 / this.zoom;
+      const center = [this.canvas.width / 2 / devicePixelRatio, this.canvas.height / 2 / devicePixelRatio] as const;
+      const actions: Record<string, () => void> = {
+        ArrowLeft: () => this.setView(this.centerX - step, this.centerY, this.zoom),
+        ArrowRight: () => this.setView(this.centerX + step, this.centerY, this.zoom),
+        ArrowUp: () => this.setView(this.centerX, this.centerY + step, this.zoom),
+        ArrowDown: () => this.setView(this.centerX, this.centerY - step, this.zoom),
+        '+': () => this.zoomAt(2, ...center),
+        '=': () => this.zoomAt(2, ...center),
+        '-': () => this.zoomAt(0.5, ...center),
+        f: () => this.fit(),
+        '1': () => this.setView(this.centerX, this.centerY, devicePixelRatio)
+      };
+      const action = actions[event.key];
+      if (action) {
+        event.preventDefault();
+        action();
+      }
+    });
+  }
+
+  private reportStatus(cssX: number, cssY: number): void {
+    const shape = this.imageShape;
+    const [fx, fy] = this.screenToImage(cssX, cssY);
+    const x = Math.round(fx);
+    const y = Math.round(fy);
+    const inside = !!shape && x >= 0 && y >= 0 && x < shape[1] && y < shape[0];
+    this.options.onStatus?.({ x: inside ? x : null, y: inside ? y : null, value: inside ? this.valueAt(x, y) : null });
+  }
+
+  private readonly renderer: TileRenderer;
+  private readonly resizeObserver: ResizeObserver;
+  private readonly abort = new AbortController();
+  private readonly cache = new Map<string, ICacheEntry>();
+  private readonly inflight = new Set<string>();
+  private readonly failed = new Set<string>();
+  private store: RomanStore | null = null;
+  private levels: IPyramidLevel[] = [];
+  private cacheBytes = 0;
+  private queued = false;
+  private frame = 0;
+  private disposed = false;
+  private drag: { x: number; y: number; centerX: number; centerY: number } | null = null;
+  private centerX = 0;
+  private centerY = 0;
+  private zoom = 1;
+  private readonly display: Omit<IDisplay, 'colormap'> = { vmin: 0, vmax: 1, stretch: 'linear' as StretchName, stretchParam: 1 };
+  private readonly colormap = greyLut();
+}
+
+function greyLut(): Uint8Array {
+  const lut = new Uint8Array(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    lut.set([i, i, i, 255], i * 4);
+  }
+  return lut;
+}
