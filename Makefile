@@ -68,8 +68,9 @@ ui-tests/node_modules/.package-lock.json: ui-tests/package.json ui-tests/package
 	cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	@touch $@
 
-$(UI_DEMO)/demo.json: $(STAMPS)/python-installed $(shell find roman_lab/demo -name '*.py' 2>/dev/null)
+$(UI_DEMO)/demo.json: $(STAMPS)/python-installed ui-tests/make_truth.py $(shell find roman_lab/demo -name '*.py' 2>/dev/null)
 	$(BIN)/roman-lab demo $(UI_DEMO) --small --no-launch --overwrite
+	$(BIN)/python ui-tests/make_truth.py $(UI_DEMO)
 
 test-python: env
 	$(BIN)/python -m pytest

@@ -54,6 +54,8 @@ export function percentileInterval(
 }
 
 const MAX_ZOOM = 64;
+/** A chunk request that fails is retried with exponential backoff, then reported once. */
+const MAX_TRIES = 3;
 
 interface ICacheEntry {
   chunk: IChunk;
@@ -245,12 +247,12 @@ export class ImageView {
   }
 
   private fetchChunk(key: string, level: IPyramidLevel, row: number, col: number): void {
-    if (this.inflight.has(key) || this.failed.has(key)) {
+    const failure = this.failed.get(key);
+    if (this.inflight.has(key) || (failure && (failure.tries >= MAX_TRIES || performance.now() < failure.retryAt))) {
       return;
     }
     if (this.inflight.size >= (this.options.concurrency ?? 6)) {
-      this.queued = true;
-      return;
+      return; // asked again on the next frame, which every finished request schedules
     }
     this.inflight.add(key);
     RomanStore.chunk(level, row, col, this.abort.signal)
@@ -258,22 +260,27 @@ export class ImageView {
         if (this.disposed) {
           return;
         }
+        this.failed.delete(key);
         this.renderer.upload(key, chunk.data, chunk.width, chunk.height);
         this.cache.set(key, { chunk, bytes: chunk.data.byteLength });
         this.cacheBytes += chunk.data.byteLength;
         this.evict();
       })
       .catch(error => {
-        if (!this.disposed) {
-          this.failed.add(key);
-          this.options.onError?.(`Chunk ${key} could not be loaded: ${error?.message ?? error}`);
+        if (this.disposed) {
+          return;
+        }
+        const tries = (this.failed.get(key)?.tries ?? 0) + 1;
+        const retryAt = performance.now() + 500 * 2 ** tries;
+        this.failed.set(key, { tries, retryAt });
+        if (tries < MAX_TRIES) {
+          setTimeout(() => this.requestDraw(), retryAt - performance.now());
+        } else {
+          this.options.onError?.(`Part ${key} of the image could not be loaded after ${tries} tries: ${error?.message ?? error}`);
         }
       })
       .finally(() => {
         this.inflight.delete(key);
-        if (this.queued) {
-          this.queued = false;
-        }
         this.requestDraw();
       });
   }
@@ -414,11 +421,10 @@ export class ImageView {
   private readonly abort = new AbortController();
   private readonly cache = new Map<string, ICacheEntry>();
   private readonly inflight = new Set<string>();
-  private readonly failed = new Set<string>();
+  private readonly failed = new Map<string, { tries: number; retryAt: number }>();
   private store: RomanStore | null = null;
   private levels: IPyramidLevel[] = [];
   private cacheBytes = 0;
-  private queued = false;
   private frame = 0;
   private disposed = false;
   private drag: { x: number; y: number; centerX: number; centerY: number } | null = null;

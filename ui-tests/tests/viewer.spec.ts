@@ -1,0 +1,97 @@
+import { expect, test } from '@jupyterlab/galata';
+import { Page } from '@playwright/test';
+
+/** Pixel values and sky positions Python computed for the demo's first L2 (make_truth.py). */
+interface ITruth {
+  file: string;
+  shape: [number, number];
+  data: Array<Array<number | null>>;
+}
+
+async function truth(page: Page): Promise<ITruth> {
+  const response = await page.request.get('/files/truth.json');
+  return (await response.json()) as ITruth;
+}
+
+async function openByDoubleClick(page: Page, name: string) {
+  await page.filebrowser.openDirectory('demo');
+  await page.locator('.jp-DirListing-item', { hasText: name }).dblclick();
+  const viewer = page.locator('.jp-RomanViewer');
+  await expect(viewer).toHaveAttribute('data-ready', 'complete', { timeout: 30000 });
+  return viewer;
+}
+
+test.describe('Roman viewer', () => {
+  test('double-click opens an exposure and draws it', async ({ page }, testInfo) => {
+    const { file } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    const canvas = viewer.locator('canvas');
+    // pixel sampling: the image is drawn (not a blank canvas)
+    const lit = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const copy = document.createElement('canvas');
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = copy.getContext('2d')!;
+      ctx.drawImage(c, 0, 0);
+      const pixels = ctx.getImageData(0, 0, c.width, c.height).data;
+      let bright = 0;
+      for (let i = 0; i < pixels.length; i += 4) {
+        bright += pixels[i] > 40 ? 1 : 0;
+      }
+      return bright;
+    });
+    expect(lit).toBeGreaterThan(100);
+    await page.screenshot({ path: testInfo.outputPath('exposure.png') });
+  });
+
+  test('hovering reads the pixel value Python reads', async ({ page }) => {
+    const { file, data } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    const canvas = viewer.locator('canvas');
+    const box = (await canvas.boundingBox())!;
+    const readout = viewer.locator('.jp-RomanViewer-readout');
+    for (const [fx, fy] of [
+      [0.5, 0.5],
+      [0.3, 0.7],
+      [0.8, 0.2]
+    ]) {
+      await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
+      await expect(readout).toContainText('value');
+      const text = (await readout.textContent())!;
+      const match = /x (\d+)\s+y (\d+)\s+value (\S+)/.exec(text);
+      expect(match, text).not.toBeNull();
+      const [x, y, value] = [Number(match![1]), Number(match![2]), Number(match![3])];
+      const expected = data[y][x]!;
+      expect(Math.abs(value - expected)).toBeLessThanOrEqual(Math.abs(expected) * 1e-5 + 1e-6);
+    }
+  });
+
+  test('zooming in gives crisp pixels far beyond 1:1', async ({ page }, testInfo) => {
+    const { file } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    const canvas = viewer.locator('canvas');
+    await canvas.click();
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('+');
+    }
+    const box = (await canvas.boundingBox())!;
+    const readout = viewer.locator('.jp-RomanViewer-readout');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const first = await readout.textContent();
+    await page.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2);
+    const second = await readout.textContent();
+    // >= 32 screen px per image pixel: 20 px further is still the same pixel
+    expect(second).toBe(first);
+    await page.screenshot({ path: testInfo.outputPath('zoomed.png') });
+  });
+
+  test('a file that is not Roman gets the server message, not a hang', async ({ page, tmpPath }) => {
+    await page.contents.uploadContent('hello, I am not ASDF\n', 'text', `${tmpPath}/not_roman.asdf`);
+    await page.filebrowser.openDirectory(tmpPath);
+    await page.locator('.jp-DirListing-item', { hasText: 'not_roman.asdf' }).dblclick();
+    const viewer = page.locator('.jp-RomanViewer');
+    await expect(viewer).toHaveAttribute('data-ready', 'error', { timeout: 15000 });
+    await expect(viewer.locator('.jp-RomanViewer-progressLabel')).toContainText('not_roman.asdf is not an ASDF file');
+    await expect(page.locator('.jp-Notification-Toast-error, .Toastify__toast--error').first()).toContainText('is not an ASDF file');
+  });
+});
