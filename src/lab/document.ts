@@ -4,6 +4,7 @@
  * hundreds of MB) and the viewer reads the server's zarr store instead.
  */
 import { ABCWidgetFactory, DocumentModel, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
+import { ToolbarButton } from '@jupyterlab/ui-components';
 
 import { RomanViewerWidget } from './viewerWidget';
 
@@ -39,7 +40,40 @@ export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
     const content = new RomanViewerWidget(context.path);
     const widget = new DocumentWidget({ content, context });
     widget.addClass('jp-RomanDocument');
+    addToolButtons(widget);
     void context.ready.then(() => content.load());
     return widget;
   }
+}
+
+/** Pan / circle tool toggles and fit, in the document's toolbar. */
+function addToolButtons(widget: RomanDocument): void {
+  const content = widget.content;
+  const tools: Record<'pan' | 'circle', ToolbarButton> = {
+    pan: new ToolbarButton({
+      label: 'Pan',
+      tooltip: 'Drag pans the image (P)',
+      className: 'jp-RomanTool-pan',
+      onClick: () => choose('pan')
+    }),
+    circle: new ToolbarButton({
+      label: 'Circle',
+      tooltip: 'Drag draws a circle; drag inside moves it, its rim resizes it, Delete removes it (C)',
+      className: 'jp-RomanTool-circle',
+      onClick: () => choose('circle')
+    })
+  };
+  const choose = (tool: 'pan' | 'circle') => {
+    content.setTool(tool);
+    tools.pan.pressed = tool === 'pan';
+    tools.circle.pressed = tool === 'circle';
+  };
+  widget.toolbar.addItem('roman-pan', tools.pan);
+  widget.toolbar.addItem('roman-circle', tools.circle);
+  widget.toolbar.addItem(
+    'roman-fit',
+    new ToolbarButton({ label: 'Fit', tooltip: 'Show the whole image (F)', onClick: () => content.imageView?.fit() })
+  );
+  content.toolChanged.connect((_, tool) => choose(tool));
+  choose('pan');
 }

@@ -3,10 +3,12 @@
  * conversion's progress, then the image view with a status line.
  */
 import { Notification } from '@jupyterlab/apputils';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { romanProduct } from '../viewer/products';
 import { StretchName } from '../viewer/renderer';
+import { CircleLayer, ICircle } from '../viewer/circles';
 import { RomanStore } from '../viewer/store';
 import { IStatus, ImageView } from '../viewer/view';
 import { conversionStatus, IConversion, startConversion, storeAccess } from './api';
@@ -37,6 +39,11 @@ export class RomanViewerWidget extends Widget {
       </div>
       <div class="jp-RomanViewer-status"><span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-readout"></span></div>`;
     this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
+    this.node.addEventListener('keydown', event => {
+      if (event.key === 'c' || event.key === 'p') {
+        this.setTool(event.key === 'c' ? 'circle' : 'pan');
+      }
+    });
     this.showProgress(0, 'Asking the server for this file…');
   }
 
@@ -62,9 +69,14 @@ export class RomanViewerWidget extends Widget {
       const store = await RomanStore.open(access.url, access.init);
       this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
         onStatus: status => this.showStatus(status),
+        onDraw: () => this.circleLayer?.render(),
         onError: message => Notification.error(message, { autoClose: 5000 }),
         percentile: this.defaults?.percentile
       });
+      this.circleLayer = new CircleLayer(this.view, (circles, selected) => {
+        this.circlesChangedSignal.emit({ circles, selected });
+      });
+      this.circleLayer.tool = this.tool;
       await this.view.show(store);
       this.applyStretch();
       this.hideProgress();
@@ -85,6 +97,32 @@ export class RomanViewerWidget extends Widget {
     }
   }
 
+  /** The circles drawn on this image (image pixels) and the selected one's id. */
+  get circlesChanged(): ISignal<this, { circles: ICircle[]; selected: number | null }> {
+    return this.circlesChangedSignal;
+  }
+
+  get circles(): CircleLayer | null {
+    return this.circleLayer;
+  }
+
+  /** What a drag on empty image does: pan, or draw a circle. */
+  setTool(tool: 'pan' | 'circle'): void {
+    if (tool === this.tool && this.node.dataset.tool === tool) {
+      return;
+    }
+    this.tool = tool;
+    if (this.circleLayer) {
+      this.circleLayer.tool = tool;
+    }
+    this.node.dataset.tool = tool;
+    this.toolChangedSignal.emit(tool);
+  }
+
+  get toolChanged(): ISignal<this, 'pan' | 'circle'> {
+    return this.toolChangedSignal;
+  }
+
   setDefaults(defaults: IViewerDefaults): void {
     this.defaults = defaults;
     this.applyStretch();
@@ -103,6 +141,7 @@ export class RomanViewerWidget extends Widget {
   }
 
   dispose(): void {
+    this.circleLayer?.dispose();
     this.view?.dispose();
     this.view = null;
     super.dispose();
@@ -143,6 +182,10 @@ export class RomanViewerWidget extends Widget {
   }
 
   private view: ImageView | null = null;
+  private circleLayer: CircleLayer | null = null;
+  private tool: 'pan' | 'circle' = 'pan';
+  private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);
+  private readonly circlesChangedSignal = new Signal<this, { circles: ICircle[]; selected: number | null }>(this);
   defaults: IViewerDefaults | null = null;
 }
 

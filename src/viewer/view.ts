@@ -20,6 +20,8 @@ export interface IImageViewOptions {
   /** Parallel chunk requests. */
   concurrency?: number;
   onStatus?: (status: IStatus) => void;
+  /** After every drawn frame (overlays follow the view). */
+  onDraw?: () => void;
   onError?: (message: string) => void;
   /** The default interval: astropy's PercentileInterval(percentile) from the store's statistics. */
   percentile?: number;
@@ -198,6 +200,7 @@ export class ImageView {
     };
     this.renderer.draw(tiles, view, { ...this.display, colormap: this.colormap });
     this.lastDrawnTiles = tiles.length;
+    this.options.onDraw?.();
   }
 
   /** How many tiles the last frame drew (tests and benchmarks). */

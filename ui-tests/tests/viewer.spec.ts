@@ -85,6 +85,43 @@ test.describe('Roman viewer', () => {
     await page.screenshot({ path: testInfo.outputPath('zoomed.png') });
   });
 
+  test('the circle tool draws, moves, resizes and deletes circles', async ({ page }, testInfo) => {
+    const { file } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    const canvas = viewer.locator('canvas');
+    const box = (await canvas.boundingBox())!;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    await page.locator('.jp-RomanTool-circle').click();
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 30, cy, { steps: 4 });
+    await page.mouse.move(cx + 40, cy, { steps: 4 });
+    await page.mouse.up();
+    const circle = viewer.locator('circle.jp-RomanCircle');
+    await expect(circle).toHaveCount(1);
+    expect(Number(await circle.getAttribute('r'))).toBeCloseTo(40, 0);
+    // move: drag from inside
+    await page.mouse.move(cx + 5, cy + 5);
+    await page.mouse.down();
+    await page.mouse.move(cx + 25, cy + 5, { steps: 5 });
+    await page.mouse.up();
+    expect(Number(await circle.getAttribute('cx')) - (cx - box.x)).toBeCloseTo(20, 0);
+    // resize: drag the rim outwards
+    const rimX = box.x + Number(await circle.getAttribute('cx')) + 40;
+    await page.mouse.move(rimX, cy);
+    await page.mouse.down();
+    await page.mouse.move(rimX + 20, cy, { steps: 5 });
+    await page.mouse.up();
+    expect(Number(await circle.getAttribute('r'))).toBeCloseTo(60, 0);
+    await page.screenshot({ path: testInfo.outputPath('circle.png') });
+    await page.keyboard.press('Delete');
+    await expect(circle).toHaveCount(0);
+    // a click (no drag) does not make a circle
+    await page.mouse.click(cx - 60, cy - 60);
+    await expect(circle).toHaveCount(0);
+  });
+
   test('a file that is not Roman gets the server message, not a hang', async ({ page, tmpPath }) => {
     await page.contents.uploadContent('hello, I am not ASDF\n', 'text', `${tmpPath}/not_roman.asdf`);
     await page.filebrowser.openDirectory(tmpPath);
