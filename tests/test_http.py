@@ -182,3 +182,21 @@ async def test_every_endpoint_needs_authentication(jp_fetch, method, parts):
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("roman-lab", *parts, method=method, body=body, headers={"Authorization": ""})
     assert info.value.code == 403
+
+
+async def test_name_resolver_answers_clearly_when_offline(jp_fetch):
+    """These machines reach no name resolver: the answer is a clear 503 in bounded time, not a hang."""
+    import time
+
+    t0 = time.monotonic()
+    try:
+        code, body = await fetch_json(jp_fetch, "api", "resolve", params={"name": "M87"}, request_timeout=30)
+    except HTTPClientError as err:
+        code, body = err.code, json.loads(err.response.body)
+    assert time.monotonic() - t0 < 20
+    if code == 200:  # a machine with internet
+        assert abs(body["ra"] - 187.7059) < 0.01
+    else:
+        assert code == 503 and "cannot be reached" in body["message"] and "type RA and Dec" in body["message"]
+    code, body = await fetch_error(jp_fetch, "api", "resolve")
+    assert code == 400

@@ -182,3 +182,40 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
         self.set_header("Content-Type", "application/json")
         message = exc.message if isinstance(exc, RomanHTTPError) else self._reason
         self.finish(json.dumps({"message": message, "status": status_code}))
+
+
+class ResolveHandler(RomanAPIHandler):
+    """`GET /roman-lab/api/resolve?name=M87`: a target name to ICRS RA/Dec through astropy's
+    name resolver (CDS Sesame), with a bounded wait and a clear 503 when it cannot be reached."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        name = self.get_query_argument("name", "").strip()
+        if not name:
+            raise RomanHTTPError(400, "Give a target name to resolve, e.g. ?name=M87.")
+        result = await tornado.ioloop.IOLoop.current().run_in_executor(None, resolve_name, name)
+        self.finish(json.dumps(result))
+
+
+RESOLVE_TIMEOUT_S = 5
+
+
+def resolve_name(name):
+    from astropy.coordinates import SkyCoord
+    from astropy.coordinates.name_resolve import NameResolveError
+    from astropy.utils.data import conf
+
+    try:
+        with conf.set_temp("remote_timeout", RESOLVE_TIMEOUT_S):
+            coord = SkyCoord.from_name(name, parse=False)
+    except NameResolveError as err:
+        text = str(err)
+        if "Unable to find coordinates" in text:
+            raise RomanHTTPError(404, f"The name resolver does not know {name!r}.") from err
+        raise RomanHTTPError(
+            503, f"The name resolver cannot be reached from this server ({text.splitlines()[0][:160]}); type RA and Dec instead."
+        ) from err
+    except OSError as err:
+        raise RomanHTTPError(503, f"The name resolver cannot be reached from this server ({err}); type RA and Dec instead.") from err
+    return {"name": name, "ra": float(coord.icrs.ra.deg), "dec": float(coord.icrs.dec.deg)}
