@@ -5,6 +5,7 @@
  */
 import { ABCWidgetFactory, DocumentModel, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
 import { ToolbarButton } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 
 import { RomanViewerWidget } from './viewerWidget';
 
@@ -36,18 +37,25 @@ export class UnloadedModelFactory implements DocumentRegistry.IModelFactory<Docu
 }
 
 export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
+  constructor(
+    options: DocumentRegistry.IWidgetFactoryOptions<RomanDocument>,
+    private readonly commands: CommandRegistry
+  ) {
+    super(options);
+  }
+
   protected createNewWidget(context: DocumentRegistry.Context): RomanDocument {
     const content = new RomanViewerWidget(context.path);
     const widget = new DocumentWidget({ content, context });
     widget.addClass('jp-RomanDocument');
-    addToolButtons(widget);
+    addToolButtons(widget, this.commands);
     void context.ready.then(() => content.load());
     return widget;
   }
 }
 
 /** Pan / circle tool toggles and fit, in the document's toolbar. */
-function addToolButtons(widget: RomanDocument): void {
+function addToolButtons(widget: RomanDocument, commands: CommandRegistry): void {
   const content = widget.content;
   const tools: Record<'pan' | 'circle', ToolbarButton> = {
     pan: new ToolbarButton({
@@ -73,6 +81,15 @@ function addToolButtons(widget: RomanDocument): void {
   widget.toolbar.addItem(
     'roman-fit',
     new ToolbarButton({ label: 'Fit', tooltip: 'Show the whole image (F)', onClick: () => content.imageView?.fit() })
+  );
+  widget.toolbar.addItem(
+    'roman-png',
+    new ToolbarButton({
+      label: 'PNG',
+      tooltip: 'Save the view as a PNG beside the file',
+      className: 'jp-RomanTool-png',
+      onClick: () => void commands.execute('roman-lab:export-png')
+    })
   );
   content.toolChanged.connect((_, tool) => choose(tool));
   choose('pan');

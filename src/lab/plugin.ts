@@ -23,6 +23,7 @@ const PLUGIN_ID = 'roman-lab:plugin';
 export namespace CommandIDs {
   export const open = 'roman-lab:open';
   export const showPanel = 'roman-lab:show-panel';
+  export const exportPng = 'roman-lab:export-png';
 }
 
 const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5 };
@@ -63,7 +64,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       fileTypes: [FILE_TYPE],
       defaultFor: [FILE_TYPE],
       readOnly: true
-    });
+    }, commands);
     factory.widgetCreated.connect((_, widget) => {
       widget.title.icon = romanIcon;
       widget.content.setDefaults(defaults);
@@ -112,13 +113,33 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.exportPng, {
+      label: 'Export Roman View as PNG',
+      caption: 'Save what the active Roman viewer shows as a PNG beside the file',
+      isEnabled: () => !!tracker.currentWidget?.content.imageView,
+      execute: async () => {
+        const widget = tracker.currentWidget;
+        if (!widget) {
+          return;
+        }
+        const path = widget.context.path.replace(/\.asdf$/i, '') + '_view.png';
+        try {
+          const content = await widget.content.viewAsPng();
+          await docManager.services.contents.save(path, { type: 'file', format: 'base64', content });
+          Notification.success(`Saved the view as ${path}`, { autoClose: 4000 });
+        } catch (error) {
+          Notification.error(`The view could not be saved as ${path}: ${(error as Error).message}`);
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.showPanel, {
       label: 'Show the Roman Panel',
       execute: () => shell.activateById(sidebar.id)
     });
 
     if (palette) {
-      for (const command of [CommandIDs.open, CommandIDs.showPanel]) {
+      for (const command of [CommandIDs.open, CommandIDs.showPanel, CommandIDs.exportPng]) {
         palette.addItem({ command, category: 'Roman' });
       }
     }

@@ -123,6 +123,35 @@ export class RomanViewerWidget extends Widget {
     return this.toolChangedSignal;
   }
 
+  /** The current view as a PNG (image, circles, file name), as base64 without a data: prefix. */
+  async viewAsPng(): Promise<string> {
+    if (!this.view) {
+      throw new Error('The image is not shown yet.');
+    }
+    const source = this.view.canvas;
+    const out = document.createElement('canvas');
+    out.width = source.width;
+    out.height = source.height;
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(source, 0, 0);
+    const dpr = devicePixelRatio;
+    const zoom = this.view.view.zoom;
+    for (const circle of this.circleLayer?.circles ?? []) {
+      const [sx, sy] = this.view.imageToScreen(circle.x, circle.y);
+      ctx.beginPath();
+      ctx.arc(sx * dpr, sy * dpr, circle.r * zoom, 0, 2 * Math.PI);
+      ctx.strokeStyle = circle.id === this.circleLayer?.selected ? '#ffd23f' : '#3fdc68';
+      ctx.lineWidth = 2 * dpr;
+      ctx.stroke();
+    }
+    ctx.font = `${12 * dpr}px sans-serif`;
+    ctx.fillStyle = '#fff';
+    ctx.fillText(romanProduct(this.path).name, 8 * dpr, out.height - 8 * dpr);
+    return out.toDataURL('image/png').split(',', 2)[1];
+  }
+
   setDefaults(defaults: IViewerDefaults): void {
     this.defaults = defaults;
     this.applyStretch();

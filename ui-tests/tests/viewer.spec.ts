@@ -122,6 +122,19 @@ test.describe('Roman viewer', () => {
     await expect(circle).toHaveCount(0);
   });
 
+  test('the view exports as a PNG beside the file', async ({ page }) => {
+    const { file } = await truth(page);
+    await openByDoubleClick(page, file);
+    await page.locator('.jp-RomanTool-png').click();
+    const png = `demo/${file.replace(/\.asdf$/, '')}_view.png`;
+    await expect(page.locator('.jp-Notification-Toast-success, .Toastify__toast--success').first()).toContainText('Saved the view');
+    const response = await page.request.get(`/files/${png}`);
+    const bytes = await response.body();
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(bytes.length).toBeGreaterThan(10000);
+    await page.contents.deleteFile(png);
+  });
+
   test('a file that is not Roman gets the server message, not a hang', async ({ page, tmpPath }) => {
     await page.contents.uploadContent('hello, I am not ASDF\n', 'text', `${tmpPath}/not_roman.asdf`);
     await page.filebrowser.openDirectory(tmpPath);
