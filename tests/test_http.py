@@ -200,3 +200,12 @@ async def test_name_resolver_answers_clearly_when_offline(jp_fetch):
         assert code == 503 and "cannot be reached" in body["message"] and "type RA and Dec" in body["message"]
     code, body = await fetch_error(jp_fetch, "api", "resolve")
     assert code == 400
+
+
+async def test_dq_flag_names_come_from_roman_datamodels(jp_fetch):
+    from roman_datamodels.dqflags import pixel
+
+    code, body = await fetch_json(jp_fetch, "api", "dqflags")
+    assert code == 200
+    assert body["flags"]["JUMP_DET"] == int(pixel.JUMP_DET) == 4
+    assert body["flags"]["SATURATED"] == 2 and "GOOD" not in body["flags"]

@@ -18,7 +18,10 @@ def main(demo_dir):
         ny, nx = data.shape
         ys, xs = np.mgrid[0:ny:16, 0:nx:16]
         ra, dec = model.meta.wcs(xs.ravel().astype(float), ys.ravel().astype(float))
+        dq = np.asarray(model.dq)
+        jy, jx = np.nonzero(dq & 4)  # JUMP_DET
         truth = {
+            "jumps": [{"x": int(x), "y": int(y), "flags": int(dq[y, x])} for x, y in zip(jx[:20], jy[:20])],
             "file": name,
             "shape": [ny, nx],
             "data": [[None if not np.isfinite(v) else float(v) for v in row] for row in data],

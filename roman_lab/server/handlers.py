@@ -75,6 +75,18 @@ class HealthHandler(RomanAPIHandler):
         )
 
 
+class DqFlagsHandler(RomanAPIHandler):
+    """`GET /roman-lab/api/dqflags`: the Roman pixel DQ bit names, from roman_datamodels itself,
+    so the viewer names flags exactly as the installed data models do."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self):
+        from roman_datamodels.dqflags import pixel
+
+        self.finish(json.dumps({"flags": {flag.name: int(flag.value) for flag in pixel if int(flag.value)}}))
+
+
 class InfoHandler(RomanAPIHandler):
     """`GET /roman-lab/api/info?path=REL`: what a Roman file is, without reading its arrays."""
 

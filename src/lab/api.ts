@@ -84,3 +84,18 @@ export function storeAccess(id: string): { url: string; init: RequestInit } {
   }
   return { url: new URL(url, window.location.href).href, init: { headers, credentials: 'same-origin' } };
 }
+
+let dqFlags: Promise<Record<string, number>> | null = null;
+
+/** Roman pixel DQ flag names -> bit values, as the server's roman_datamodels defines them. */
+export function fetchDqFlags(): Promise<Record<string, number>> {
+  dqFlags ??= requestAPI<{ flags: Record<string, number> }>('dqflags').then(body => body.flags);
+  return dqFlags;
+}
+
+/** The names of the flags set in `value`. */
+export function flagNames(value: number, flags: Record<string, number>): string[] {
+  return Object.entries(flags)
+    .filter(([, bit]) => (value & bit) !== 0)
+    .map(([name]) => name);
+}

@@ -82,6 +82,13 @@ function addToolButtons(widget: RomanDocument, commands: CommandRegistry): void 
     'roman-fit',
     new ToolbarButton({ label: 'Fit', tooltip: 'Show the whole image (F)', onClick: () => content.imageView?.fit() })
   );
+  const dq = new ToolbarButton({
+    label: 'DQ',
+    tooltip: 'Show the data quality flags over the image (zoom in to full resolution)',
+    className: 'jp-RomanTool-dq',
+    onClick: () => (dq.pressed = content.toggleDq())
+  });
+  widget.toolbar.addItem('roman-dq', dq);
   widget.toolbar.addItem(
     'roman-png',
     new ToolbarButton({

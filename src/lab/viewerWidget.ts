@@ -11,7 +11,7 @@ import { StretchName } from '../viewer/renderer';
 import { CircleLayer, ICircle } from '../viewer/circles';
 import { RomanStore } from '../viewer/store';
 import { IStatus, ImageView } from '../viewer/view';
-import { conversionStatus, IConversion, startConversion, storeAccess } from './api';
+import { conversionStatus, fetchDqFlags, flagNames, IConversion, startConversion, storeAccess } from './api';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -65,6 +65,7 @@ export class RomanViewerWidget extends Widget {
       if (this.isDisposed) {
         return;
       }
+      void fetchDqFlags().then(flags => (this.dqFlags = flags));
       const access = storeAccess(job.id);
       const store = await RomanStore.open(access.url, access.init);
       this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
@@ -95,6 +96,14 @@ export class RomanViewerWidget extends Widget {
       this.showError(message);
       Notification.error(message, { autoClose: false });
     }
+  }
+
+  /** Shows or hides the DQ overlay (every flag). */
+  toggleDq(): boolean {
+    this.dqShown = !this.dqShown && !!this.view?.hasDq;
+    this.view?.setDqOverlay(this.dqShown ? 0xffffffff : 0);
+    this.node.dataset.dq = String(this.dqShown);
+    return this.dqShown;
   }
 
   /** The circles drawn on this image (image pixels) and the selected one's id. */
@@ -207,10 +216,13 @@ export class RomanViewerWidget extends Widget {
       return;
     }
     const value = status.value === null ? '…' : formatValue(status.value);
-    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}`;
+    const flags = status.flags ? `  dq ${status.flags} ${flagNames(status.flags, this.dqFlags).join('|')}` : '';
+    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${flags}`;
   }
 
   private view: ImageView | null = null;
+  private dqShown = false;
+  private dqFlags: Record<string, number> = {};
   private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';
   private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);

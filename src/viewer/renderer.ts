@@ -85,6 +85,30 @@ void main() {
   outColor = texture(u_colormap, vec2((y * 255.0 + 0.5) / 256.0, 0.5));
 }`;
 
+const MASK_FRAGMENT_SHADER = `#version 300 es
+precision highp float;
+precision highp usampler2D;
+in vec2 v_uv;
+uniform usampler2D u_mask;
+uniform uint u_bits;
+out vec4 outColor;
+void main() {
+  uint flags = texture(u_mask, v_uv).r & u_bits;
+  if (flags == 0u) discard;
+  if ((flags & 4u) != 0u) outColor = vec4(1.0, 0.15, 0.15, 0.65);        // JUMP_DET
+  else if ((flags & 2u) != 0u) outColor = vec4(1.0, 0.2, 1.0, 0.6);      // SATURATED
+  else if ((flags & 1u) != 0u) outColor = vec4(0.3, 0.6, 1.0, 0.55);     // DO_NOT_USE
+  else outColor = vec4(1.0, 0.85, 0.2, 0.5);                            // any other flag
+}`;
+
+/** Colours of the DQ overlay, for its legend (the mask shader's order of precedence). */
+export const DQ_COLOURS: Array<[string, string]> = [
+  ['JUMP_DET', 'rgb(255, 38, 38)'],
+  ['SATURATED', 'rgb(255, 51, 255)'],
+  ['DO_NOT_USE', 'rgb(77, 153, 255)'],
+  ['other flags', 'rgb(255, 217, 51)']
+];
+
 export class WebGLUnavailableError extends Error {}
 
 export class TileRenderer {
@@ -95,6 +119,7 @@ export class TileRenderer {
     }
     this.gl = gl;
     this.program = this.link(VERTEX_SHADER, FRAGMENT_SHADER);
+    this.maskProgram = this.link(VERTEX_SHADER, MASK_FRAGMENT_SHADER);
     const buffer = gl.createBuffer();
     gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
@@ -106,6 +131,9 @@ export class TileRenderer {
     this.colormapTexture = gl.createTexture()!;
     for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_data', 'u_colormap', 'u_interval', 'u_stretch', 'u_param']) {
       this.uniforms[name] = gl.getUniformLocation(this.program, name);
+    }
+    for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_mask', 'u_bits']) {
+      this.maskUniforms[name] = gl.getUniformLocation(this.maskProgram, name);
     }
   }
 
@@ -127,6 +155,46 @@ export class TileRenderer {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     this.release(key);
     this.textures.set(key, texture);
+  }
+
+  /** Uploads a uint32 DQ chunk as an R32UI texture (integer: never filtered). */
+  uploadMask(key: string, data: Uint32Array, width: number, height: number): void {
+    const gl = this.gl;
+    const texture = gl.createTexture()!;
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, width, height, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    this.release(key);
+    this.textures.set(key, texture);
+  }
+
+  /** Blends the DQ flags selected by `bits` over what is drawn (after `draw`). */
+  drawMasks(tiles: ITileDraw[], view: IViewTransform, bits: number): void {
+    const gl = this.gl;
+    gl.useProgram(this.maskProgram);
+    gl.bindVertexArray(this.vao);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    const u = this.maskUniforms;
+    gl.uniform4f(u.u_view, view.centerX, view.centerY, view.zoom, 0);
+    gl.uniform2f(u.u_size, view.width, view.height);
+    gl.uniform1ui(u.u_bits, bits >>> 0);
+    gl.uniform1i(u.u_mask, 0);
+    gl.activeTexture(gl.TEXTURE0);
+    for (const tile of tiles) {
+      const texture = this.textures.get(tile.key);
+      if (texture) {
+        gl.bindTexture(gl.TEXTURE_2D, texture);
+        gl.uniform4f(u.u_rect, tile.x0, tile.y0, tile.x1, tile.y1);
+        gl.uniform2f(u.u_uvMax, tile.u1, tile.v1);
+        gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+      }
+    }
+    gl.disable(gl.BLEND);
   }
 
   /** Frees a chunk's GPU memory (called by the chunk cache on eviction). */
@@ -175,6 +243,7 @@ export class TileRenderer {
     }
     this.gl.deleteTexture(this.colormapTexture);
     this.gl.deleteProgram(this.program);
+    this.gl.deleteProgram(this.maskProgram);
   }
 
   private bindColormap(lut: Uint8Array): void {
@@ -216,6 +285,8 @@ export class TileRenderer {
 
   private readonly gl: WebGL2RenderingContext;
   private readonly program: WebGLProgram;
+  private readonly maskProgram: WebGLProgram;
+  private readonly maskUniforms: Record<string, WebGLUniformLocation | null> = {};
   private readonly vao: WebGLVertexArrayObject;
   private readonly colormapTexture: WebGLTexture;
   private colormapData: Uint8Array | null = null;

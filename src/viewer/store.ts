@@ -18,6 +18,7 @@ export interface IStoreAttributes {
   statistics?: { min: number; max: number; percentiles: Record<string, number> };
   fits_wcs?: Record<string, string | number | boolean>;
   sip_max_error_px?: number;
+  arrays?: string[];
 }
 
 export interface IPyramidLevel {
@@ -75,6 +76,21 @@ export class RomanStore {
       });
     }
     return levels;
+  }
+
+  /** The `dq` array (uint32 flags, level 0 only), or null when absent or still being written. */
+  async dq(): Promise<zarr.Array<'uint32', zarr.FetchStore> | null> {
+    const names = this.attrs.arrays ?? [];
+    if (!names.includes('dq') || (this.attrs.arrays_pending ?? []).includes('dq')) {
+      return null;
+    }
+    const array = await zarr.open(this.root.resolve('dq'), { kind: 'array' });
+    return array.is('uint32') ? array : null;
+  }
+
+  static async maskChunk(array: zarr.Array<'uint32', zarr.FetchStore>, row: number, col: number, signal?: AbortSignal) {
+    const chunk = await array.getChunk([row, col], { signal });
+    return { data: chunk.data as Uint32Array, width: chunk.shape[1], height: chunk.shape[0] };
   }
 
   /** Re-reads the root attributes (a display-ready store completes while we look at it). */

@@ -12,6 +12,8 @@ export interface IStatus {
   y: number | null;
   /** `data` at that pixel (null while its full-resolution chunk is not loaded). */
   value: number | null;
+  /** `dq` flags at that pixel (null unless the DQ overlay has loaded its chunk). */
+  flags: number | null;
 }
 
 export interface IImageViewOptions {
@@ -59,8 +61,12 @@ const MAX_ZOOM = 64;
 /** A chunk request that fails is retried with exponential backoff, then reported once. */
 const MAX_TRIES = 3;
 
+/** A chunk grid over level-`index` pixels (a pyramid level, or the dq array). */
+type IGrid = Pick<IPyramidLevel, 'index' | 'shape' | 'chunks'>;
+
 interface ICacheEntry {
-  chunk: IChunk;
+  data: Float32Array | Uint32Array;
+  width: number;
   bytes: number;
 }
 
@@ -85,6 +91,7 @@ export class ImageView {
   async show(store: RomanStore): Promise<void> {
     this.store = store;
     this.levels = await store.pyramid();
+    this.dqArray = await store.dq();
     const stats = store.attrs.statistics;
     if (stats) {
       [this.display.vmin, this.display.vmax] = percentileInterval(stats, this.options.percentile ?? 99.5);
@@ -100,6 +107,7 @@ export class ImageView {
     }
     this.store = await this.store.refresh();
     this.levels = await this.store.pyramid();
+    this.dqArray = await this.store.dq();
     this.requestDraw();
     return this.store.attrs.complete;
   }
@@ -199,7 +207,24 @@ export class ImageView {
       height: this.canvas.height
     };
     this.renderer.draw(tiles, view, { ...this.display, colormap: this.colormap });
+    if (this.dqBits && this.dqArray && level.index === 0) {
+      const masks: ITileDraw[] = [];
+      // the dq array has its own chunk grid (it need not match data/0's)
+      const dqGrid: IGrid = { index: 0, shape: [this.dqArray.shape[0], this.dqArray.shape[1]], chunks: [this.dqArray.chunks[0], this.dqArray.chunks[1]] };
+      for (const item of this.visibleChunks(dqGrid)) {
+        const key = `dq/${item.row}/${item.col}`;
+        if (this.renderer.has(key)) {
+          this.touch(key);
+          masks.push({ ...item.tile, key });
+        } else {
+          this.fetchChunk(key, 'dq', item.row, item.col);
+        }
+      }
+      this.renderer.drawMasks(masks, view, this.dqBits);
+    }
     this.lastDrawnTiles = tiles.length;
+    // the view state on the element: for tests, and for anything that must map pixels to screen
+    Object.assign(this.canvas.dataset, { centerX: String(this.centerX), centerY: String(this.centerY), zoom: String(this.zoom) });
     this.options.onDraw?.();
   }
 
@@ -217,7 +242,7 @@ export class ImageView {
     return chosen;
   }
 
-  private visibleChunks(level: IPyramidLevel) {
+  private visibleChunks<L extends IGrid>(level: L) {
     const scale = 2 ** level.index;
     const [x0, y1] = this.screenToImage(0, 0);
     const [x1, y0] = this.screenToImage(this.canvas.width / devicePixelRatio, this.canvas.height / devicePixelRatio);
@@ -249,7 +274,7 @@ export class ImageView {
     return out.sort((a, b) => a.order - b.order);
   }
 
-  private fetchChunk(key: string, level: IPyramidLevel, row: number, col: number): void {
+  private fetchChunk(key: string, level: IPyramidLevel | 'dq', row: number, col: number): void {
     const failure = this.failed.get(key);
     if (this.inflight.has(key) || (failure && (failure.tries >= MAX_TRIES || performance.now() < failure.retryAt))) {
       return;
@@ -258,14 +283,20 @@ export class ImageView {
       return; // asked again on the next frame, which every finished request schedules
     }
     this.inflight.add(key);
-    RomanStore.chunk(level, row, col, this.abort.signal)
+    const request: Promise<IChunk | { data: Uint32Array; width: number; height: number }> =
+      level === 'dq' ? RomanStore.maskChunk(this.dqArray!, row, col, this.abort.signal) : RomanStore.chunk(level, row, col, this.abort.signal);
+    request
       .then(chunk => {
         if (this.disposed) {
           return;
         }
         this.failed.delete(key);
-        this.renderer.upload(key, chunk.data, chunk.width, chunk.height);
-        this.cache.set(key, { chunk, bytes: chunk.data.byteLength });
+        if (chunk.data instanceof Uint32Array) {
+          this.renderer.uploadMask(key, chunk.data, chunk.width, chunk.height);
+        } else {
+          this.renderer.upload(key, chunk.data, chunk.width, chunk.height);
+        }
+        this.cache.set(key, { data: chunk.data, width: chunk.width, bytes: chunk.data.byteLength });
         this.cacheBytes += chunk.data.byteLength;
         this.evict();
       })
@@ -319,7 +350,31 @@ export class ImageView {
     const row = Math.floor(y / cy);
     const col = Math.floor(x / cx);
     const entry = this.cache.get(`0/${row}/${col}`);
-    return entry ? entry.chunk.data[(y - row * cy) * entry.chunk.width + (x - col * cx)] : null;
+    return entry ? entry.data[(y - row * cy) * entry.width + (x - col * cx)] : null;
+  }
+
+  /** `dq` flags at a level-0 pixel if the overlay has loaded its chunk. */
+  flagsAt(x: number, y: number): number | null {
+    if (!this.dqArray) {
+      return null;
+    }
+    const [cy, cx] = this.dqArray.chunks;
+    const row = Math.floor(y / cy);
+    const col = Math.floor(x / cx);
+    const entry = this.cache.get(`dq/${row}/${col}`);
+    return entry ? entry.data[(y - row * cy) * entry.width + (x - col * cx)] : null;
+  }
+
+  /** Shows the DQ flags in `bits` over the image (0 hides the overlay); drawn once the
+   * full-resolution level is on screen, since flags belong to single pixels. */
+  setDqOverlay(bits: number): void {
+    this.dqBits = bits >>> 0;
+    this.requestDraw();
+  }
+
+  /** Whether the store has a `dq` array to overlay. */
+  get hasDq(): boolean {
+    return this.dqArray !== null;
   }
 
   // --- geometry and events ------------------------------------------------------------
@@ -416,7 +471,12 @@ export class ImageView {
     const x = Math.round(fx);
     const y = Math.round(fy);
     const inside = !!shape && x >= 0 && y >= 0 && x < shape[1] && y < shape[0];
-    this.options.onStatus?.({ x: inside ? x : null, y: inside ? y : null, value: inside ? this.valueAt(x, y) : null });
+    this.options.onStatus?.({
+      x: inside ? x : null,
+      y: inside ? y : null,
+      value: inside ? this.valueAt(x, y) : null,
+      flags: inside ? this.flagsAt(x, y) : null
+    });
   }
 
   private readonly renderer: TileRenderer;
@@ -427,6 +487,8 @@ export class ImageView {
   private readonly failed = new Map<string, { tries: number; retryAt: number }>();
   private store: RomanStore | null = null;
   private levels: IPyramidLevel[] = [];
+  private dqArray: Awaited<ReturnType<RomanStore['dq']>> = null;
+  private dqBits = 0;
   private cacheBytes = 0;
   private frame = 0;
   private disposed = false;

@@ -1,11 +1,29 @@
 import { expect, test } from '@jupyterlab/galata';
-import { Page } from '@playwright/test';
+import { Locator, Page } from '@playwright/test';
 
 /** Pixel values and sky positions Python computed for the demo's first L2 (make_truth.py). */
 interface ITruth {
   file: string;
   shape: [number, number];
   data: Array<Array<number | null>>;
+  jumps: Array<{ x: number; y: number; flags: number }>;
+}
+
+/** Where image pixel (x, y) is on the page, from the view state the canvas carries. */
+async function pixelOnPage(canvas: Locator, x: number, y: number): Promise<[number, number]> {
+  const box = (await canvas.boundingBox())!;
+  const state = await canvas.evaluate((c: HTMLCanvasElement) => ({
+    cx: Number(c.dataset.centerX),
+    cy: Number(c.dataset.centerY),
+    zoom: Number(c.dataset.zoom),
+    w: c.width,
+    h: c.height,
+    dpr: devicePixelRatio
+  }));
+  return [
+    box.x + ((x - state.cx) * state.zoom + state.w / 2) / state.dpr,
+    box.y + (state.h / 2 - (y - state.cy) * state.zoom) / state.dpr
+  ];
 }
 
 async function truth(page: Page): Promise<ITruth> {
@@ -120,6 +138,40 @@ test.describe('Roman viewer', () => {
     // a click (no drag) does not make a circle
     await page.mouse.click(cx - 60, cy - 60);
     await expect(circle).toHaveCount(0);
+  });
+
+  test('the DQ overlay marks flagged pixels and the status names their flags', async ({ page }, testInfo) => {
+    const { file, jumps } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    const canvas = viewer.locator('canvas');
+    const jump = jumps[0];
+    await page.locator('.jp-RomanTool-dq').click();
+    await expect(viewer).toHaveAttribute('data-dq', 'true');
+    const [px, py] = await pixelOnPage(canvas, jump.x, jump.y);
+    const readout = viewer.locator('.jp-RomanViewer-readout');
+    await expect(async () => {
+      await page.mouse.move(px, py);
+      await expect(readout).toContainText(`x ${jump.x}  y ${jump.y}`);
+      await expect(readout).toContainText('JUMP_DET', { timeout: 500 });
+    }).toPass({ timeout: 10000 });
+    await page.screenshot({ path: testInfo.outputPath('dq.png') });
+    // the flagged pixel is drawn in the overlay's red
+    const rgb = await canvas.evaluate(
+      (c: HTMLCanvasElement, at: { x: number; y: number }) => {
+        const copy = document.createElement('canvas');
+        copy.width = c.width;
+        copy.height = c.height;
+        const ctx = copy.getContext('2d')!;
+        ctx.drawImage(c, 0, 0);
+        const zoom = Number(c.dataset.zoom);
+        const sx = Math.round((at.x - Number(c.dataset.centerX)) * zoom + c.width / 2);
+        const sy = Math.round(c.height / 2 - (at.y - Number(c.dataset.centerY)) * zoom);
+        return Array.from(ctx.getImageData(sx, sy, 1, 1).data);
+      },
+      { x: jump.x, y: jump.y }
+    );
+    expect(rgb[0]).toBeGreaterThan(150);
+    expect(rgb[0]).toBeGreaterThan(rgb[1] + 60);
   });
 
   test('the view exports as a PNG beside the file', async ({ page }) => {
