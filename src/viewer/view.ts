@@ -224,7 +224,13 @@ export class ImageView {
     }
     this.lastDrawnTiles = tiles.length;
     // the view state on the element: for tests, and for anything that must map pixels to screen
-    Object.assign(this.canvas.dataset, { centerX: String(this.centerX), centerY: String(this.centerY), zoom: String(this.zoom) });
+    Object.assign(this.canvas.dataset, {
+      centerX: String(this.centerX),
+      centerY: String(this.centerY),
+      zoom: String(this.zoom),
+      tiles: String(tiles.length),
+      frames: String(++this.frames)
+    });
     this.options.onDraw?.();
   }
 
@@ -489,6 +495,7 @@ export class ImageView {
   private levels: IPyramidLevel[] = [];
   private dqArray: Awaited<ReturnType<RomanStore['dq']>> = null;
   private dqBits = 0;
+  private frames = 0;
   private cacheBytes = 0;
   private frame = 0;
   private disposed = false;

@@ -1,0 +1,104 @@
+"""The Roman viewer in headless Chromium against a real JupyterLab, on full-size L2 files.
+
+    .venv/bin/python benchmarks/bench_viewer.py            # ~3 minutes
+
+Reported (medians and p95 over several files):
+1. "Open" -> first pixels drawn, for a never-seen full-size L2 (conversion included) and for an
+   already converted one; naive side by side in the same run: the browser downloading the
+   whole ASDF through /files/ (before it could even start decoding lz4).
+2. frame time while panning and zooming a full-size image once its chunks are resident:
+   the time each frame's draw() takes on the main thread, and the interval between frames.
+3. the browser's JS heap after panning across the whole image (chunk cache bound: 512 MiB).
+
+Chromium here has no GPU: WebGL runs on SwiftShader (software), so frame times are an upper
+bound of what a laptop with a GPU shows.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_store import make_l2  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stats(values, unit="ms", scale=1.0):
+    v = np.asarray(values, dtype=float) * scale
+    return f"{np.median(v):.1f} {unit} | {np.percentile(v, 95):.1f} {unit} | {len(v)}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=5, help="never-seen files to open")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-viewer-"))
+    root = work / "root"
+    root.mkdir()
+    port, token = free_port(), secrets.token_hex(16)
+    server = None
+    try:
+        source = make_l2(root / "f000_cal.asdf")
+        for i in range(1, args.files + 1):
+            os.link(source, root / f"f{i:03d}_cal.asdf")
+        server = subprocess.Popen(
+            [str(VENV_BIN / "jupyter"), "lab", f"--ServerApp.root_dir={root}", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
+             "--LabApp.expose_app_in_browser=True", f"--RomanLab.cache_dir={work / 'cache'}",
+             "--LabApp.extension_manager=readonly"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/roman-lab/api/health", headers={"Authorization": f"token {token}"}).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        names = [f"f{i:03d}_cal.asdf" for i in range(1, args.files + 1)]
+        env = {**os.environ, "BENCH_BASE": base, "BENCH_TOKEN": token, "BENCH_FILES": json.dumps(names),
+               "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"), "NODE_PATH": str(ROOT / "ui-tests" / "node_modules")}
+        out = subprocess.run(["node", str(Path(__file__).parent / "viewer_browser.cjs")], cwd=ROOT / "ui-tests",
+                             env=env, capture_output=True, text=True, timeout=900)
+        if out.returncode != 0:
+            raise SystemExit(f"browser part failed:\n{out.stdout}\n{out.stderr}")
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"# bench_viewer: Chromium {r['browser']}, WebGL renderer {r['renderer']!r}, full-size L2 "
+              f"{source.stat().st_size / 1e6:.0f} MB\n")
+        print("| Open -> first pixels | median | p95 | n |\n| --- | ---: | ---: | ---: |")
+        print(f"| never-seen (conversion included) | {stats(r['cold'])} |")
+        print(f"| already converted | {stats(r['warm'])} |")
+        print(f"| naive: download the whole ASDF via /files/ | {stats(r['naive'])} |")
+        print("\n| panning/zooming, chunks resident | median | p95 | n |\n| --- | ---: | ---: | ---: |")
+        print(f"| draw() on the main thread | {stats(r['draw'], 'ms', 1.0)} |")
+        print(f"| interval between frames | {stats(r['interval'])} |")
+        print(f"\nJS heap: {r['heap_mb']:.0f} MB "
+              f"after visiting every full-resolution chunk (chunk cache bound 512 MiB; the GPU holds the same chunks as textures)")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(20)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
