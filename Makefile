@@ -90,11 +90,12 @@ test: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json
 	exit $$status
 
 # The performance budget (docs/performance.md): ~10 minutes, ~15 GB of scratch disk; not a test.
-bench: env
+bench: env chromium ui-tests/node_modules/.package-lock.json
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_store.py
 	@command -v wrk >/dev/null || echo "(wrk not found: the HTTP benchmark uses its Python client only; apt-get install wrk)"
 	$(BIN)/python benchmarks/bench_http.py
+	$(BIN)/python benchmarks/bench_viewer.py
 
 clean:
 	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo roman_lab/labextension ui-tests/.demo ui-tests/test-results ui-tests/playwright-report
