@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { romanProduct } from '../viewer/products';
-import { StretchName } from '../viewer/renderer';
+import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
 import { RomanStore } from '../viewer/store';
 import { IStatus, ImageView } from '../viewer/view';
@@ -21,8 +21,6 @@ export interface IViewerDefaults {
 
 const POLL_MS = 150;
 
-/** astropy.visualization's default parameter of each stretch. */
-const STRETCH_DEFAULTS: Record<StretchName, number> = { linear: 1, sqrt: 1, log: 1000, asinh: 0.1, sinh: 1 / 3, power: 1 };
 
 export class RomanViewerWidget extends Widget {
   constructor(readonly path: string) {
@@ -71,8 +69,7 @@ export class RomanViewerWidget extends Widget {
       this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
         onStatus: status => this.showStatus(status),
         onDraw: () => this.circleLayer?.render(),
-        onError: message => Notification.error(message, { autoClose: 5000 }),
-        percentile: this.defaults?.percentile
+        onError: message => Notification.error(message, { autoClose: 5000 })
       });
       this.circleLayer = new CircleLayer(this.view, (circles, selected) => {
         this.circlesChangedSignal.emit({ circles, selected });
@@ -166,12 +163,17 @@ export class RomanViewerWidget extends Widget {
     this.applyStretch();
   }
 
-  /** The settings' stretch with astropy's default parameter for it. */
+  /** The settings' display defaults (astropy's default parameter for the stretch). */
   private applyStretch(): void {
-    const stretch = this.defaults?.stretch;
-    if (this.view && stretch && stretch in STRETCH_DEFAULTS) {
-      this.view.setDisplay({ stretch: stretch as StretchName, stretchParam: STRETCH_DEFAULTS[stretch as StretchName] });
+    const defaults = this.defaults;
+    if (!this.view || !defaults || !STRETCH_NAMES.includes(defaults.stretch as StretchName)) {
+      return;
     }
+    this.view.setDisplay({
+      stretch: { name: defaults.stretch as StretchName },
+      interval: { kind: 'percentile', percentile: defaults.percentile },
+      colormap: defaults.colormap
+    });
   }
 
   protected onActivateRequest(): void {

@@ -1,23 +1,18 @@
+import { histEqTexture, stretchUniforms, VIEWER_GLSL } from './math/glsl';
+import { INormalization } from './math/stretch';
+
 /**
  * The WebGL2 tile renderer: float32 chunks live on the GPU as R32F textures and the
  * interval, stretch and colormap are applied in the fragment shader, so changing the
  * display never refetches or re-uploads data.
  */
 
-/** How pixel values become colours (uniforms of the fragment shader). */
+/** How pixel values become colours: an astropy normalisation and a colormap table. */
 export interface IDisplay {
-  vmin: number;
-  vmax: number;
-  /** Index of the stretch in the shader's switch (see STRETCHES). */
-  stretch: StretchName;
-  /** The stretch's parameter (a of log/asinh/sinh/power); ignored by the others. */
-  stretchParam: number;
-  /** 256 x RGBA8 colormap lookup table. */
+  norm: INormalization;
+  /** 256 x RGBA8 colormap lookup table (colormapLUT). */
   colormap: Uint8Array;
 }
-
-export const STRETCHES = ['linear', 'sqrt', 'log', 'asinh', 'sinh', 'power'] as const;
-export type StretchName = (typeof STRETCHES)[number];
 
 /** A rectangle of level-0 image pixels drawn from (part of) a chunk texture. */
 export interface ITileDraw {
@@ -41,6 +36,8 @@ export interface IViewTransform {
   height: number;
 }
 
+const EMPTY_KNOTS = new Float64Array(0);
+
 const VERTEX_SHADER = `#version 300 es
 in vec2 a_corner;
 uniform vec4 u_rect;      // x0, y0, x1, y1 in image pixels
@@ -57,32 +54,13 @@ void main() {
 
 const FRAGMENT_SHADER = `#version 300 es
 precision highp float;
+precision highp int;
+${VIEWER_GLSL}
 in vec2 v_uv;
 uniform highp sampler2D u_data;
-uniform sampler2D u_colormap;
-uniform vec2 u_interval;   // vmin, vmax
-uniform int u_stretch;
-uniform float u_param;
 out vec4 outColor;
-
-float stretchValue(float x) {
-  if (u_stretch == 1) return sqrt(x);
-  if (u_stretch == 2) return log(u_param * x + 1.0) / log(u_param + 1.0);
-  if (u_stretch == 3) return asinh(x / u_param) / asinh(1.0 / u_param);
-  if (u_stretch == 4) return sinh(x / u_param) / sinh(1.0 / u_param);
-  if (u_stretch == 5) return pow(x, u_param);
-  return x;
-}
-
 void main() {
-  float value = texture(u_data, v_uv).r;
-  if (isnan(value) || isinf(value)) {
-    outColor = vec4(0.0);
-    return;
-  }
-  float x = clamp((value - u_interval.x) / (u_interval.y - u_interval.x), 0.0, 1.0);
-  float y = clamp(stretchValue(x), 0.0, 1.0);
-  outColor = texture(u_colormap, vec2((y * 255.0 + 0.5) / 256.0, 0.5));
+  outColor = rl_color(texture(u_data, v_uv).r);
 }`;
 
 const MASK_FRAGMENT_SHADER = `#version 300 es
@@ -129,7 +107,8 @@ export class TileRenderer {
     gl.enableVertexAttribArray(corner);
     gl.vertexAttribPointer(corner, 2, gl.FLOAT, false, 0, 0);
     this.colormapTexture = gl.createTexture()!;
-    for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_data', 'u_colormap', 'u_interval', 'u_stretch', 'u_param']) {
+    this.histeqTexture = gl.createTexture()!;
+    for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_data', 'u_colormap', 'u_vmin', 'u_vmax', 'u_stretch', 'u_stretchA', 'u_histeq', 'u_histeqCount']) {
       this.uniforms[name] = gl.getUniformLocation(this.program, name);
     }
     for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_mask', 'u_bits']) {
@@ -215,15 +194,19 @@ export class TileRenderer {
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
     this.bindColormap(display.colormap);
+    this.bindHistEq(display.norm);
     const u = this.uniforms;
     gl.uniform4f(u.u_view, view.centerX, view.centerY, view.zoom, 0);
     gl.uniform2f(u.u_size, view.width, view.height);
-    const span = display.vmax - display.vmin;
-    gl.uniform2f(u.u_interval, display.vmin, span > 0 ? display.vmax : display.vmin + 1e-30);
-    gl.uniform1i(u.u_stretch, STRETCHES.indexOf(display.stretch));
-    gl.uniform1f(u.u_param, display.stretchParam);
+    const values = stretchUniforms(display.norm);
+    gl.uniform1f(u.u_vmin, values.u_vmin);
+    gl.uniform1f(u.u_vmax, values.u_vmax);
+    gl.uniform1i(u.u_stretch, values.u_stretch);
+    gl.uniform1f(u.u_stretchA, values.u_stretchA);
+    gl.uniform1i(u.u_histeqCount, values.u_histeqCount);
     gl.uniform1i(u.u_data, 0);
     gl.uniform1i(u.u_colormap, 1);
+    gl.uniform1i(u.u_histeq, 2);
     gl.activeTexture(gl.TEXTURE0);
     for (const tile of tiles) {
       const texture = this.textures.get(tile.key);
@@ -242,6 +225,7 @@ export class TileRenderer {
       this.release(key);
     }
     this.gl.deleteTexture(this.colormapTexture);
+    this.gl.deleteTexture(this.histeqTexture);
     this.gl.deleteProgram(this.program);
     this.gl.deleteProgram(this.maskProgram);
   }
@@ -257,6 +241,23 @@ export class TileRenderer {
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
       this.colormapData = lut;
+    }
+    gl.activeTexture(gl.TEXTURE0);
+  }
+
+  /** The histeq knots as an R32F texture on unit 2 (re-uploaded only when they change). */
+  private bindHistEq(norm: INormalization): void {
+    const gl = this.gl;
+    gl.activeTexture(gl.TEXTURE2);
+    gl.bindTexture(gl.TEXTURE_2D, this.histeqTexture);
+    const knots = norm.stretch.name === 'histeq' ? norm.stretch.knots : EMPTY_KNOTS;
+    if (knots !== this.histeqKnots) {
+      const texture = histEqTexture(knots);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, texture.width, texture.height, 0, gl.RED, gl.FLOAT, texture.data);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+      this.histeqKnots = knots;
     }
     gl.activeTexture(gl.TEXTURE0);
   }
@@ -290,6 +291,8 @@ export class TileRenderer {
   private readonly vao: WebGLVertexArrayObject;
   private readonly colormapTexture: WebGLTexture;
   private colormapData: Uint8Array | null = null;
+  private readonly histeqTexture: WebGLTexture;
+  private histeqKnots: ArrayLike<number> | null = null;
   private readonly textures = new Map<string, WebGLTexture>();
   private readonly uniforms: Record<string, WebGLUniformLocation | null> = {};
 }

@@ -3,7 +3,9 @@
  * fetched centre-out into a bounded cache, and a status readout under the cursor.
  * Free of JupyterLab so the notebook widget mounts the same view.
  */
-import { IDisplay, ITileDraw, IViewTransform, StretchName, TileRenderer } from './renderer';
+import { colormapLUT } from './math/colormap';
+import { Interval, intervalLimits, IStretchSpec, makeNormalization, makeStretch, INormalization } from './math/stretch';
+import { ITileDraw, IViewTransform, TileRenderer } from './renderer';
 import { IChunk, IPyramidLevel, RomanStore } from './store';
 
 export interface IStatus {
@@ -25,8 +27,13 @@ export interface IImageViewOptions {
   /** After every drawn frame (overlays follow the view). */
   onDraw?: () => void;
   onError?: (message: string) => void;
-  /** The default interval: astropy's PercentileInterval(percentile) from the store's statistics. */
-  percentile?: number;
+}
+
+/** What the display shows: astropy's stretch and interval, a matplotlib colormap name. */
+export interface IDisplaySettings {
+  stretch: IStretchSpec;
+  interval: Interval;
+  colormap: string;
 }
 
 /**
@@ -92,10 +99,7 @@ export class ImageView {
     this.store = store;
     this.levels = await store.pyramid();
     this.dqArray = await store.dq();
-    const stats = store.attrs.statistics;
-    if (stats) {
-      [this.display.vmin, this.display.vmax] = percentileInterval(stats, this.options.percentile ?? 99.5);
-    }
+    this.updateNormalization();
     this.resize();
     this.fit();
   }
@@ -141,13 +145,71 @@ export class ImageView {
     this.setView((nx - 1) / 2, (ny - 1) / 2, zoom);
   }
 
-  setDisplay(display: Partial<Omit<IDisplay, 'colormap'>>): void {
-    Object.assign(this.display, display);
+  /** Changes stretch, interval or colormap: uniforms only, nothing is fetched again. */
+  setDisplay(change: Partial<IDisplaySettings>): void {
+    Object.assign(this.settings, change);
+    this.updateNormalization();
+  }
+
+  get displaySettings(): Readonly<IDisplaySettings> {
+    return this.settings;
+  }
+
+  /** The interval's limits in data units (for the colorbar and Python). */
+  get limits(): [number, number] {
+    return [this.norm.vmin, this.norm.vmax];
+  }
+
+  /**
+   * Limits from the store's statistics where they are exact (min/max, percentiles over the
+   * full-resolution pixels); zscale and histeq from a data sample: the full-resolution chunks
+   * loaded so far (what is on screen), else the coarsest pyramid level.
+   */
+  private updateNormalization(): void {
+    const stats = this.store?.attrs.statistics;
+    const { interval, stretch } = this.settings;
+    let limits: [number, number];
+    if (stats && interval.kind === 'percentile') {
+      limits = percentileInterval(stats, interval.percentile);
+    } else if (stats && interval.kind === 'minmax') {
+      limits = [stats.min, stats.max];
+    } else if (interval.kind === 'manual' && interval.vmin !== undefined && interval.vmax !== undefined) {
+      limits = [interval.vmin, interval.vmax];
+    } else {
+      limits = intervalLimits(interval, this.sample());
+    }
+    const [vmin, vmax] = limits[0] <= limits[1] ? limits : [limits[1], limits[0]];
+    this.norm = makeNormalization(vmin, vmax, makeStretch(stretch, stretch.name === 'histeq' ? this.sample() : undefined));
+    this.colormap = colormapLUT(this.settings.colormap);
+    this.sampledFullResolution = this.hasFullResolutionSample();
     this.requestDraw();
   }
 
-  get displaySettings(): Readonly<Omit<IDisplay, 'colormap'>> {
-    return this.display;
+  private hasFullResolutionSample(): boolean {
+    return [...this.cache.keys()].some(key => key.startsWith('0/'));
+  }
+
+  private sample(): Float32Array {
+    const parts: Float32Array[] = [];
+    for (const [key, entry] of this.cache) {
+      if (key.startsWith('0/') && entry.data instanceof Float32Array && parts.length < 16) {
+        parts.push(entry.data);
+      }
+    }
+    if (parts.length === 0) {
+      const coarsest = this.levels[this.levels.length - 1];
+      const entry = coarsest && this.cache.get(`${coarsest.index}/0/0`);
+      if (entry && entry.data instanceof Float32Array) {
+        parts.push(entry.data);
+      }
+    }
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
   }
 
   /** Image pixel (x right, y up, 0-based centres) under a point in CSS pixels of the canvas. */
@@ -206,7 +268,7 @@ export class ImageView {
       width: this.canvas.width,
       height: this.canvas.height
     };
-    this.renderer.draw(tiles, view, { ...this.display, colormap: this.colormap });
+    this.renderer.draw(tiles, view, { norm: this.norm, colormap: this.colormap });
     if (this.dqBits && this.dqArray && level.index === 0) {
       const masks: ITileDraw[] = [];
       // the dq array has its own chunk grid (it need not match data/0's)
@@ -305,6 +367,9 @@ export class ImageView {
         this.cache.set(key, { data: chunk.data, width: chunk.width, bytes: chunk.data.byteLength });
         this.cacheBytes += chunk.data.byteLength;
         this.evict();
+        if (this.needsSample() && (!this.sampledFullResolution || this.norm.vmax === this.norm.vmin)) {
+          this.updateNormalization(); // zscale/histeq: refine once real pixels are in
+        }
       })
       .catch(error => {
         if (this.disposed) {
@@ -357,6 +422,11 @@ export class ImageView {
     const col = Math.floor(x / cx);
     const entry = this.cache.get(`0/${row}/${col}`);
     return entry ? entry.data[(y - row * cy) * entry.width + (x - col * cx)] : null;
+  }
+
+  private needsSample(): boolean {
+    const { interval, stretch } = this.settings;
+    return stretch.name === 'histeq' || interval.kind === 'zscale' || (interval.kind === 'manual' && (interval.vmin === undefined || interval.vmax === undefined)) || !this.store?.attrs.statistics;
   }
 
   /** `dq` flags at a level-0 pixel if the overlay has loaded its chunk. */
@@ -503,14 +573,12 @@ export class ImageView {
   private centerX = 0;
   private centerY = 0;
   private zoom = 1;
-  private readonly display: Omit<IDisplay, 'colormap'> = { vmin: 0, vmax: 1, stretch: 'linear' as StretchName, stretchParam: 1 };
-  private readonly colormap = greyLut();
-}
-
-function greyLut(): Uint8Array {
-  const lut = new Uint8Array(256 * 4);
-  for (let i = 0; i < 256; i++) {
-    lut.set([i, i, i, 255], i * 4);
-  }
-  return lut;
+  private readonly settings: IDisplaySettings = {
+    stretch: { name: 'linear' },
+    interval: { kind: 'percentile', percentile: 99.5 },
+    colormap: 'grey'
+  };
+  private norm: INormalization = makeNormalization(0, 1, { name: 'linear' });
+  private colormap = colormapLUT('grey');
+  private sampledFullResolution = false;
 }
