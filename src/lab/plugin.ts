@@ -10,6 +10,7 @@ import {
 import { ICommandPalette, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { isRomanFile } from '../viewer/products';
@@ -33,14 +34,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Roman Space Telescope viewer: sidebar, commands and file-browser integration.',
   autoStart: true,
   requires: [IDefaultFileBrowser, IDocumentManager],
-  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     browser: IDefaultFileBrowser,
     docManager: IDocumentManager,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null
   ) => {
     const { commands, shell } = app;
     let defaults = FALLBACK_DEFAULTS;
@@ -73,10 +75,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.docRegistry.addWidgetFactory(factory);
 
-    const sidebar = new RomanSidebar();
+    const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id));
     shell.add(sidebar, 'left', { rank: 850 });
     void sidebar.refreshServer();
-    tracker.currentChanged.connect((_, current) => sidebar.showActiveFile(current?.content.path ?? null));
+    tracker.currentChanged.connect((_, current) => sidebar.setViewer(current?.content ?? null));
 
     const selectedRomanPath = (): string | null => {
       const item = browser.selectedItems().next();

@@ -1,14 +1,30 @@
 /**
- * The left "Roman" panel: the state of the server extension and of the active
- * Roman viewer. Later it carries regions, exposure search, the blink stack and ramps.
+ * The left "Roman" panel. It acts on the active Roman viewer: display (stretch, interval,
+ * colormap, colorbar), going to a sky position, and the circles drawn on the image (sky
+ * coordinates, Copy as Python, Insert into notebook, DS9 export and import).
  */
+import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog } from '@jupyterlab/filebrowser';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
-import { fetchHealth } from './api';
+import { COLORMAP_NAMES, colormapRGB, lutIndex } from '../viewer/math/colormap';
+import { circleToPython, ISkyCircle, parseDs9, PYTHON_IMPORTS, writeDs9 } from '../viewer/math/regions';
+import { CoordinateError, formatDec, formatRA, parseCoordinate } from '../viewer/math/sexagesimal';
+import { Interval, normalizeValue, STRETCH_DEFAULT_A, STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
+import { fetchHealth, requestAPI } from './api';
 import { romanIcon } from './icons';
+import { RomanViewerWidget } from './viewerWidget';
+
+const PARAMETRIC: ReadonlyArray<StretchName> = ['log', 'asinh', 'sinh', 'power'];
 
 export class RomanSidebar extends Widget {
-  constructor() {
+  constructor(
+    private readonly docManager: IDocumentManager,
+    private readonly notebooks: INotebookTracker | null,
+    private readonly activateById: (id: string) => void
+  ) {
     super();
     this.id = 'roman-lab-sidebar';
     this.addClass('jp-RomanSidebar');
@@ -23,13 +39,42 @@ export class RomanSidebar extends Widget {
       <section class="jp-RomanSidebar-section">
         <h3>Viewer</h3>
         <p class="jp-RomanSidebar-viewer"></p>
+      </section>
+      <section class="jp-RomanSidebar-section jp-RomanSidebar-display" hidden>
+        <h3>Display</h3>
+        <label>Stretch <select class="jp-RomanSidebar-stretch">${STRETCH_NAMES.map(n => `<option>${n}</option>`).join('')}</select>
+          <input class="jp-RomanSidebar-stretchA" type="number" step="any" title="the stretch's parameter a (astropy)"></label>
+        <label>Interval <select class="jp-RomanSidebar-interval">
+            <option value="percentile">percentile</option><option value="minmax">min/max</option>
+            <option value="zscale">zscale</option><option value="manual">manual</option></select>
+          <input class="jp-RomanSidebar-percentile" type="number" step="any" min="50" max="100" title="percent of the pixels kept"></label>
+        <label class="jp-RomanSidebar-manual">vmin <input class="jp-RomanSidebar-vmin" type="number" step="any">
+          vmax <input class="jp-RomanSidebar-vmax" type="number" step="any"></label>
+        <label>Colormap <select class="jp-RomanSidebar-colormap">${COLORMAP_NAMES.map(n => `<option>${n}</option>`).join('')}</select></label>
+        <canvas class="jp-RomanSidebar-colorbar" width="256" height="12"></canvas>
+        <div class="jp-RomanSidebar-limits"><span class="jp-RomanSidebar-lo"></span><span class="jp-RomanSidebar-hi"></span></div>
+      </section>
+      <section class="jp-RomanSidebar-section jp-RomanSidebar-goto" hidden>
+        <h3>Go to</h3>
+        <form class="jp-RomanSidebar-gotoForm"><input class="jp-RomanSidebar-gotoText" placeholder="RA Dec (deg or hms dms) or a name">
+          <button type="submit" class="jp-mod-styled">Go</button></form>
+      </section>
+      <section class="jp-RomanSidebar-section jp-RomanSidebar-regions" hidden>
+        <h3>Regions</h3>
+        <p class="jp-RomanSidebar-hint">Choose the Circle tool (C) and drag on the image.</p>
+        <ol class="jp-RomanSidebar-regionList"></ol>
+        <div class="jp-RomanSidebar-buttons">
+          <button class="jp-mod-styled jp-RomanSidebar-exportDs9">Export DS9</button>
+          <button class="jp-mod-styled jp-RomanSidebar-importDs9">Import DS9</button>
+        </div>
       </section>`;
-    this.showActiveFile(null);
+    this.bindControls();
+    this.setViewer(null);
   }
 
   /** Asks the server extension for its health and shows the answer. */
   async refreshServer(): Promise<void> {
-    const line = this.node.querySelector('.jp-RomanSidebar-server') as HTMLElement;
+    const line = this.$('.jp-RomanSidebar-server');
     try {
       const health = await fetchHealth();
       line.dataset.state = 'ok';
@@ -40,11 +85,263 @@ export class RomanSidebar extends Widget {
     }
   }
 
-  /** Shows which Roman file the panel acts on (null: none open). */
-  showActiveFile(path: string | null): void {
-    const line = this.node.querySelector('.jp-RomanSidebar-viewer') as HTMLElement;
+  /** The viewer the panel acts on (the active Roman document), or null. */
+  setViewer(viewer: RomanViewerWidget | null): void {
+    this.viewer?.circlesChanged.disconnect(this.renderRegions, this);
+    this.viewer?.displayChanged.disconnect(this.showDisplay, this);
+    this.viewer = viewer;
+    const line = this.$('.jp-RomanSidebar-viewer');
     line.textContent =
-      path ?? 'No Roman file open. Right-click an .asdf file in the file browser and choose “Open in Roman Viewer”.';
-    line.dataset.active = path ? 'true' : 'false';
+      viewer?.path ?? 'No Roman file open. Right-click an .asdf file in the file browser and choose “Open in Roman Viewer”.';
+    line.dataset.active = viewer ? 'true' : 'false';
+    for (const name of ['display', 'goto', 'regions']) {
+      this.$(`.jp-RomanSidebar-${name}`).hidden = !viewer;
+    }
+    viewer?.circlesChanged.connect(this.renderRegions, this);
+    viewer?.displayChanged.connect(this.showDisplay, this);
+    this.showDisplay();
+    this.renderRegions();
   }
+
+  // --- display -----------------------------------------------------------------------
+
+  private showDisplay(): void {
+    const view = this.viewer?.imageView;
+    if (!view) {
+      return;
+    }
+    const { stretch, interval, colormap } = view.displaySettings;
+    this.select('stretch').value = stretch.name;
+    const a = this.input('stretchA');
+    a.hidden = !PARAMETRIC.includes(stretch.name);
+    a.value = String(stretch.a ?? (STRETCH_DEFAULT_A as Record<string, number>)[stretch.name] ?? 1);
+    this.select('interval').value = interval.kind === 'asymmetric' ? 'percentile' : interval.kind;
+    this.input('percentile').hidden = interval.kind !== 'percentile';
+    if (interval.kind === 'percentile') {
+      this.input('percentile').value = String(interval.percentile);
+    }
+    const [vmin, vmax] = view.limits;
+    (this.$('.jp-RomanSidebar-manual') as HTMLElement).hidden = interval.kind !== 'manual';
+    this.input('vmin').value = String(vmin);
+    this.input('vmax').value = String(vmax);
+    this.select('colormap').value = colormap.replace(/^gray/, 'grey');
+    this.$('.jp-RomanSidebar-lo').textContent = vmin.toPrecision(4);
+    this.$('.jp-RomanSidebar-hi').textContent = vmax.toPrecision(4);
+    this.drawColorbar();
+  }
+
+  /** The colormap across the interval with the stretch applied, as astropy would map it. */
+  private drawColorbar(): void {
+    const view = this.viewer?.imageView;
+    const canvas = this.$('.jp-RomanSidebar-colorbar') as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d');
+    if (!view || !ctx) {
+      return;
+    }
+    const norm = view.normalization;
+    const rgb = colormapRGB(view.displaySettings.colormap);
+    const image = ctx.createImageData(canvas.width, canvas.height);
+    for (let i = 0; i < canvas.width; i++) {
+      const value = norm.vmin + ((i + 0.5) / canvas.width) * (norm.vmax - norm.vmin);
+      const k = lutIndex(normalizeValue(norm, value));
+      for (let j = 0; j < canvas.height; j++) {
+        image.data.set([rgb[3 * k], rgb[3 * k + 1], rgb[3 * k + 2], 255], 4 * (j * canvas.width + i));
+      }
+    }
+    ctx.putImageData(image, 0, 0);
+  }
+
+  private applyDisplay(): void {
+    const view = this.viewer?.imageView;
+    if (!view) {
+      return;
+    }
+    const name = this.select('stretch').value as StretchName;
+    const a = Number(this.input('stretchA').value);
+    const kind = this.select('interval').value;
+    let interval: Interval;
+    if (kind === 'percentile') {
+      interval = { kind, percentile: Number(this.input('percentile').value) || 99.5 };
+    } else if (kind === 'manual') {
+      interval = { kind, vmin: Number(this.input('vmin').value), vmax: Number(this.input('vmax').value) };
+    } else {
+      interval = { kind: kind as 'minmax' | 'zscale' };
+    }
+    const previous = view.displaySettings.stretch;
+    const keepA = PARAMETRIC.includes(name) && previous.name === name && Number.isFinite(a) && a > 0;
+    try {
+      view.setDisplay({
+        stretch: keepA ? { name, a } : { name },
+        interval,
+        colormap: this.select('colormap').value
+      });
+    } catch (error) {
+      Notification.error(`This display cannot be applied: ${(error as Error).message}`, { autoClose: 5000 });
+    }
+    this.viewer?.displayChanged.emit(undefined);
+  }
+
+  // --- go to ---------------------------------------------------------------------------
+
+  private async goTo(text: string): Promise<void> {
+    const viewer = this.viewer;
+    if (!viewer || !text.trim()) {
+      return;
+    }
+    let position: { ra: number; dec: number } | null;
+    try {
+      position = parseCoordinate(text);
+      if (!position) {
+        position = await requestAPI<{ ra: number; dec: number }>(`resolve?name=${encodeURIComponent(text.trim())}`);
+      }
+    } catch (error) {
+      const reason = error instanceof CoordinateError ? `“${text}” is not a sky position: ${error.message}` : (error as Error).message;
+      Notification.error(reason, { autoClose: 6000 });
+      return;
+    }
+    if (!viewer.centerOnSky(position.ra, position.dec)) {
+      Notification.warning(`${formatRA(position.ra)} ${formatDec(position.dec)} is not on this image.`, { autoClose: 5000 });
+    }
+  }
+
+  // --- regions -------------------------------------------------------------------------
+
+  private renderRegions(): void {
+    const list = this.$('.jp-RomanSidebar-regionList');
+    list.textContent = '';
+    const layer = this.viewer?.circles;
+    const circles = layer?.circles ?? [];
+    this.$('.jp-RomanSidebar-hint').hidden = circles.length > 0;
+    for (const circle of circles) {
+      const sky = this.viewer!.toSky(circle);
+      const item = document.createElement('li');
+      item.className = 'jp-RomanSidebar-region';
+      item.dataset.id = String(circle.id);
+      item.classList.toggle('jp-mod-selected', circle.id === layer?.selected);
+      const text = document.createElement('div');
+      text.className = 'jp-RomanSidebar-regionText';
+      text.textContent = sky
+        ? `${formatRA(sky.ra)} ${formatDec(sky.dec)}  r ${sky.radiusArcsec.toFixed(2)}″`
+        : `x ${circle.x.toFixed(1)} y ${circle.y.toFixed(1)}  r ${circle.r.toFixed(1)} px`;
+      text.title = sky ? `RA ${sky.ra.toFixed(6)}°, Dec ${sky.dec.toFixed(6)}°; pixel x ${circle.x.toFixed(2)}, y ${circle.y.toFixed(2)}` : '';
+      const pixel = document.createElement('div');
+      pixel.className = 'jp-RomanSidebar-regionPixel';
+      pixel.textContent = `x ${circle.x.toFixed(2)}  y ${circle.y.toFixed(2)}  r ${circle.r.toFixed(2)} px`;
+      item.append(text, pixel);
+      if (sky) {
+        item.append(
+          this.button('Copy as Python', 'jp-RomanSidebar-copy', () => this.copyPython(sky)),
+          this.button('Insert into notebook', 'jp-RomanSidebar-insert', () => this.insertPython(sky))
+        );
+      }
+      item.append(this.button('Delete', 'jp-RomanSidebar-delete', () => layer?.remove(circle.id)));
+      item.addEventListener('click', event => {
+        if (!(event.target instanceof HTMLButtonElement)) {
+          layer?.select(circle.id);
+        }
+      });
+      list.append(item);
+    }
+  }
+
+  private snippet(sky: ISkyCircle): string {
+    return `${PYTHON_IMPORTS}\n\nregion = ${circleToPython(sky)}\nregion`;
+  }
+
+  private copyPython(sky: ISkyCircle): void {
+    Clipboard.copyToSystem(this.snippet(sky));
+    Notification.success('Copied the circle as a regions.CircleSkyRegion.', { autoClose: 2500 });
+  }
+
+  private insertPython(sky: ISkyCircle): void {
+    const panel = this.notebooks?.currentWidget;
+    if (!panel) {
+      Notification.warning('Open a notebook first: the circle is inserted below its active cell.', { autoClose: 5000 });
+      return;
+    }
+    NotebookActions.insertBelow(panel.content);
+    panel.content.activeCell?.model.sharedModel.setSource(this.snippet(sky));
+    this.activateById(panel.id);
+  }
+
+  private async exportDs9(): Promise<void> {
+    const viewer = this.viewer;
+    const circles = (viewer?.circles?.circles ?? []).map(c => viewer!.toSky(c)).filter((c): c is ISkyCircle => !!c);
+    if (!viewer || circles.length === 0) {
+      Notification.warning('Draw a circle first: there is nothing to export.', { autoClose: 4000 });
+      return;
+    }
+    const path = viewer.path.replace(/\.asdf$/i, '') + '.reg';
+    await this.docManager.services.contents.save(path, { type: 'file', format: 'text', content: writeDs9(circles) });
+    Notification.success(`Saved ${circles.length} circle(s) as ${path}`, { autoClose: 4000 });
+  }
+
+  private async importDs9(): Promise<void> {
+    const viewer = this.viewer;
+    if (!viewer) {
+      return;
+    }
+    const result = await FileDialog.getOpenFiles({
+      title: 'Import DS9 regions',
+      manager: this.docManager,
+      defaultPath: viewer.path.includes('/') ? viewer.path.slice(0, viewer.path.lastIndexOf('/')) : '',
+      filter: model => (model.type === 'directory' || /\.reg$/i.test(model.path) ? {} : null)
+    });
+    const file = result.button.accept ? result.value?.[0] : undefined;
+    if (!file) {
+      return;
+    }
+    const model = await this.docManager.services.contents.get(file.path, { content: true, format: 'text', type: 'file' });
+    const parsed = parseDs9(String(model.content));
+    const added = parsed.circles.filter(c => viewer.addSkyCircle(c)).length;
+    const notes = [`${added} circle(s) added from ${file.path}`];
+    if (parsed.circles.length > added) {
+      notes.push(`${parsed.circles.length - added} off this image`);
+    }
+    if (parsed.skipped.length) {
+      notes.push(`${parsed.skipped.length} skipped (${parsed.skipped[0].reason}${parsed.skipped.length > 1 ? ', …' : ''})`);
+    }
+    (parsed.skipped.length || parsed.circles.length > added ? Notification.warning : Notification.success)(notes.join('; '), {
+      autoClose: 6000
+    });
+  }
+
+  // --- plumbing ------------------------------------------------------------------------
+
+  private bindControls(): void {
+    for (const name of ['stretch', 'interval', 'colormap']) {
+      this.select(name).addEventListener('change', () => this.applyDisplay());
+    }
+    for (const name of ['stretchA', 'percentile', 'vmin', 'vmax']) {
+      this.input(name).addEventListener('change', () => this.applyDisplay());
+    }
+    this.$('.jp-RomanSidebar-gotoForm').addEventListener('submit', event => {
+      event.preventDefault();
+      void this.goTo(this.input('gotoText').value);
+    });
+    this.$('.jp-RomanSidebar-exportDs9').addEventListener('click', () => void this.exportDs9());
+    this.$('.jp-RomanSidebar-importDs9').addEventListener('click', () => void this.importDs9());
+  }
+
+  private button(label: string, className: string, onClick: () => void): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.className = `jp-mod-styled jp-mod-minimal ${className}`;
+    button.textContent = label;
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  private $(selector: string): HTMLElement {
+    return this.node.querySelector(selector) as HTMLElement;
+  }
+
+  private select(name: string): HTMLSelectElement {
+    return this.$(`.jp-RomanSidebar-${name}`) as HTMLSelectElement;
+  }
+
+  private input(name: string): HTMLInputElement {
+    return this.$(`.jp-RomanSidebar-${name}`) as HTMLInputElement;
+  }
+
+  private viewer: RomanViewerWidget | null = null;
 }

@@ -9,6 +9,9 @@ import { Widget } from '@lumino/widgets';
 import { romanProduct } from '../viewer/products';
 import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
+import { ISkyCircle } from '../viewer/math/regions';
+import { formatDec, formatRA } from '../viewer/math/sexagesimal';
+import { TanSipWcs } from '../viewer/math/wcs';
 import { RomanStore } from '../viewer/store';
 import { IStatus, ImageView } from '../viewer/view';
 import { conversionStatus, fetchDqFlags, flagNames, IConversion, startConversion, storeAccess } from './api';
@@ -75,8 +78,10 @@ export class RomanViewerWidget extends Widget {
         this.circlesChangedSignal.emit({ circles, selected });
       });
       this.circleLayer.tool = this.tool;
+      this.wcs = store.attrs.fits_wcs ? TanSipWcs.fromHeader(store.attrs.fits_wcs) : null;
       await this.view.show(store);
       this.applyStretch();
+      this.displayChanged.emit(undefined);
       this.hideProgress();
       this.node.dataset.ready = 'display';
       while (job.status !== 'ready' && !this.isDisposed) {
@@ -102,6 +107,51 @@ export class RomanViewerWidget extends Widget {
     this.node.dataset.dq = String(this.dqShown);
     return this.dqShown;
   }
+
+  /** The image's TAN-SIP WCS (from its store), or null for an image without one (L1). */
+  get skyWcs(): TanSipWcs | null {
+    return this.wcs;
+  }
+
+  /** A circle in sky coordinates: centre through the WCS, radius with the local pixel scale. */
+  toSky(circle: ICircle): ISkyCircle | null {
+    if (!this.wcs) {
+      return null;
+    }
+    const [ra, dec] = this.wcs.pixelToWorld(circle.x, circle.y);
+    return { ra, dec, radiusArcsec: circle.r * this.wcs.pixelScaleAt(circle.x, circle.y), frame: 'icrs' };
+  }
+
+  /** Adds a sky circle (DS9 import, Python); false when it is off this image or there is no WCS. */
+  addSkyCircle(circle: ISkyCircle): boolean {
+    if (!this.wcs || !this.circleLayer) {
+      return false;
+    }
+    const [x, y] = this.wcs.worldToPixel(circle.ra, circle.dec);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      return false;
+    }
+    this.circleLayer.add(x, y, circle.radiusArcsec / this.wcs.pixelScaleAt(x, y));
+    return true;
+  }
+
+  /** Centres the view on a sky position; false when it is not on the sky this image covers. */
+  centerOnSky(ra: number, dec: number): boolean {
+    const shape = this.view?.imageShape;
+    if (!this.wcs || !this.view || !shape) {
+      return false;
+    }
+    const [x, y] = this.wcs.worldToPixel(ra, dec);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      return false;
+    }
+    this.view.setView(x, y, this.view.view.zoom);
+    const margin = 0.5;
+    return x >= -margin && y >= -margin && x <= shape[1] - 1 + margin && y <= shape[0] - 1 + margin;
+  }
+
+  /** Stretch, interval or colormap changed (the sidebar redraws its controls and colorbar). */
+  readonly displayChanged = new Signal<this, void>(this);
 
   /** The circles drawn on this image (image pixels) and the selected one's id. */
   get circlesChanged(): ISignal<this, { circles: ICircle[]; selected: number | null }> {
@@ -219,11 +269,17 @@ export class RomanViewerWidget extends Widget {
     }
     const value = status.value === null ? '…' : formatValue(status.value);
     const flags = status.flags ? `  dq ${status.flags} ${flagNames(status.flags, this.dqFlags).join('|')}` : '';
-    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${flags}`;
+    let sky = '';
+    if (this.wcs) {
+      const [ra, dec] = this.wcs.pixelToWorld(status.x, status.y);
+      sky = `  RA ${formatRA(ra)} Dec ${formatDec(dec)} (${ra.toFixed(6)}, ${dec.toFixed(6)})`;
+    }
+    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${sky}${flags}`;
   }
 
   private view: ImageView | null = null;
   private dqShown = false;
+  private wcs: TanSipWcs | null = null;
   private dqFlags: Record<string, number> = {};
   private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';

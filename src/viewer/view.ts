@@ -155,6 +155,11 @@ export class ImageView {
     return this.settings;
   }
 
+  /** The current normalisation (interval limits and stretch), for the colorbar. */
+  get normalization(): INormalization {
+    return this.norm;
+  }
+
   /** The interval's limits in data units (for the colorbar and Python). */
   get limits(): [number, number] {
     return [this.norm.vmin, this.norm.vmax];
