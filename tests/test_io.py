@@ -3,10 +3,7 @@
 import json
 import warnings
 
-import asdf
-import numpy as np
 import pytest
-from roman_datamodels import datamodels as dm
 from romanfiles import (
     CAL,
     READ_PATTERN,
@@ -93,43 +90,6 @@ def test_open_reads_no_array(tmp_path, monkeypatch):
         with pytest.raises(RomanFileError) as e:
             f.read("data")
         assert e.value.status == 422 and "corrupt" in str(e.value)
-
-
-def _bad_files(tmp_path):
-    good = make_l2(tmp_path / "good_cal.asdf")
-    raw = good.read_bytes()
-    out = {}
-    out["text.asdf"] = (b"hello, I am not ASDF\n", 415, "is not an ASDF file (it starts with")
-    out["fits.asdf"] = (b"SIMPLE  =                    T" + b" " * 50, 415, "a FITS file")
-    out["empty.asdf"] = (b"", 415, "is not an ASDF file (it is empty)")
-    out["truncated.asdf"] = (raw[: len(raw) // 2], 422, "truncated")
-    out["header_only.asdf"] = (raw[:300], 422, "truncated or corrupt")
-    af = asdf.AsdfFile({"x": np.arange(10)})
-    import io as _io
-
-    buf = _io.BytesIO()
-    af.write_to(buf)
-    out["plain.asdf"] = (buf.getvalue(), 422, "is an ASDF file but not a Roman data model")
-    absurd = raw.replace(b"    shape: [64, 64]\n  dq", b"    shape: [640000, 64000]\n  dq", 1)
-    assert absurd != raw
-    out["absurd.asdf"] = (absurd, 413, "absurd shape")
-    for name, (content, _status, _msg) in out.items():
-        (tmp_path / name).write_bytes(content)
-    # Roman but no WCS, wrong shapes, unsupported model
-    m = dm.ImageModel.create_fake_data(shape=(64, 64))
-    m.meta.wcs = None
-    m.save(tmp_path / "nowcs_cal.asdf")
-    out["nowcs_cal.asdf"] = (None, 422, "without a WCS")
-    m = dm.ImageModel.create_fake_data(shape=(64, 64))
-    m.err = np.zeros((32, 32), np.float16)
-    with asdf.config_context() as cfg:
-        cfg.validate_on_write = False
-        m.save(tmp_path / "mismatch_cal.asdf")
-    out["mismatch_cal.asdf"] = (None, 422, "does not match 'data'")
-    dm.FlatRefModel.create_fake_data(shape=(64, 64)).save(tmp_path / "flat.asdf")
-    out["flat.asdf"] = (None, 422, "FlatRefModel, which roman-lab does not display")
-    out["missing.asdf"] = (None, 404, "does not exist")
-    return {name: (tmp_path / name, status, msg) for name, (_c, status, msg) in out.items()}
 
 
 def test_bad_inputs_give_clear_errors(tmp_path):

@@ -345,24 +345,14 @@ def _check_shapes(path, level, arrays, block_sizes):
         )
     if 0 in data:
         raise RomanFileError(f"{name}: the 'data' array is empty (shape {tuple(data)})", 422, path)
-    if level in (2, 3):
-        for key in _IMAGE_PLANES:
-            if key in arrays and tuple(arrays[key]["shape"]) != tuple(data):
-                raise RomanFileError(
-                    f"{name}: array {key!r} has shape {tuple(arrays[key]['shape'])}, "
-                    f"which does not match 'data' {tuple(data)}",
-                    422,
-                    path,
-                )
-    else:
-        for key in ("groupdq",):
-            if key in arrays and tuple(arrays[key]["shape"]) != tuple(data):
-                raise RomanFileError(
-                    f"{name}: array {key!r} has shape {tuple(arrays[key]['shape'])}, "
-                    f"which does not match 'data' {tuple(data)}",
-                    422,
-                    path,
-                )
+    for key in _IMAGE_PLANES if level in (2, 3) else ("groupdq",):
+        if key in arrays and tuple(arrays[key]["shape"]) != tuple(data):
+            raise RomanFileError(
+                f"{name}: array {key!r} has shape {tuple(arrays[key]['shape'])}, "
+                f"which does not match 'data' {tuple(data)}",
+                422,
+                path,
+            )
 
 
 def open(path):  # noqa: A001 - the public name of the API

@@ -12,6 +12,8 @@ export interface IStoreAttributes {
   complete: boolean;
   arrays_pending?: string[];
   pyramid_levels?: number;
+  /** [rows, cols] of every pyramid level, written or not. */
+  pyramid_shapes?: Array<[number, number]>;
   /** Rows, columns of `data` (level 0), known before level 0 is written. */
   shape: number[];
   summary: Record<string, unknown>;

@@ -4,6 +4,8 @@
  * Free of JupyterLab so the notebook widget mounts the same view.
  */
 import { colormapLUT } from './math/colormap';
+import { chooseLevel, chunkOfPixel, chunkRect, chunksInRect, IPyramid, viewRect } from './math/tiles';
+import * as geometry from './math/view';
 import { Interval, intervalLimits, IStretchSpec, makeNormalization, makeStretch, INormalization } from './math/stretch';
 import { ITileDraw, IViewTransform, TileRenderer } from './renderer';
 import { IChunk, IPyramidLevel, RomanStore } from './store';
@@ -140,9 +142,21 @@ export class ImageView {
     if (!shape) {
       return;
     }
-    const [ny, nx] = shape;
-    const zoom = Math.min(this.canvas.width / nx, this.canvas.height / ny);
-    this.setView((nx - 1) / 2, (ny - 1) / 2, zoom);
+    const fitted = geometry.fitView(this.geometry, shape);
+    this.setView(fitted.cx, fitted.cy, fitted.zoom * fitted.dpr);
+  }
+
+  /** The view in the shared geometry's terms (CSS pixels; math/view.ts). */
+  private get geometry(): geometry.IView {
+    const dpr = devicePixelRatio;
+    return {
+      width: this.canvas.width / dpr,
+      height: this.canvas.height / dpr,
+      dpr,
+      cx: this.centerX,
+      cy: this.centerY,
+      zoom: this.zoom / dpr
+    };
   }
 
   /** Changes stretch, interval or colormap: uniforms only, nothing is fetched again. */
@@ -219,16 +233,12 @@ export class ImageView {
 
   /** Image pixel (x right, y up, 0-based centres) under a point in CSS pixels of the canvas. */
   screenToImage(cssX: number, cssY: number): [number, number] {
-    const dpr = devicePixelRatio;
-    const x = this.centerX + (cssX * dpr - this.canvas.width / 2) / this.zoom;
-    const y = this.centerY - (cssY * dpr - this.canvas.height / 2) / this.zoom;
-    return [x, y];
+    return geometry.screenToImage(this.geometry, cssX, cssY);
   }
 
   /** CSS pixel of the canvas where an image pixel centre is drawn. */
   imageToScreen(x: number, y: number): [number, number] {
-    const dpr = devicePixelRatio;
-    return [((x - this.centerX) * this.zoom + this.canvas.width / 2) / dpr, (this.canvas.height / 2 - (y - this.centerY) * this.zoom) / dpr];
+    return geometry.imageToScreen(this.geometry, x, y);
   }
 
   dispose(): void {
@@ -256,7 +266,7 @@ export class ImageView {
     }
     const level = this.levelForZoom();
     const coarsest = this.levels[this.levels.length - 1];
-    const wanted = [...this.visibleChunks(coarsest), ...(level === coarsest ? [] : this.visibleChunks(level))];
+    const wanted = [...this.visibleTiles(coarsest), ...(level === coarsest ? [] : this.visibleTiles(level))];
     const tiles: ITileDraw[] = [];
     for (const item of wanted) {
       if (this.renderer.has(item.key)) {
@@ -277,9 +287,8 @@ export class ImageView {
     if (this.dqBits && this.dqArray && level.index === 0) {
       const masks: ITileDraw[] = [];
       // the dq array has its own chunk grid (it need not match data/0's)
-      const dqGrid: IGrid = { index: 0, shape: [this.dqArray.shape[0], this.dqArray.shape[1]], chunks: [this.dqArray.chunks[0], this.dqArray.chunks[1]] };
-      for (const item of this.visibleChunks(dqGrid)) {
-        const key = `dq/${item.row}/${item.col}`;
+      for (const item of this.visibleTiles(this.dqGrid!, 'dq')) {
+        const key = item.key;
         if (this.renderer.has(key)) {
           this.touch(key);
           masks.push({ ...item.tile, key });
@@ -304,47 +313,35 @@ export class ImageView {
   /** How many tiles the last frame drew (tests and benchmarks). */
   lastDrawnTiles = 0;
 
-  /** The finest level whose pixels are at least one device pixel on screen. */
+  /** The level math/tiles chooses for the zoom, or the next coarser one already written. */
   private levelForZoom(): IPyramidLevel {
-    let chosen = this.levels[0];
-    for (const level of this.levels) {
-      if (2 ** level.index * this.zoom <= 1.0001 || level === this.levels[0]) {
-        chosen = level;
-      }
-    }
-    return chosen;
+    const wanted = chooseLevel(this.pyramid(), this.geometry);
+    return this.levels.find(level => level.index >= wanted) ?? this.levels[this.levels.length - 1];
   }
 
-  private visibleChunks<L extends IGrid>(level: L) {
-    const scale = 2 ** level.index;
-    const [x0, y1] = this.screenToImage(0, 0);
-    const [x1, y0] = this.screenToImage(this.canvas.width / devicePixelRatio, this.canvas.height / devicePixelRatio);
-    const [ny, nx] = level.shape;
-    const [cy, cx] = level.chunks;
-    const colMin = Math.max(0, Math.floor((x0 + 0.5) / scale / cx));
-    const colMax = Math.min(Math.ceil(nx / cx) - 1, Math.floor((x1 + 0.5) / scale / cx));
-    const rowMin = Math.max(0, Math.floor((y0 + 0.5) / scale / cy));
-    const rowMax = Math.min(Math.ceil(ny / cy) - 1, Math.floor((y1 + 0.5) / scale / cy));
-    const midRow = (rowMin + rowMax) / 2;
-    const midCol = (colMin + colMax) / 2;
-    const out = [];
-    for (let row = rowMin; row <= rowMax; row++) {
-      for (let col = colMin; col <= colMax; col++) {
-        const w = Math.min(cx, nx - col * cx);
-        const h = Math.min(cy, ny - row * cy);
-        const tile: ITileDraw = {
-          key: `${level.index}/${row}/${col}`,
-          x0: col * cx * scale - 0.5,
-          y0: row * cy * scale - 0.5,
-          x1: (col * cx + w) * scale - 0.5,
-          y1: (row * cy + h) * scale - 0.5,
-          u1: w / cx,
-          v1: h / cy
-        };
-        out.push({ key: tile.key, level, row, col, tile, order: (row - midRow) ** 2 + (col - midCol) ** 2 });
-      }
-    }
-    return out.sort((a, b) => a.order - b.order);
+  /** All levels (written or not) as math/tiles sees them: shapes from the store, chunks of the written ones. */
+  private pyramid(): IPyramid {
+    const shapes = this.store?.attrs.pyramid_shapes ?? this.levels.map(level => level.shape);
+    const chunkOf = (index: number): readonly [number, number] =>
+      this.levels.find(level => level.index === index)?.chunks ?? this.levels[this.levels.length - 1].chunks;
+    return { levels: shapes.map((shape, index) => ({ shape: [shape[0], shape[1]] as const, chunk: chunkOf(index) })) };
+  }
+
+  /** The chunks of one grid on screen, centre first, with where to draw each. */
+  private visibleTiles<L extends IGrid>(grid: L, prefix = String(grid.index)) {
+    // math/tiles indexes levels by number; only entry `grid.index` is read
+    const pyramid: IPyramid = { levels: Array(grid.index + 1).fill({ shape: grid.shape, chunk: grid.chunks }) };
+    return chunksInRect(pyramid, grid.index, viewRect(this.geometry)).map(({ row, col }) => {
+      const rect = chunkRect(pyramid, { level: grid.index, row, col });
+      const scale = 2 ** grid.index;
+      const tile: ITileDraw = {
+        key: `${prefix}/${row}/${col}`,
+        ...rect,
+        u1: (rect.x1 - rect.x0) / scale / grid.chunks[1],
+        v1: (rect.y1 - rect.y0) / scale / grid.chunks[0]
+      };
+      return { key: tile.key, level: grid, row, col, tile };
+    });
   }
 
   private fetchChunk(key: string, level: IPyramidLevel | 'dq', row: number, col: number): void {
@@ -419,14 +416,14 @@ export class ImageView {
   /** `data` at a level-0 pixel if its chunk is resident. */
   valueAt(x: number, y: number): number | null {
     const level = this.levels[0];
-    if (!level || level.index !== 0) {
-      return null;
-    }
-    const [cy, cx] = level.chunks;
-    const row = Math.floor(y / cy);
-    const col = Math.floor(x / cx);
-    const entry = this.cache.get(`0/${row}/${col}`);
-    return entry ? entry.data[(y - row * cy) * entry.width + (x - col * cx)] : null;
+    return level?.index === 0 ? this.residentValue(level, '0', x, y) : null;
+  }
+
+  /** A level-0 pixel of a grid whose chunk is in the cache (key `${prefix}/row/col`). */
+  private residentValue(grid: IGrid, prefix: string, x: number, y: number): number | null {
+    const at = chunkOfPixel({ levels: [{ shape: grid.shape, chunk: grid.chunks }] }, x, y);
+    const entry = at && this.cache.get(`${prefix}/${at.key.row}/${at.key.col}`);
+    return entry ? entry.data[at.index] : null;
   }
 
   private needsSample(): boolean {
@@ -436,14 +433,13 @@ export class ImageView {
 
   /** `dq` flags at a level-0 pixel if the overlay has loaded its chunk. */
   flagsAt(x: number, y: number): number | null {
-    if (!this.dqArray) {
-      return null;
-    }
-    const [cy, cx] = this.dqArray.chunks;
-    const row = Math.floor(y / cy);
-    const col = Math.floor(x / cx);
-    const entry = this.cache.get(`dq/${row}/${col}`);
-    return entry ? entry.data[(y - row * cy) * entry.width + (x - col * cx)] : null;
+    return this.dqGrid ? this.residentValue(this.dqGrid, 'dq', x, y) : null;
+  }
+
+  /** The dq array's own chunk grid (it need not match data/0's). */
+  private get dqGrid(): IGrid | null {
+    const dq = this.dqArray;
+    return dq ? { index: 0, shape: [dq.shape[0], dq.shape[1]], chunks: [dq.chunks[0], dq.chunks[1]] } : null;
   }
 
   /** Shows the DQ flags in `bits` over the image (0 hides the overlay); drawn once the
@@ -484,12 +480,10 @@ export class ImageView {
 
   /** Zooms by `factor` keeping the image point under (cssX, cssY) fixed. */
   zoomAt(factor: number, cssX: number, cssY: number): void {
-    const [ix, iy] = this.screenToImage(cssX, cssY);
-    const zoom = Math.min(MAX_ZOOM * devicePixelRatio, Math.max(this.minZoom(), this.zoom * factor));
-    const dpr = devicePixelRatio;
-    const centerX = ix - (cssX * dpr - this.canvas.width / 2) / zoom;
-    const centerY = iy + (cssY * dpr - this.canvas.height / 2) / zoom;
-    this.setView(centerX, centerY, zoom);
+    const here = this.geometry;
+    const clamped = Math.min(MAX_ZOOM * here.dpr, Math.max(this.minZoom(), this.zoom * factor)) / this.zoom;
+    const next = geometry.zoomAt(here, clamped, cssX, cssY);
+    this.setView(next.cx, next.cy, next.zoom * next.dpr);
   }
 
   private bindEvents(): void {
