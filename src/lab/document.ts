@@ -84,10 +84,11 @@ function addToolButtons(widget: RomanDocument, commands: CommandRegistry): void 
   );
   const dq = new ToolbarButton({
     label: 'DQ',
-    tooltip: 'Show the data quality flags over the image (zoom in to full resolution)',
+    tooltip: 'Show the data quality flags over the image (D; zoom in to full resolution)',
     className: 'jp-RomanTool-dq',
-    onClick: () => (dq.pressed = content.toggleDq())
+    onClick: () => void commands.execute('roman-lab:toggle-dq')
   });
+  content.dqChanged.connect((_, shown) => (dq.pressed = shown));
   widget.toolbar.addItem('roman-dq', dq);
   widget.toolbar.addItem(
     'roman-png',

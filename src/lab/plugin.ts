@@ -25,9 +25,13 @@ export namespace CommandIDs {
   export const open = 'roman-lab:open';
   export const showPanel = 'roman-lab:show-panel';
   export const exportPng = 'roman-lab:export-png';
+  export const fit = 'roman-lab:fit';
+  export const panTool = 'roman-lab:pan-tool';
+  export const circleTool = 'roman-lab:circle-tool';
+  export const toggleDq = 'roman-lab:toggle-dq';
 }
 
-const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5 };
+const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5, chunkCacheMB: 512 };
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -135,13 +139,41 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    const current = () => tracker.currentWidget?.content ?? null;
+    const viewerCommands: Array<[string, string, (viewer: NonNullable<ReturnType<typeof current>>) => void]> = [
+      [CommandIDs.fit, 'Fit the Image in the Roman Viewer', viewer => viewer.imageView?.fit()],
+      [CommandIDs.panTool, 'Pan Tool (drag pans)', viewer => viewer.setTool('pan')],
+      [CommandIDs.circleTool, 'Circle Tool (drag draws a circle)', viewer => viewer.setTool('circle')],
+      [CommandIDs.toggleDq, 'Toggle the DQ Overlay', viewer => viewer.toggleDq()]
+    ];
+    for (const [id, label, run] of viewerCommands) {
+      commands.addCommand(id, {
+        label,
+        isEnabled: () => !!current()?.imageView,
+        execute: () => {
+          const viewer = current();
+          if (viewer) {
+            run(viewer);
+          }
+        }
+      });
+    }
+
     commands.addCommand(CommandIDs.showPanel, {
       label: 'Show the Roman Panel',
       execute: () => shell.activateById(sidebar.id)
     });
 
     if (palette) {
-      for (const command of [CommandIDs.open, CommandIDs.showPanel, CommandIDs.exportPng]) {
+      for (const command of [
+        CommandIDs.open,
+        CommandIDs.showPanel,
+        CommandIDs.exportPng,
+        CommandIDs.fit,
+        CommandIDs.panTool,
+        CommandIDs.circleTool,
+        CommandIDs.toggleDq
+      ]) {
         palette.addItem({ command, category: 'Roman' });
       }
     }
@@ -160,7 +192,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         defaults = {
           stretch: settings.get('defaultStretch').composite as string,
           colormap: settings.get('defaultColormap').composite as string,
-          percentile: settings.get('defaultPercentile').composite as number
+          percentile: settings.get('defaultPercentile').composite as number,
+          chunkCacheMB: settings.get('chunkCacheMB').composite as number
         };
         tracker.forEach(widget => widget.content.setDefaults(defaults));
       };

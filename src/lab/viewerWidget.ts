@@ -20,6 +20,8 @@ export interface IViewerDefaults {
   stretch: string;
   colormap: string;
   percentile: number;
+  /** Bound of the chunk cache (each chunk is also a GPU texture). */
+  chunkCacheMB: number;
 }
 
 const POLL_MS = 150;
@@ -40,11 +42,7 @@ export class RomanViewerWidget extends Widget {
       </div>
       <div class="jp-RomanViewer-status"><span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-readout"></span></div>`;
     this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
-    this.node.addEventListener('keydown', event => {
-      if (event.key === 'c' || event.key === 'p') {
-        this.setTool(event.key === 'c' ? 'circle' : 'pan');
-      }
-    });
+
     this.showProgress(0, 'Asking the server for this file…');
   }
 
@@ -69,10 +67,19 @@ export class RomanViewerWidget extends Widget {
       void fetchDqFlags().then(flags => (this.dqFlags = flags));
       const access = storeAccess(job.id);
       const store = await RomanStore.open(access.url, access.init);
+      if (store.attrs.level === 1) {
+        const [n, ny, nx] = store.attrs.shape;
+        this.showNotice(
+          `${romanProduct(this.path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
+            'Open its Level 2 exposure (_cal) to see the image; the ramps of the pixels in a circle come from there.'
+        );
+        return;
+      }
       this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
         onStatus: status => this.showStatus(status),
         onDraw: () => this.circleLayer?.render(),
-        onError: message => Notification.error(message, { autoClose: 5000 })
+        onError: message => Notification.error(message, { autoClose: 5000 }),
+        cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20
       });
       this.circleLayer = new CircleLayer(this.view, (circles, selected) => {
         this.circlesChangedSignal.emit({ circles, selected });
@@ -105,8 +112,12 @@ export class RomanViewerWidget extends Widget {
     this.dqShown = !this.dqShown && !!this.view?.hasDq;
     this.view?.setDqOverlay(this.dqShown ? 0xffffffff : 0);
     this.node.dataset.dq = String(this.dqShown);
+    this.dqChanged.emit(this.dqShown);
     return this.dqShown;
   }
+
+  /** The DQ overlay was shown (true) or hidden. */
+  readonly dqChanged = new Signal<this, boolean>(this);
 
   /** The image's TAN-SIP WCS (from its store), or null for an image without one (L1). */
   get skyWcs(): TanSipWcs | null {
@@ -253,6 +264,13 @@ export class RomanViewerWidget extends Widget {
 
   private hideProgress(): void {
     (this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement).hidden = true;
+  }
+
+  /** A message in place of the image (not an error). */
+  private showNotice(message: string): void {
+    this.showProgress(1, message);
+    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-notice');
+    this.node.dataset.ready = 'notice';
   }
 
   private showError(message: string): void {

@@ -31,11 +31,11 @@ async function truth(page: Page): Promise<ITruth> {
   return (await response.json()) as ITruth;
 }
 
-async function openByDoubleClick(page: Page, name: string) {
+async function openByDoubleClick(page: Page, name: string, state = 'complete') {
   await page.filebrowser.openDirectory('demo');
   await page.locator('.jp-DirListing-item', { hasText: name }).dblclick();
   const viewer = page.locator('.jp-RomanViewer');
-  await expect(viewer).toHaveAttribute('data-ready', 'complete', { timeout: 30000 });
+  await expect(viewer).toHaveAttribute('data-ready', state, { timeout: 30000 });
   return viewer;
 }
 
@@ -185,6 +185,26 @@ test.describe('Roman viewer', () => {
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(bytes.length).toBeGreaterThan(10000);
     await page.contents.deleteFile(png);
+  });
+
+  test('keyboard shortcuts choose the tool and toggle the DQ overlay', async ({ page }) => {
+    const { file } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    await viewer.locator('canvas').click();
+    await page.keyboard.press('c');
+    await expect(viewer).toHaveAttribute('data-tool', 'circle');
+    await expect(page.locator('.jp-RomanTool-circle')).toHaveAttribute('aria-pressed', 'true');
+    await page.keyboard.press('p');
+    await expect(viewer).toHaveAttribute('data-tool', 'pan');
+    await page.keyboard.press('d');
+    await expect(viewer).toHaveAttribute('data-dq', 'true');
+    await expect(page.locator('.jp-RomanTool-dq')).toHaveAttribute('aria-pressed', 'true');
+  });
+
+  test('a Level 1 ramp file says where its image is instead of failing', async ({ page }) => {
+    const { file } = await truth(page);
+    const viewer = await openByDoubleClick(page, file.replace('_cal.asdf', '_uncal.asdf'), 'notice');
+    await expect(viewer.locator('.jp-RomanViewer-progressLabel')).toContainText('is a Level 1 ramp file');
   });
 
   test('a file that is not Roman gets the server message, not a hang', async ({ page, tmpPath }) => {
