@@ -116,11 +116,6 @@ export class TileRenderer {
     }
   }
 
-  /** True when a chunk texture is resident. */
-  has(key: string): boolean {
-    return this.textures.has(key);
-  }
-
   /** Uploads a float32 chunk (row 0 first, `width` values per row) as an R32F texture. */
   upload(key: string, data: Float32Array, width: number, height: number): void {
     this.uploadTexture(key, width, height, gl => gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, data));

@@ -4,6 +4,7 @@
  * Free of JupyterLab so the notebook widget mounts the same view.
  */
 import { colormapLUT } from './math/colormap';
+import { LRU } from './math/lru';
 import { chooseLevel, chunkOfPixel, chunkRect, chunksInRect, IPyramid, viewRect } from './math/tiles';
 import * as geometry from './math/view';
 import { Interval, intervalLimits, IStretchSpec, makeNormalization, makeStretch, INormalization } from './math/stretch';
@@ -76,7 +77,6 @@ type IGrid = Pick<IPyramidLevel, 'index' | 'shape' | 'chunks'>;
 interface ICacheEntry {
   data: Float32Array | Uint32Array;
   width: number;
-  bytes: number;
 }
 
 export class ImageView {
@@ -91,6 +91,7 @@ export class ImageView {
     this.canvas.tabIndex = 0;
     host.appendChild(this.canvas);
     this.renderer = new TileRenderer(this.canvas);
+    this.cache = new LRU(options.cacheBytes ?? 512 * 2 ** 20, key => this.renderer.release(key));
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(host);
     this.bindEvents();
@@ -205,19 +206,20 @@ export class ImageView {
   }
 
   private hasFullResolutionSample(): boolean {
-    return [...this.cache.keys()].some(key => key.startsWith('0/'));
+    return this.cache.keys().some(key => key.startsWith('0/'));
   }
 
   private sample(): Float32Array {
     const parts: Float32Array[] = [];
-    for (const [key, entry] of this.cache) {
+    for (const key of this.cache.keys()) {
+      const entry = this.cache.peek(key)!;
       if (key.startsWith('0/') && entry.data instanceof Float32Array && parts.length < 16) {
         parts.push(entry.data);
       }
     }
     if (parts.length === 0) {
       const coarsest = this.levels[this.levels.length - 1];
-      const entry = coarsest && this.cache.get(`${coarsest.index}/0/0`);
+      const entry = coarsest && this.cache.peek(`${coarsest.index}/0/0`);
       if (entry && entry.data instanceof Float32Array) {
         parts.push(entry.data);
       }
@@ -269,9 +271,8 @@ export class ImageView {
     const wanted = [...this.visibleTiles(coarsest), ...(level === coarsest ? [] : this.visibleTiles(level))];
     const tiles: ITileDraw[] = [];
     for (const item of wanted) {
-      if (this.renderer.has(item.key)) {
-        this.touch(item.key);
-        tiles.push(item.tile);
+      if (this.cache.get(item.key)) {
+        tiles.push(item.tile); // get() marked it most recently used
       } else {
         this.fetchChunk(item.key, item.level, item.row, item.col);
       }
@@ -288,12 +289,10 @@ export class ImageView {
       const masks: ITileDraw[] = [];
       // the dq array has its own chunk grid (it need not match data/0's)
       for (const item of this.visibleTiles(this.dqGrid!, 'dq')) {
-        const key = item.key;
-        if (this.renderer.has(key)) {
-          this.touch(key);
-          masks.push({ ...item.tile, key });
+        if (this.cache.get(item.key)) {
+          masks.push(item.tile);
         } else {
-          this.fetchChunk(key, 'dq', item.row, item.col);
+          this.fetchChunk(item.key, 'dq', item.row, item.col);
         }
       }
       this.renderer.drawMasks(masks, view, this.dqBits);
@@ -366,9 +365,7 @@ export class ImageView {
         } else {
           this.renderer.upload(key, chunk.data, chunk.width, chunk.height);
         }
-        this.cache.set(key, { data: chunk.data, width: chunk.width, bytes: chunk.data.byteLength });
-        this.cacheBytes += chunk.data.byteLength;
-        this.evict();
+        this.cache.set(key, { data: chunk.data, width: chunk.width }, chunk.data.byteLength);
         if (this.needsSample() && (!this.sampledFullResolution || this.norm.vmax === this.norm.vmin)) {
           this.updateNormalization(); // zscale/histeq: refine once real pixels are in
         }
@@ -392,27 +389,6 @@ export class ImageView {
       });
   }
 
-  private touch(key: string): void {
-    const entry = this.cache.get(key);
-    if (entry) {
-      this.cache.delete(key);
-      this.cache.set(key, entry);
-    }
-  }
-
-  /** Least recently drawn first: Map keeps insertion order and `touch` re-inserts. */
-  private evict(): void {
-    const limit = this.options.cacheBytes ?? 512 * 2 ** 20;
-    for (const [key, entry] of this.cache) {
-      if (this.cacheBytes <= limit) {
-        break;
-      }
-      this.cache.delete(key);
-      this.cacheBytes -= entry.bytes;
-      this.renderer.release(key);
-    }
-  }
-
   /** `data` at a level-0 pixel if its chunk is resident. */
   valueAt(x: number, y: number): number | null {
     const level = this.levels[0];
@@ -422,7 +398,7 @@ export class ImageView {
   /** A level-0 pixel of a grid whose chunk is in the cache (key `${prefix}/row/col`). */
   private residentValue(grid: IGrid, prefix: string, x: number, y: number): number | null {
     const at = chunkOfPixel({ levels: [{ shape: grid.shape, chunk: grid.chunks }] }, x, y);
-    const entry = at && this.cache.get(`${prefix}/${at.key.row}/${at.key.col}`);
+    const entry = at && this.cache.peek(`${prefix}/${at.key.row}/${at.key.col}`);
     return entry ? entry.data[at.index] : null;
   }
 
@@ -557,7 +533,8 @@ export class ImageView {
   private readonly renderer: TileRenderer;
   private readonly resizeObserver: ResizeObserver;
   private readonly abort = new AbortController();
-  private readonly cache = new Map<string, ICacheEntry>();
+  /** CPU copies of the resident chunks, least recently drawn evicted first, with their GPU textures. */
+  private readonly cache: LRU<string, ICacheEntry>;
   private readonly inflight = new Set<string>();
   private readonly failed = new Map<string, { tries: number; retryAt: number }>();
   private store: RomanStore | null = null;
@@ -565,7 +542,6 @@ export class ImageView {
   private dqArray: Awaited<ReturnType<RomanStore['dq']>> = null;
   private dqBits = 0;
   private frames = 0;
-  private cacheBytes = 0;
   private frame = 0;
   private disposed = false;
   private drag: { x: number; y: number; centerX: number; centerY: number } | null = null;

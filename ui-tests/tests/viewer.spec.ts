@@ -7,6 +7,7 @@ interface ITruth {
   shape: [number, number];
   data: Array<Array<number | null>>;
   jumps: Array<{ x: number; y: number; flags: number }>;
+  sky: Array<{ x: number; y: number; ra: number; dec: number }>;
 }
 
 /** Where image pixel (x, y) is on the page, from the view state the canvas carries. */
@@ -81,6 +82,24 @@ test.describe('Roman viewer', () => {
       const [x, y, value] = [Number(match![1]), Number(match![2]), Number(match![3])];
       const expected = data[y][x]!;
       expect(Math.abs(value - expected)).toBeLessThanOrEqual(Math.abs(expected) * 1e-5 + 1e-6);
+    }
+  });
+
+  test('hovering shows the RA/Dec gwcs gives for that pixel', async ({ page }) => {
+    const { file, sky } = await truth(page);
+    const viewer = await openByDoubleClick(page, file);
+    const canvas = viewer.locator('canvas');
+    const readout = viewer.locator('.jp-RomanViewer-readout');
+    for (const point of sky.filter((_, i) => i % 37 === 5).slice(0, 5)) {
+      const [px, py] = await pixelOnPage(canvas, point.x, point.y);
+      await page.mouse.move(px, py);
+      await expect(readout).toContainText(`x ${point.x}  y ${point.y}`);
+      const text = (await readout.textContent())!;
+      const [, ra, dec] = /\((\S+), (\S+)\)/.exec(text)!.map(Number);
+      // the readout has 1e-6 deg digits; beyond that, TAN-SIP vs gwcs must agree to < 0.05 px
+      const offsetArcsec = Math.hypot((ra - point.ra) * Math.cos((dec * Math.PI) / 180), dec - point.dec) * 3600;
+      expect(offsetArcsec).toBeLessThan(0.01);
+      expect(text).toMatch(/RA \d\d:\d\d:\d\d\.\d+ Dec [+-]\d\d:\d\d:\d\d\.\d+/);
     }
   });
 
