@@ -75,6 +75,7 @@ async def test_convert_then_serve_chunks(jp_fetch, jp_root_dir, tmp_path):
     response = await jp_fetch("roman-lab", "stores", job["id"], "zarr.json")
     root = json.loads(response.body)
     assert root["attributes"]["roman_lab"]["level"] == 2
+    assert str(jp_root_dir) not in response.body.decode() and str(tmp_path) not in response.body.decode()
     assert "immutable" in response.headers["Cache-Control"]
     etag = response.headers["Etag"]
     with pytest.raises(HTTPClientError) as info:

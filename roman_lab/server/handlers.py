@@ -151,7 +151,24 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
     async def get(self, store_id, key, include_body=True):
         self.root = str(self.servable_store_path(store_id))
         self._etag = f'"{store_id}/{key}"'
+        if key == "zarr.json":
+            return self.finish_root_metadata(include_body)
         return await tornado.web.StaticFileHandler.get(self, key, include_body)
+
+    def finish_root_metadata(self, include_body):
+        """The root `zarr.json` without the server's own folders (the source file's absolute
+        path, its L1's): the browser needs neither, and they are not the user's business."""
+        meta = json.loads((Path(self.root) / "zarr.json").read_text())
+        attrs = meta.get("attributes", {}).get("roman_lab", {})
+        attrs.get("source", {}).pop("path", None)
+        attrs.get("lineage", {}).pop("l1_path", None)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Etag", self._etag)
+        self.set_extra_headers(None)
+        if self.check_etag_header():
+            self.set_status(304)
+            return self.finish()
+        return self.finish(json.dumps(meta) if include_body else None)
 
     def servable_store_path(self, store_id):
         """A complete store (also one converted before this server started), or one this
