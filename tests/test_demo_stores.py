@@ -26,3 +26,18 @@ def test_every_demo_file_converts(small_demo, tmp_path):
             assert np.max(np.hypot(sx - x, sy - y)) < 0.05, name
             np.testing.assert_array_equal(store.arrays["data"][:], model.data)
         info.close()
+
+
+def test_store_statistics_carry_astropy_zscale_and_histeq_ranks(small_demo, tmp_path):
+    from astropy.visualization import ZScaleInterval
+
+    name = small_demo["exposures"][0]["cal"]
+    store = roman_lab.convert(small_demo.path(name), cache_dir=tmp_path, progress=False)
+    stats = store.statistics
+    with rdm.open(small_demo.path(name)) as model:
+        expected = ZScaleInterval().get_limits(model.data)
+        finite = np.sort(model.data[np.isfinite(model.data)].ravel())
+    np.testing.assert_allclose(stats["zscale"], expected, rtol=1e-6)
+    q = np.asarray(stats["quantiles"])
+    assert len(q) == 1025 and np.all(np.diff(q) >= 0)
+    assert q[0] == finite[0] and q[-1] == finite[-1]

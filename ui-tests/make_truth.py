@@ -20,7 +20,10 @@ def main(demo_dir):
         ra, dec = model.meta.wcs(xs.ravel().astype(float), ys.ravel().astype(float))
         dq = np.asarray(model.dq)
         jy, jx = np.nonzero(dq & 4)  # JUMP_DET
+        from astropy.visualization import ZScaleInterval
+
         truth = {
+            "zscale": [float(v) for v in ZScaleInterval().get_limits(model.data)],
             "jumps": [{"x": int(x), "y": int(y), "flags": int(dq[y, x])} for x, y in zip(jx[:20], jy[:20])],
             "file": name,
             "shape": [ny, nx],

@@ -47,6 +47,10 @@ def pyramid(a, max_side=512):
     return levels
 
 
+QUANTILES = 1025  # histeq knots the browser gets
+QUANTILE_SAMPLE = 1 << 17  # values they are ranked from (a regular subsample)
+
+
 def statistics(a):
     """min, max, percentiles and a 256-bin histogram over the finite values of a 2-D image.
 
@@ -70,7 +74,7 @@ def statistics(a):
         "subsample_count": int(sample.size),
     }
     if finite_count == 0 or sample.size == 0:
-        out.update({"min": None, "max": None, "mean": None, "std": None,
+        out.update({"min": None, "max": None, "mean": None, "std": None, "zscale": None, "quantiles": None,
                     "percentiles": {str(p): None for p in PERCENTILES}, "histogram": None})
         return out
     if finite_count < n:
@@ -98,6 +102,14 @@ def statistics(a):
         "counts": counts.astype(int).tolist(),
         "scale": step * step,  # multiply counts by this for full-image estimates
     }
+    # astropy's own ZScaleInterval on the whole image (it samples ~1000 pixels itself), and
+    # evenly ranked values for histogram equalisation: the browser then matches astropy for
+    # the full image at any zoom, not only for the pixels it has loaded
+    from astropy.visualization import ZScaleInterval
+
+    out["zscale"] = [float(v) for v in ZScaleInterval().get_limits(a)]
+    coarse = sample[:: max(1, sample.size // QUANTILE_SAMPLE)]
+    out["quantiles"] = np.quantile(coarse, np.linspace(0, 1, QUANTILES)).tolist()
     out["histogram_display"] = {
         "range": [float(dlo), float(dhi)],
         "bins": HIST_BINS,

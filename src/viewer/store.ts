@@ -17,7 +17,15 @@ export interface IStoreAttributes {
   /** Rows, columns of `data` (level 0), known before level 0 is written. */
   shape: number[];
   summary: Record<string, unknown>;
-  statistics?: { min: number; max: number; percentiles: Record<string, number> };
+  statistics?: {
+    min: number;
+    max: number;
+    percentiles: Record<string, number>;
+    /** astropy's ZScaleInterval limits for the whole image. */
+    zscale?: [number, number];
+    /** Evenly ranked values of the image (histogram-equalisation knots). */
+    quantiles?: number[];
+  };
   fits_wcs?: Record<string, string | number | boolean>;
   sip_max_error_px?: number;
   arrays?: string[];

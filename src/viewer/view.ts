@@ -181,9 +181,10 @@ export class ImageView {
   }
 
   /**
-   * Limits from the store's statistics where they are exact (min/max, percentiles over the
-   * full-resolution pixels); zscale and histeq from a data sample: the full-resolution chunks
-   * loaded so far (what is on screen), else the coarsest pyramid level.
+   * Limits from the store's statistics of the whole full-resolution image (min/max,
+   * percentiles, astropy's zscale with its default parameters, ranked values for histeq);
+   * anything else from a data sample: the full-resolution chunks loaded so far (what is on
+   * screen), else the coarsest pyramid level.
    */
   private updateNormalization(): void {
     const stats = this.store?.attrs.statistics;
@@ -193,13 +194,16 @@ export class ImageView {
       limits = percentileInterval(stats, interval.percentile);
     } else if (stats && interval.kind === 'minmax') {
       limits = [stats.min, stats.max];
+    } else if (stats?.zscale && interval.kind === 'zscale' && Object.keys(interval).length === 1) {
+      limits = stats.zscale;
     } else if (interval.kind === 'manual' && interval.vmin !== undefined && interval.vmax !== undefined) {
       limits = [interval.vmin, interval.vmax];
     } else {
       limits = intervalLimits(interval, this.sample());
     }
     const [vmin, vmax] = limits[0] <= limits[1] ? limits : [limits[1], limits[0]];
-    this.norm = makeNormalization(vmin, vmax, makeStretch(stretch, stretch.name === 'histeq' ? this.sample() : undefined));
+    const histeqSample = stretch.name === 'histeq' ? (stats?.quantiles ?? this.sample()) : undefined;
+    this.norm = makeNormalization(vmin, vmax, makeStretch(stretch, histeqSample));
     this.colormap = colormapLUT(this.settings.colormap);
     this.sampledFullResolution = this.hasFullResolutionSample();
     this.requestDraw();
@@ -402,9 +406,18 @@ export class ImageView {
     return entry ? entry.data[at.index] : null;
   }
 
+  /** Whether the normalisation depends on which pixels are loaded (then it is refined as they arrive). */
   private needsSample(): boolean {
     const { interval, stretch } = this.settings;
-    return stretch.name === 'histeq' || interval.kind === 'zscale' || (interval.kind === 'manual' && (interval.vmin === undefined || interval.vmax === undefined)) || !this.store?.attrs.statistics;
+    const stats = this.store?.attrs.statistics;
+    if (!stats) {
+      return true;
+    }
+    return (
+      (stretch.name === 'histeq' && !stats.quantiles) ||
+      (interval.kind === 'zscale' && (!stats.zscale || Object.keys(interval).length > 1)) ||
+      (interval.kind === 'manual' && (interval.vmin === undefined || interval.vmax === undefined))
+    );
   }
 
   /** `dq` flags at a level-0 pixel if the overlay has loaded its chunk. */

@@ -3,6 +3,7 @@ import { Locator, Page } from '@playwright/test';
 
 interface ITruth {
   file: string;
+  zscale: [number, number];
   sky: Array<{ x: number; y: number; ra: number; dec: number }>;
 }
 
@@ -64,6 +65,12 @@ test.describe('Roman sidebar', () => {
     await panel.locator('.jp-RomanSidebar-colormap').selectOption('viridis');
     await expect.poll(async () => (await sample()).colour).toBeGreaterThan(1000);
     await expect(panel.locator('.jp-RomanSidebar-lo')).not.toBeEmpty();
+    // zscale is astropy's ZScaleInterval of the whole image, as Python computes it
+    const { zscale } = await truth(page);
+    const vmin = Number(await panel.locator('.jp-RomanSidebar-vmin').inputValue());
+    const vmax = Number(await panel.locator('.jp-RomanSidebar-vmax').inputValue());
+    expect(Math.abs(vmin - zscale[0])).toBeLessThan(1e-5 * Math.abs(zscale[0]) + 1e-7);
+    expect(Math.abs(vmax - zscale[1])).toBeLessThan(1e-5 * Math.abs(zscale[1]) + 1e-7);
     await page.screenshot({ path: testInfo.outputPath('zscale-viridis.png') });
   });
 
