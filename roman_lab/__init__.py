@@ -33,9 +33,20 @@ def load_ipython_extension(ipython):
 __all__ = ["__version__", "load_ipython_extension"]
 
 
-def __getattr__(name):  # lazy: `roman_lab.open` / `roman_lab.convert` import asdf, zarr only on first use
-    if name in ("open", "convert", "RomanFileError"):
-        from . import io, store
+_LAZY = {
+    "open": ("io", "open"),
+    "RomanFileError": ("io", "RomanFileError"),
+    "convert": ("store", "convert"),
+    "find_exposures": ("archive", "find_exposures"),
+    "level1_for": ("archive", "level1_for"),
+    "index": ("archive", "index"),
+}
 
-        return {"open": io.open, "convert": store.convert, "RomanFileError": io.RomanFileError}[name]
+
+def __getattr__(name):  # lazy: asdf, zarr, astropy are imported on first use, not by `import roman_lab`
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attribute = _LAZY[name]
+        return getattr(import_module(f".{module}", __name__), attribute)
     raise AttributeError(f"module 'roman_lab' has no attribute {name!r}")

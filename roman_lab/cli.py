@@ -1,4 +1,4 @@
-"""The `roman-lab` command line: `roman-lab demo`, `roman-lab convert`."""
+"""The `roman-lab` command line: `roman-lab demo`, `roman-lab convert`, `roman-lab index`."""
 
 import argparse
 import os
@@ -51,6 +51,14 @@ def _convert(args):
     return 1 if failed else 0
 
 
+def _index(args):
+    from .archive import index
+
+    counts = index(args.root, scheduler=args.scheduler, db=args.db, progress=True)
+    print(", ".join(f"{key} {value}" for key, value in counts.items()))
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="roman-lab", description=__doc__.split(":", 1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +73,11 @@ def build_parser():
     conv_p.add_argument("--scheduler", help="address of a running dask scheduler (default: a LocalCluster)")
     conv_p.add_argument("--cache-dir", help="folder of the stores (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores)")
     conv_p.set_defaults(func=_convert)
+    index_p = sub.add_parser("index", help="index the Roman files under ROOT for find_exposures (incremental)")
+    index_p.add_argument("root", help="folder of Roman .asdf files")
+    index_p.add_argument("--scheduler", help="address of a running dask scheduler (default: this process)")
+    index_p.add_argument("--db", help="the SQLite index (default: beside the store cache)")
+    index_p.set_defaults(func=_index)
     return parser
 
 

@@ -84,3 +84,20 @@ def test_cli_convert_on_a_given_scheduler(tmp_path):
         result = run_cli("convert", str(path), "--cache-dir", str(tmp_path / "c"), "--scheduler", cluster.scheduler_address)
     assert result.returncode == 0, result.stderr
     assert "1 converted, 0 failed." in result.stdout
+
+
+def test_cli_index_then_find(small_demo, tmp_path):
+    db = tmp_path / "archive.sqlite"
+    result = run_cli("index", str(small_demo.folder), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "added 17" in result.stdout
+    again = run_cli("index", str(small_demo.folder), "--db", str(db))
+    assert "added 0" in again.stdout and "unchanged 17" in again.stdout
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
+    cr = small_demo["faint_cosmic_ray"]
+    found = roman_lab.find_exposures((SkyCoord(cr["ra"] * u.deg, cr["dec"] * u.deg), 0.5 * u.arcsec), source="local",
+                                     root=small_demo.folder, db=db)
+    assert cr["exposure"] in [e.name for e in found]
+    assert roman_lab.level1_for(found[0]).name == found[0].name.replace("_cal.asdf", "_uncal.asdf")

@@ -210,3 +210,40 @@ async def test_dq_flag_names_come_from_roman_datamodels(jp_fetch):
     assert code == 200
     assert body["flags"]["JUMP_DET"] == int(pixel.JUMP_DET) == 4
     assert body["flags"]["SATURATED"] == 2 and "GOOD" not in body["flags"]
+
+
+@pytest.fixture
+def demo_in_root(small_demo, jp_root_dir):
+    """The small demo field copied under the Jupyter root (as a user's workspace holds it)."""
+    import shutil
+
+    shutil.copytree(small_demo.folder, jp_root_dir / "demo")
+    return jp_root_dir / "demo"
+
+
+async def test_exposures_for_a_circle_from_lineage_and_local(jp_fetch, demo_in_root, small_demo):
+    cr = small_demo["faint_cosmic_ray"]
+    params = {"ra": cr["ra"], "dec": cr["dec"], "radius_arcsec": 0.5}
+    mosaic = f"demo/{small_demo['mosaic']['file']}"
+    code, lineage = await fetch_json(jp_fetch, "api", "exposures", params={**params, "source": "lineage", "mosaic": mosaic})
+    assert code == 200 and lineage["exposures"], lineage
+    names = [e["name"] for e in lineage["exposures"]]
+    assert cr["exposure"] in names
+    assert all(e["path"].startswith("demo/") for e in lineage["exposures"])
+    times = [e["start_time"] for e in lineage["exposures"]]
+    assert times == sorted(times)
+    code, local = await fetch_json(jp_fetch, "api", "exposures", params={**params, "source": "local"})
+    assert code == 200 and sorted(e["name"] for e in local["exposures"]) == sorted(names)
+
+
+async def test_exposures_refuses_bad_circles_clearly(jp_fetch, demo_in_root):
+    code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": "x", "dec": "1"})
+    assert code == 400 and "ra and dec in degrees" in body["message"]
+    code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": 1, "dec": 95, "radius_arcsec": 1})
+    assert code == 400 and "within +-90" in body["message"]
+    code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": 1, "dec": 1, "source": "web"})
+    assert code == 400 and "Unknown source" in body["message"]
+    code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": 1, "dec": 1, "mosaic": "../x_coadd.asdf"})
+    assert code == 403
+    code, body = await fetch_json(jp_fetch, "api", "exposures", params={"ra": 10, "dec": -60, "radius_arcsec": 1, "source": "local"})
+    assert code == 200 and body["exposures"] == [] and body["message"]

@@ -8,7 +8,7 @@ from jupyter_server.utils import url_path_join
 from traitlets import Int, Unicode
 from traitlets.config import Configurable
 
-from .handlers import DqFlagsHandler, HealthHandler, InfoHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
+from .handlers import DqFlagsHandler, ExposuresHandler, HealthHandler, InfoHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
 from .jobs import Conversions
 
 NAMESPACE = "roman-lab"
@@ -53,6 +53,7 @@ def load(server_app):
             (url_path_join(base, "api", "health"), HealthHandler),
             (url_path_join(base, "api", "info"), InfoHandler),
             (url_path_join(base, "api", "dqflags"), DqFlagsHandler),
+            (url_path_join(base, "api", "exposures"), ExposuresHandler),
             (url_path_join(base, "api", "resolve"), ResolveHandler),
             (url_path_join(base, "api", "stores"), StoresHandler),
             (url_path_join(base, "api", "stores", r"([^/]+)"), StoreJobHandler),

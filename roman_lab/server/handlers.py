@@ -248,3 +248,58 @@ def resolve_name(name):
     except OSError as err:
         raise RomanHTTPError(503, f"The name resolver cannot be reached from this server ({err}); type RA and Dec instead.") from err
     return {"name": name, "ra": float(coord.icrs.ra.deg), "dec": float(coord.icrs.dec.deg)}
+
+
+class ExposuresHandler(RomanAPIHandler):
+    """`GET /roman-lab/api/exposures?ra=&dec=&radius_arcsec=&source=&mosaic=`: every L2 exposure
+    covering a sky circle, from the mosaic's lineage, the local archive under the Jupyter root,
+    or MAST (roman_lab.find_exposures), with root-relative paths."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        try:
+            ra, dec = float(self.get_query_argument("ra")), float(self.get_query_argument("dec"))
+            radius = float(self.get_query_argument("radius_arcsec", "0"))
+        except (ValueError, tornado.web.MissingArgumentError) as err:
+            raise RomanHTTPError(400, "Give the circle as ra and dec in degrees and radius_arcsec, e.g. ?ra=187.3&dec=12.4&radius_arcsec=2.") from err
+        if not (-90 <= dec <= 90) or radius < 0:
+            raise RomanHTTPError(400, f"Dec must be within +-90 deg and the radius not negative (got dec={dec}, radius={radius}).")
+        source = self.get_query_argument("source", "auto")
+        if source not in ("auto", "lineage", "local", "mast"):
+            raise RomanHTTPError(400, f"Unknown source {source!r}: use lineage, local, mast or auto.")
+        mosaic_rel = self.get_query_argument("mosaic", "")
+        mosaic = self.resolve(mosaic_rel) if mosaic_rel else None
+        root = Path(self.settings["server_root_dir"]).resolve()
+        found = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, find_for_http, ra, dec, radius, source, mosaic, root
+        )
+        self.finish(json.dumps(found))
+
+
+def find_for_http(ra, dec, radius_arcsec, source, mosaic, root):
+    """find_exposures with its answers made JSON: paths relative to the root, errors as 4xx/503."""
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+    from regions import CircleSkyRegion
+
+    from ..archive import find_exposures
+    from ..io import RomanFileError
+
+    region = CircleSkyRegion(SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)
+    try:
+        found = find_exposures(region, source=source, mosaic=mosaic, root=root)
+    except RomanFileError as err:
+        raise RomanHTTPError(err.status, err.message) from err
+    except ConnectionError as err:  # MAST unreachable or too slow
+        raise RomanHTTPError(503, str(err)) from err
+    except (ValueError, FileNotFoundError) as err:
+        raise RomanHTTPError(400, str(err)) from err
+    exposures = []
+    for exposure in found:
+        item = exposure.to_dict()
+        if item["path"] is not None:
+            path = Path(item["path"]).resolve()
+            item["path"] = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+        exposures.append(item)
+    return {"exposures": exposures, "message": found.message, "source": source}

@@ -99,3 +99,46 @@ export function flagNames(value: number, flags: Record<string, number>): string[
     .filter(([, bit]) => (value & bit) !== 0)
     .map(([name]) => name);
 }
+
+/** One exposure covering a circle (roman_lab.archive.Exposure as JSON). */
+export interface IExposure {
+  name: string;
+  source: 'lineage' | 'local' | 'mast';
+  path: string | null;
+  uri: string | null;
+  exposure_id: string | null;
+  start_time: string | null;
+  exposure_time: number | null;
+  detector: string | null;
+  optical_element: string | null;
+  x: number | null;
+  y: number | null;
+  coverage: 'full' | 'partial';
+  contributing: boolean | null;
+  local: boolean;
+}
+
+export interface IExposureSearch {
+  ra: number;
+  dec: number;
+  radiusArcsec: number;
+  source: 'auto' | 'lineage' | 'local' | 'mast';
+  mosaic?: string;
+}
+
+/** Every L2 exposure that covers a sky circle (`GET /roman-lab/api/exposures`). */
+export function findExposures(
+  search: IExposureSearch,
+  signal?: AbortSignal
+): Promise<{ exposures: IExposure[]; message: string }> {
+  const params = new URLSearchParams({
+    ra: String(search.ra),
+    dec: String(search.dec),
+    radius_arcsec: String(search.radiusArcsec),
+    source: search.source
+  });
+  if (search.mosaic) {
+    params.set('mosaic', search.mosaic);
+  }
+  return requestAPI(`exposures?${params}`, { signal });
+}

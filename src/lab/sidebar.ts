@@ -12,8 +12,9 @@ import { Widget } from '@lumino/widgets';
 import { COLORMAP_NAMES, colormapRGB, lutIndex } from '../viewer/math/colormap';
 import { circleToPython, ISkyCircle, parseDs9, PYTHON_IMPORTS, writeDs9 } from '../viewer/math/regions';
 import { CoordinateError, formatDec, formatRA, parseCoordinate } from '../viewer/math/sexagesimal';
+import { romanProduct } from '../viewer/products';
 import { Interval, normalizeValue, STRETCH_DEFAULT_A, STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
-import { fetchHealth, requestAPI } from './api';
+import { fetchHealth, findExposures, IExposureSearch, requestAPI } from './api';
 import { romanIcon } from './icons';
 import { RomanViewerWidget } from './viewerWidget';
 
@@ -62,6 +63,9 @@ export class RomanSidebar extends Widget {
       <section class="jp-RomanSidebar-section jp-RomanSidebar-regions" hidden>
         <h3>Regions</h3>
         <p class="jp-RomanSidebar-hint">Choose the Circle tool (C) and drag on the image.</p>
+        <label>Exposures from <select class="jp-RomanSidebar-source">
+            <option value="auto">auto</option><option value="lineage">mosaic lineage</option>
+            <option value="local">local archive</option><option value="mast">MAST</option></select></label>
         <ol class="jp-RomanSidebar-regionList"></ol>
         <div class="jp-RomanSidebar-buttons">
           <button class="jp-mod-styled jp-RomanSidebar-exportDs9">Export DS9</button>
@@ -87,6 +91,9 @@ export class RomanSidebar extends Widget {
 
   /** The viewer the panel acts on (the active Roman document), or null. */
   setViewer(viewer: RomanViewerWidget | null): void {
+    if (viewer !== this.viewer) {
+      this.results.clear();
+    }
     this.viewer?.circlesChanged.disconnect(this.renderRegions, this);
     this.viewer?.displayChanged.disconnect(this.showDisplay, this);
     this.viewer = viewer;
@@ -234,13 +241,77 @@ export class RomanSidebar extends Widget {
           this.button('Insert into notebook', 'jp-RomanSidebar-insert', () => this.insertPython(sky))
         );
       }
+      if (sky) {
+        item.append(this.button('Find exposures', 'jp-RomanSidebar-find', () => void this.findExposures(sky, circle.id, item)));
+      }
       item.append(this.button('Delete', 'jp-RomanSidebar-delete', () => layer?.remove(circle.id)));
+      const results = this.results.get(circle.id);
+      if (results) {
+        item.append(results); // kept across re-renders (selection, moves)
+      }
       item.addEventListener('click', event => {
         if (!(event.target instanceof HTMLButtonElement)) {
           layer?.select(circle.id);
         }
       });
       list.append(item);
+    }
+  }
+
+  /** Lists, under the circle's entry, every L2 exposure covering it (cancellable). */
+  private async findExposures(sky: ISkyCircle, circleId: number, item: HTMLElement): Promise<void> {
+    const viewer = this.viewer;
+    if (!viewer) {
+      return;
+    }
+    this.search?.abort();
+    const search = (this.search = new AbortController());
+    item.querySelector('.jp-RomanSidebar-exposures')?.remove();
+    const box = document.createElement('div');
+    this.results.set(circleId, box);
+    box.className = 'jp-RomanSidebar-exposures';
+    box.dataset.state = 'searching';
+    const status = document.createElement('p');
+    status.textContent = 'Searching…';
+    box.append(status, this.button('Cancel', 'jp-RomanSidebar-cancel', () => search.abort()));
+    item.append(box);
+    const source = this.select('source').value as IExposureSearch['source'];
+    try {
+      const found = await findExposures(
+        {
+          ra: sky.ra,
+          dec: sky.dec,
+          radiusArcsec: sky.radiusArcsec,
+          source,
+          mosaic: romanProduct(viewer.path).level === 3 ? viewer.path : undefined
+        },
+        search.signal
+      );
+      box.textContent = '';
+      box.dataset.state = 'done';
+      const summary = document.createElement('p');
+      summary.textContent = found.exposures.length
+        ? `${found.exposures.length} exposure(s) cover this circle:`
+        : found.message || 'No exposure covers this circle.';
+      const table = document.createElement('table');
+      table.className = 'jp-RomanSidebar-exposureTable';
+      for (const e of found.exposures) {
+        const row = table.insertRow();
+        row.title = `${e.path ?? e.uri ?? e.name}${e.x !== null ? ` at pixel ${e.x.toFixed(1)}, ${e.y!.toFixed(1)}` : ''}`;
+        for (const text of [
+          (e.start_time ?? '').replace('T', ' ').slice(0, 19),
+          e.detector ?? '',
+          e.coverage + (e.contributing === false ? ', masked' : ''),
+          e.name
+        ]) {
+          row.insertCell().textContent = text;
+        }
+      }
+      box.append(summary, table);
+    } catch (error) {
+      box.dataset.state = 'error';
+      status.textContent = search.signal.aborted ? 'Search cancelled.' : (error as Error).message;
+      box.querySelector('.jp-RomanSidebar-cancel')?.remove();
     }
   }
 
@@ -344,4 +415,7 @@ export class RomanSidebar extends Widget {
   }
 
   private viewer: RomanViewerWidget | null = null;
+  private search: AbortController | null = null;
+  /** The exposure list shown under each circle, by circle id. */
+  private readonly results = new Map<number, HTMLElement>();
 }

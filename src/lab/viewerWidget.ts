@@ -303,7 +303,7 @@ export class RomanViewerWidget extends Widget {
   private tool: 'pan' | 'circle' = 'pan';
   private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);
   private readonly circlesChangedSignal = new Signal<this, { circles: ICircle[]; selected: number | null }>(this);
-  defaults: IViewerDefaults | null = null;
+  private defaults: IViewerDefaults | null = null;
 }
 
 function formatValue(value: number): string {

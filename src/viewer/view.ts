@@ -301,7 +301,6 @@ export class ImageView {
       }
       this.renderer.drawMasks(masks, view, this.dqBits);
     }
-    this.lastDrawnTiles = tiles.length;
     // the view state on the element: for tests, and for anything that must map pixels to screen
     Object.assign(this.canvas.dataset, {
       centerX: String(this.centerX),
@@ -312,9 +311,6 @@ export class ImageView {
     });
     this.options.onDraw?.();
   }
-
-  /** How many tiles the last frame drew (tests and benchmarks). */
-  lastDrawnTiles = 0;
 
   /** The level math/tiles chooses for the zoom, or the next coarser one already written. */
   private levelForZoom(): IPyramidLevel {

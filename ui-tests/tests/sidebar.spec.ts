@@ -125,6 +125,30 @@ test.describe('Roman sidebar', () => {
     );
   });
 
+  test('Find exposures lists the L2 exposures behind a circle on the mosaic', async ({ page }, testInfo) => {
+    await page.filebrowser.openDirectory('demo');
+    await page.locator('.jp-DirListing-item', { hasText: '_coadd.asdf' }).dblclick();
+    const viewer = page.locator('.jp-RomanViewer');
+    await expect(viewer).toHaveAttribute('data-ready', 'complete', { timeout: 30000 });
+    await page.sidebar.openTab('roman-lab-sidebar');
+    await drawCircle(page, viewer, 0, 20);
+    const panel = page.locator('#roman-lab-sidebar');
+    for (const [source, label] of [
+      ['lineage', 'lineage'],
+      ['local', 'local']
+    ]) {
+      await panel.locator('.jp-RomanSidebar-source').selectOption(source);
+      await panel.locator('.jp-RomanSidebar-find').click();
+      const box = panel.locator('.jp-RomanSidebar-exposures');
+      await expect(box).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+      await expect(box).toContainText('exposure(s) cover this circle');
+      const rows = box.locator('tr');
+      expect(await rows.count()).toBeGreaterThanOrEqual(2);
+      await expect(rows.first()).toContainText('_cal.asdf');
+      await page.screenshot({ path: testInfo.outputPath(`exposures-${label}.png`) });
+    }
+  });
+
   test('circles export to a DS9 file and import back', async ({ page }) => {
     const { file } = await truth(page);
     const viewer = await openExposure(page, file);
