@@ -79,7 +79,7 @@ test-ts: node_modules/.package-lock.json
 	npm test
 
 test-ui: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json
-	cd ui-tests && CHROMIUM="$${CHROMIUM:-$$(command -v chromium)}" JUPYTER="$(CURDIR)/$(BIN)/jupyter" npx playwright test
+	cd ui-tests && npx tsc --noEmit -p tsconfig.json && CHROMIUM="$${CHROMIUM:-$$(command -v chromium)}" JUPYTER="$(CURDIR)/$(BIN)/jupyter" npx playwright test
 
 # Runs all three suites even when one fails, then fails if any did.
 test: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json

@@ -1,21 +1,12 @@
-import { expect, test } from '@jupyterlab/galata';
-import { Locator, Page } from '@playwright/test';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
 
-interface ITruth {
-  file: string;
-  zscale: [number, number];
-  sky: Array<{ x: number; y: number; ra: number; dec: number }>;
-}
+import { canvasPixels, openByDoubleClick, truth } from './roman';
 
-async function truth(page: Page): Promise<ITruth> {
-  return (await (await page.request.get('/files/truth.json')).json()) as ITruth;
-}
+type Page = IJupyterLabPageFixture;
 
 async function openExposure(page: Page, file: string): Promise<Locator> {
-  await page.filebrowser.openDirectory('demo');
-  await page.locator('.jp-DirListing-item', { hasText: file }).dblclick();
-  const viewer = page.locator('.jp-RomanViewer');
-  await expect(viewer).toHaveAttribute('data-ready', 'complete', { timeout: 30000 });
+  const viewer = await openByDoubleClick(page, file);
   await page.sidebar.openTab('roman-lab-sidebar');
   return viewer;
 }
@@ -39,22 +30,16 @@ test.describe('Roman sidebar', () => {
   test('stretch and colormap change the image without reloading it', async ({ page }, testInfo) => {
     const viewer = await openExposure(page, (await truth(page)).file);
     const panel = page.locator('#roman-lab-sidebar');
-    const sample = () =>
-      viewer.locator('canvas').evaluate((c: HTMLCanvasElement) => {
-        const copy = document.createElement('canvas');
-        copy.width = c.width;
-        copy.height = c.height;
-        const ctx = copy.getContext('2d')!;
-        ctx.drawImage(c, 0, 0);
-        const d = ctx.getImageData(0, 0, c.width, c.height).data;
-        let sum = 0;
-        let colour = 0;
-        for (let i = 0; i < d.length; i += 4 * 97) {
-          sum += d[i] + d[i + 1] + d[i + 2];
-          colour += Math.abs(d[i] - d[i + 2]);
-        }
-        return { sum, colour };
-      });
+    const sample = async () => {
+      const d = await canvasPixels(viewer.locator('canvas'), 97);
+      let sum = 0;
+      let colour = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        sum += d[i] + d[i + 1] + d[i + 2];
+        colour += Math.abs(d[i] - d[i + 2]);
+      }
+      return { sum, colour };
+    };
     await panel.locator('.jp-RomanSidebar-stretch').selectOption('linear');
     await panel.locator('.jp-RomanSidebar-interval').selectOption('minmax');
     const linear = await sample();
@@ -126,11 +111,7 @@ test.describe('Roman sidebar', () => {
   });
 
   test('Find exposures lists the L2 exposures behind a circle on the mosaic', async ({ page }, testInfo) => {
-    await page.filebrowser.openDirectory('demo');
-    await page.locator('.jp-DirListing-item', { hasText: '_coadd.asdf' }).dblclick();
-    const viewer = page.locator('.jp-RomanViewer');
-    await expect(viewer).toHaveAttribute('data-ready', 'complete', { timeout: 30000 });
-    await page.sidebar.openTab('roman-lab-sidebar');
+    const viewer = await openExposure(page, '_coadd.asdf');
     await drawCircle(page, viewer, 0, 20);
     const panel = page.locator('#roman-lab-sidebar');
     for (const [source, label] of [

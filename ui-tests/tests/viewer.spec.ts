@@ -1,44 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { Locator, Page } from '@playwright/test';
-
-/** Pixel values and sky positions Python computed for the demo's first L2 (make_truth.py). */
-interface ITruth {
-  file: string;
-  shape: [number, number];
-  data: Array<Array<number | null>>;
-  jumps: Array<{ x: number; y: number; flags: number }>;
-  sky: Array<{ x: number; y: number; ra: number; dec: number }>;
-}
-
-/** Where image pixel (x, y) is on the page, from the view state the canvas carries. */
-async function pixelOnPage(canvas: Locator, x: number, y: number): Promise<[number, number]> {
-  const box = (await canvas.boundingBox())!;
-  const state = await canvas.evaluate((c: HTMLCanvasElement) => ({
-    cx: Number(c.dataset.centerX),
-    cy: Number(c.dataset.centerY),
-    zoom: Number(c.dataset.zoom),
-    w: c.width,
-    h: c.height,
-    dpr: devicePixelRatio
-  }));
-  return [
-    box.x + ((x - state.cx) * state.zoom + state.w / 2) / state.dpr,
-    box.y + (state.h / 2 - (y - state.cy) * state.zoom) / state.dpr
-  ];
-}
-
-async function truth(page: Page): Promise<ITruth> {
-  const response = await page.request.get('/files/truth.json');
-  return (await response.json()) as ITruth;
-}
-
-async function openByDoubleClick(page: Page, name: string, state = 'complete') {
-  await page.filebrowser.openDirectory('demo');
-  await page.locator('.jp-DirListing-item', { hasText: name }).dblclick();
-  const viewer = page.locator('.jp-RomanViewer');
-  await expect(viewer).toHaveAttribute('data-ready', state, { timeout: 30000 });
-  return viewer;
-}
+import { canvasPixels, openByDoubleClick, pixelOnPage, truth } from './roman';
 
 test.describe('Roman viewer', () => {
   test('double-click opens an exposure and draws it', async ({ page }, testInfo) => {
@@ -46,19 +7,8 @@ test.describe('Roman viewer', () => {
     const viewer = await openByDoubleClick(page, file);
     const canvas = viewer.locator('canvas');
     // pixel sampling: the image is drawn (not a blank canvas)
-    const lit = await canvas.evaluate((c: HTMLCanvasElement) => {
-      const copy = document.createElement('canvas');
-      copy.width = c.width;
-      copy.height = c.height;
-      const ctx = copy.getContext('2d')!;
-      ctx.drawImage(c, 0, 0);
-      const pixels = ctx.getImageData(0, 0, c.width, c.height).data;
-      let bright = 0;
-      for (let i = 0; i < pixels.length; i += 4) {
-        bright += pixels[i] > 40 ? 1 : 0;
-      }
-      return bright;
-    });
+    const pixels = await canvasPixels(canvas);
+    const lit = pixels.filter((v, i) => i % 4 === 0 && v > 40).length;
     expect(lit).toBeGreaterThan(100);
     await page.screenshot({ path: testInfo.outputPath('exposure.png') });
   });

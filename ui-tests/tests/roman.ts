@@ -1,0 +1,62 @@
+/** What the browser tests share: Python's truth about the demo, opening files, reading the canvas. */
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+
+type Page = IJupyterLabPageFixture;
+
+/** Pixel values, flags and sky positions Python computed for the demo's first L2 (make_truth.py). */
+export interface ITruth {
+  file: string;
+  shape: [number, number];
+  data: Array<Array<number | null>>;
+  jumps: Array<{ x: number; y: number; flags: number }>;
+  sky: Array<{ x: number; y: number; ra: number; dec: number }>;
+  zscale: [number, number];
+}
+
+export async function truth(page: Page): Promise<ITruth> {
+  return (await (await page.request.get('/files/truth.json')).json()) as ITruth;
+}
+
+/** Double-clicks a file of the demo folder and waits for the viewer to reach `state`. */
+export async function openByDoubleClick(page: Page, name: string, state = 'complete'): Promise<Locator> {
+  await page.filebrowser.openDirectory('demo');
+  await page.locator('.jp-DirListing-item', { hasText: name }).dblclick();
+  const viewer = page.locator('.jp-RomanViewer');
+  await expect(viewer).toHaveAttribute('data-ready', state, { timeout: 30000 });
+  return viewer;
+}
+
+/** Where image pixel (x, y) is on the page, from the view state the canvas carries. */
+export async function pixelOnPage(canvas: Locator, x: number, y: number): Promise<[number, number]> {
+  const box = (await canvas.boundingBox())!;
+  const state = await canvas.evaluate((c: HTMLCanvasElement) => ({
+    cx: Number(c.dataset.centerX),
+    cy: Number(c.dataset.centerY),
+    zoom: Number(c.dataset.zoom),
+    w: c.width,
+    h: c.height,
+    dpr: devicePixelRatio
+  }));
+  return [
+    box.x + ((x - state.cx) * state.zoom + state.w / 2) / state.dpr,
+    box.y + (state.h / 2 - (y - state.cy) * state.zoom) / state.dpr
+  ];
+}
+
+/** Every `step`-th RGBA pixel of what the WebGL canvas shows (it keeps its drawing buffer). */
+export function canvasPixels(canvas: Locator, step = 1): Promise<number[]> {
+  return canvas.evaluate((c: HTMLCanvasElement, step: number) => {
+    const copy = document.createElement('canvas');
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(c, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const out: number[] = [];
+    for (let i = 0; i < d.length; i += 4 * step) {
+      out.push(d[i], d[i + 1], d[i + 2], d[i + 3]);
+    }
+    return out;
+  }, step);
+}
