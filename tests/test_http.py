@@ -247,3 +247,35 @@ async def test_exposures_refuses_bad_circles_clearly(jp_fetch, demo_in_root):
     assert code == 403
     code, body = await fetch_json(jp_fetch, "api", "exposures", params={"ra": 10, "dec": -60, "radius_arcsec": 1, "source": "local"})
     assert code == 200 and body["exposures"] == [] and body["message"]
+
+
+class TestMastOverHttp:
+    """The MAST source behind GET /api/exposures, through astroquery against the loopback replay."""
+
+    @pytest.fixture
+    def mast(self, small_demo):
+        from mast_replay.server import ReplayServer
+
+        with ReplayServer(files=small_demo.path(".")) as server:
+            yield server
+
+    @pytest.fixture
+    def jp_server_config(self, tmp_path, mast):
+        return {
+            "ServerApp": {"jpserver_extensions": {"roman_lab": True}},
+            "RomanLab": {"cache_dir": str(tmp_path / "store-cache"), "mast": {"base_url": mast.url, "timeout": 5}},
+        }
+
+    async def test_mast_exposures(self, jp_fetch, mast, small_demo):
+        ra, dec, radius = mast.cones["faint_cosmic_ray"]
+        params = {"ra": ra, "dec": dec, "radius_arcsec": radius * 3600, "source": "mast"}
+        code, body = await fetch_json(jp_fetch, "api", "exposures", params=params)
+        assert code == 200
+        assert small_demo["faint_cosmic_ray"]["exposure"] in [e["name"] for e in body["exposures"]]
+        assert all(e["source"] == "mast" and e["uri"] and e["path"] is None for e in body["exposures"])
+
+    async def test_mast_down_is_a_clear_503(self, jp_fetch, mast):
+        ra, dec, radius = mast.cones["faint_cosmic_ray"]
+        mast.stop()
+        code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": ra, "dec": dec, "source": "mast"})
+        assert code == 503 and "MAST" in body["message"]

@@ -248,7 +248,8 @@ def as_region(region):
     if isinstance(region, CircleSkyRegion):
         return region
     ra, dec, r = circle(region)
-    return CircleSkyRegion(SkyCoord(ra, dec, unit="deg"), r * u.deg)
+    # regions wants a positive radius; a point ("what covers this pixel") becomes 1 micro-arcsec
+    return CircleSkyRegion(SkyCoord(ra, dec, unit="deg"), max(r, 1e-6 / 3600) * u.deg)
 
 
 def _checked(ra, dec, r):

@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path
 
 from jupyter_server.utils import url_path_join
-from traitlets import Int, Unicode
+from traitlets import Dict, Int, Unicode
 from traitlets.config import Configurable
 
 from .handlers import DqFlagsHandler, ExposuresHandler, HealthHandler, InfoHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
@@ -24,6 +24,9 @@ class RomanLab(Configurable):
         0, config=True, help="Size limit of the store cache, least recently used evicted first (0: $ROMAN_LAB_CACHE_MAX or 20 GiB)."
     )
     conversion_workers = Int(2, config=True, help="How many files are converted at once.")
+    mast = Dict(
+        {}, config=True, help="Options of the MAST exposure source (roman_lab.archive.mast.MastArchive), e.g. {'timeout': 30}."
+    )
 
 
 def load(server_app):
@@ -46,6 +49,7 @@ def load(server_app):
     web_app = server_app.web_app
     web_app.settings["roman_lab_conversions"] = conversions
     web_app.settings["roman_lab_cache_dir"] = cache_dir
+    web_app.settings["roman_lab_mast"] = dict(config.mast)
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",

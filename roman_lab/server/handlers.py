@@ -272,23 +272,22 @@ class ExposuresHandler(RomanAPIHandler):
         mosaic = self.resolve(mosaic_rel) if mosaic_rel else None
         root = Path(self.settings["server_root_dir"]).resolve()
         found = await tornado.ioloop.IOLoop.current().run_in_executor(
-            None, find_for_http, ra, dec, radius, source, mosaic, root
+            None, find_for_http, ra, dec, radius, source, mosaic, root, self.settings["roman_lab_mast"]
         )
         self.finish(json.dumps(found))
 
 
-def find_for_http(ra, dec, radius_arcsec, source, mosaic, root):
+def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast):
     """find_exposures with its answers made JSON: paths relative to the root, errors as 4xx/503."""
     import astropy.units as u
     from astropy.coordinates import SkyCoord
-    from regions import CircleSkyRegion
 
     from ..archive import find_exposures
     from ..io import RomanFileError
 
-    region = CircleSkyRegion(SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)
+    region = (SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)  # radius 0: "what went into this pixel"
     try:
-        found = find_exposures(region, source=source, mosaic=mosaic, root=root)
+        found = find_exposures(region, source=source, mosaic=mosaic, root=root, mast=mast)
     except RomanFileError as err:
         raise RomanHTTPError(err.status, err.message) from err
     except ConnectionError as err:  # MAST unreachable or too slow
