@@ -11,3 +11,4 @@ export * from './stretch';
 export * from './tiles';
 export * from './view';
 export * from './wcs';
+export * from './align';
