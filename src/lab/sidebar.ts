@@ -185,7 +185,6 @@ export class RomanSidebar extends Widget {
     } catch (error) {
       Notification.error(`This display cannot be applied: ${(error as Error).message}`, { autoClose: 5000 });
     }
-    this.viewer?.displayChanged.emit(undefined);
   }
 
   // --- go to ---------------------------------------------------------------------------

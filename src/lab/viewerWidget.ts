@@ -78,6 +78,7 @@ export class RomanViewerWidget extends Widget {
       this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
         onStatus: status => this.showStatus(status),
         onDraw: () => this.circleLayer?.render(),
+        onDisplayChanged: () => this.displayChanged.emit(undefined),
         onError: message => Notification.error(message, { autoClose: 5000 }),
         cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20
       });
@@ -88,7 +89,6 @@ export class RomanViewerWidget extends Widget {
       this.wcs = store.attrs.fits_wcs ? TanSipWcs.fromHeader(store.attrs.fits_wcs) : null;
       await this.view.show(store);
       this.applyStretch();
-      this.displayChanged.emit(undefined);
       this.hideProgress();
       this.node.dataset.ready = 'display';
       while (job.status !== 'ready' && !this.isDisposed) {

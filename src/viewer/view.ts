@@ -29,6 +29,8 @@ export interface IImageViewOptions {
   onStatus?: (status: IStatus) => void;
   /** After every drawn frame (overlays follow the view). */
   onDraw?: () => void;
+  /** The normalisation changed (settings, or refined as pixels arrive): colorbars follow. */
+  onDisplayChanged?: () => void;
   onError?: (message: string) => void;
 }
 
@@ -207,6 +209,7 @@ export class ImageView {
     this.colormap = colormapLUT(this.settings.colormap);
     this.sampledFullResolution = this.hasFullResolutionSample();
     this.requestDraw();
+    this.options.onDisplayChanged?.();
   }
 
   private hasFullResolutionSample(): boolean {
