@@ -279,3 +279,17 @@ class TestMastOverHttp:
         mast.stop()
         code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": ra, "dec": dec, "source": "mast"})
         assert code == 503 and "MAST" in body["message"]
+
+
+async def test_an_evicted_store_is_converted_again(jp_fetch, jp_root_dir, tmp_path):
+    import shutil
+
+    make_l2(jp_root_dir / CAL)
+    _, job = await fetch_json(jp_fetch, "api", "stores", **post_path(CAL))
+    assert (await wait_ready(jp_fetch, job["id"]))["status"] == "ready"
+    shutil.rmtree(tmp_path / "store-cache" / job["id"])  # what LRU eviction does to a store
+    code, again = await fetch_json(jp_fetch, "api", "stores", **post_path(CAL))
+    assert code == 202 and again["id"] == job["id"]
+    assert (await wait_ready(jp_fetch, job["id"]))["status"] == "ready"
+    response = await jp_fetch("roman-lab", "stores", job["id"], "zarr.json")
+    assert response.code == 200

@@ -8,6 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -49,11 +50,13 @@ class Conversions:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
 
     def start(self, real_path, rel):
-        """The job for this version of the file, started if it is new or failed before."""
+        """The job for this version of the file, started if it is new, failed before, or its
+        store has since been evicted from the cache."""
         key = self._key_of(real_path)
         with self._lock:
             job = self._jobs.get(key)
-            if job is None or job.status == "error":
+            evicted = job is not None and job.status == "ready" and not Path(job.store.path).exists()
+            if job is None or job.status == "error" or evicted:
                 job = self._jobs[key] = Job(id=key, rel=rel)
                 self._pool.submit(self._run, job, real_path)
             return job
@@ -81,6 +84,3 @@ class Conversions:
             job.status, job.progress, job.message = "ready", 1.0, "Ready"
         finally:
             job.finished = time.monotonic()
-
-    def shutdown(self):
-        self._pool.shutdown(wait=False, cancel_futures=True)

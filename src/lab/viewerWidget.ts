@@ -119,11 +119,6 @@ export class RomanViewerWidget extends Widget {
   /** The DQ overlay was shown (true) or hidden. */
   readonly dqChanged = new Signal<this, boolean>(this);
 
-  /** The image's TAN-SIP WCS (from its store), or null for an image without one (L1). */
-  get skyWcs(): TanSipWcs | null {
-    return this.wcs;
-  }
-
   /** A circle in sky coordinates: centre through the WCS, radius with the local pixel scale. */
   toSky(circle: ICircle): ISkyCircle | null {
     if (!this.wcs) {

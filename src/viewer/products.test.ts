@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { isRomanFile, level1Name, romanProduct } from './products';
+import { isRomanFile, romanProduct } from './products';
 
 describe('romanProduct', () => {
   it('reads the level from the Roman suffix', () => {
@@ -22,16 +22,10 @@ describe('romanProduct', () => {
   });
 });
 
-describe('isRomanFile / level1Name', () => {
+describe('isRomanFile', () => {
   it('accepts only .asdf', () => {
     expect(isRomanFile('x.asdf')).toBe(true);
     expect(isRomanFile('x.fits')).toBe(false);
     expect(isRomanFile('x.asdf.json')).toBe(false);
-  });
-
-  it('maps _cal to _uncal and nothing else', () => {
-    expect(level1Name('d/r1_wfi03_cal.asdf')).toBe('d/r1_wfi03_uncal.asdf');
-    expect(level1Name('d/r1_wfi03_uncal.asdf')).toBeNull();
-    expect(level1Name('mosaic_coadd.asdf')).toBeNull();
   });
 });

@@ -38,8 +38,3 @@ export function romanProduct(path: string): IRomanProduct {
   }
   return { name, level: null, label: isRomanFile(name) ? 'ASDF file' : 'not an ASDF file' };
 }
-
-/** The Level 1 file name behind a Level 2 `_cal` file, by Roman's naming convention. */
-export function level1Name(path: string): string | null {
-  return /_cal\.asdf$/i.test(path) ? path.replace(/_cal\.asdf$/i, '_uncal.asdf') : null;
-}
