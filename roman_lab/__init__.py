@@ -40,6 +40,8 @@ _LAZY = {
     "find_exposures": ("archive", "find_exposures"),
     "level1_for": ("archive", "level1_for"),
     "index": ("archive", "index"),
+    "ramps": ("ramps", "ramps"),
+    "RampSet": ("ramps", "RampSet"),
 }
 
 

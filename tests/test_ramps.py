@@ -135,8 +135,9 @@ def test_circle_off_the_detector_raises(small_demo, faint, cache):
 def test_missing_level1_raises(small_demo, faint, region, tmp_path, cache):
     lonely = tmp_path / faint["exposure"]
     shutil.copy(small_demo.path(faint["exposure"]), lonely)
-    with pytest.raises(FileNotFoundError, match=faint["uncal"]) as info:
+    with pytest.raises(roman_lab.RomanFileError, match=faint["uncal"]) as info:
         extract_ramps(lonely, region, cache_dir=cache)
+    assert info.value.status == 404
     assert str(tmp_path) in str(info.value)  # it says where it looked
 
 
@@ -147,8 +148,9 @@ def test_mismatched_level1_shape_raises(small_demo, faint, region, tmp_path, cac
         m.data = np.ascontiguousarray(np.asarray(m.data)[:, :-8, :])
         m.amp33 = np.ascontiguousarray(np.asarray(m.amp33)[:, :-8, :])
         m.save(tmp_path / faint["uncal"])
-    with pytest.raises(ValueError, match="should be"):
+    with pytest.raises(roman_lab.RomanFileError, match="should be") as info:
         extract_ramps(l2, region, cache_dir=cache)
+    assert info.value.status == 422
 
 
 def test_bad_region_and_cap(small_demo, faint, region, cache):
@@ -157,5 +159,6 @@ def test_bad_region_and_cap(small_demo, faint, region, cache):
         extract_ramps(path, "not a circle", cache_dir=cache)
     with pytest.raises(ValueError, match="positive"):
         extract_ramps(path, (region.center, 0 * u.arcsec), cache_dir=cache)
-    with pytest.raises(ValueError, match="cap"):
+    with pytest.raises(roman_lab.RomanFileError, match="cap") as info:
         extract_ramps(path, region, cache_dir=cache, max_pixels=4)
+    assert info.value.status == 413

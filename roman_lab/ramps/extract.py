@@ -5,7 +5,10 @@ circle's radius is turned into pixels with the local pixel scale (with a margin)
 candidate pixel centre of that box is mapped back to the sky and kept when its exact
 spherical separation from the centre is <= the radius. L1 pixel = L2 pixel + 4 (the
 reference-pixel border). The ramps are read from the L1 zarr store (`roman_lab.convert`),
-only the small box covering the circle (1 to 4 chunks of 128 x 128 for small circles).
+only the chunks covering the circle (1 to 4 chunks of 128 x 128 for small circles); the
+other pixels of those chunks are a free sample for estimating the read noise. The L2 DQ of
+the pixels comes from the L2 store. Bad input raises RomanFileError (a ValueError) with an
+HTTP-like status: 400 circle, 404 no L1, 413 too many pixels, 422 L1 and L2 do not match.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io import RomanFileError
+
 L1_BORDER = 4  # reference pixels on each side of the L1 array
 DEFAULT_MAX_PIXELS = 100_000  # a circle with more pixel centres than this is refused
+NOISE_SAMPLE_PIXELS = 4096  # at most this many pixels of the chunks read are kept for noise estimates
 
 
 @dataclass
@@ -25,7 +31,10 @@ class RampCube:
 
     pixels: (N, 2) int, L2 science (x, y); times: (n_resultants,) mean time of each
     resultant in seconds since reset; counts: (N, n_resultants) float64 DN (L1 data at
-    (y + 4, x + 4)); note: "" or a remark such as how many circle pixels are off the detector.
+    (y + 4, x + 4)); note: "" or a remark such as how many circle pixels are off the detector;
+    dq: (N,) uint32 L2 DQ of the pixels (None when not read); groupdq: (N, n) L1 group DQ or
+    None; sample: (M, n) ramps of other science pixels of the same chunks (noise estimates);
+    top: the largest value the L1 data type holds (a clipped ADC).
     """
 
     pixels: np.ndarray
@@ -35,6 +44,11 @@ class RampCube:
     l1_path: Path
     note: str = ""
     read_pattern: list = field(default_factory=list)
+    frame_time: float | None = None
+    dq: np.ndarray | None = None
+    groupdq: np.ndarray | None = None
+    sample: np.ndarray | None = None
+    top: float = np.inf
 
     def __len__(self):
         return len(self.pixels)
@@ -70,7 +84,7 @@ def _circle(region):
     radius = radius if isinstance(radius, u.Quantity) else float(radius) * u.arcsec  # plain number: arcsec
     radius = radius.to(u.arcsec)
     if not np.isfinite(radius.value) or radius.value <= 0:
-        raise ValueError(f"the circle's radius must be positive, got {radius}")
+        raise RomanFileError(f"the circle's radius must be positive, got {radius}", 400)
     return center, radius
 
 
@@ -90,7 +104,7 @@ def _select(wcs, shape, center, radius, max_pixels):
     lon0, lat0 = c.spherical.lon.rad, c.spherical.lat.rad
     cx, cy = (float(v) for v in wcs.invert(c.spherical.lon.deg, c.spherical.lat.deg, with_bounding_box=False))
     if not (np.isfinite(cx) and np.isfinite(cy)):
-        raise ValueError(f"the circle's centre {center.to_string('decimal')} cannot be mapped onto the detector")
+        raise RomanFileError(f"the circle's centre {center.to_string('decimal')} cannot be mapped onto the detector", 400)
     # local scale (arcsec / px): smallest step of one pixel along x or y, so the box is never too small
     lon, lat = _sky(wcs, [cx, cx + 1, cx], [cy, cy, cy + 1])
     steps = angular_separation(np.radians(lon[0]), np.radians(lat[0]), np.radians(lon[1:]), np.radians(lat[1:]))
@@ -102,10 +116,10 @@ def _select(wcs, shape, center, radius, max_pixels):
     where = (f"the circle (centre {center.to_string('decimal', precision=6)}, radius {radius.value:.3g} arcsec) "
              f"maps to pixel ({cx:.1f}, {cy:.1f}) with radius {radius.value / scale:.1f} px")
     if x0 > x1 or y0 > y1:
-        raise ValueError(f"{where}: entirely off the detector ({nx} x {ny} pixels)")
+        raise RomanFileError(f"{where}: entirely off the detector ({nx} x {ny} pixels)", 400)
     full = (bx1 - bx0 + 1) * (by1 - by0 + 1)
     if full > 4 * max_pixels + 1000:
-        raise ValueError(f"{where}: more than {max_pixels} pixels (the cap, max_pixels)")
+        raise RomanFileError(f"{where}: more than {max_pixels} pixels, the cap (max_pixels); draw a smaller circle", 413)
 
     def inside(xa, xb, ya, yb):
         yy, xx = np.mgrid[ya:yb + 1, xa:xb + 1]
@@ -121,65 +135,131 @@ def _select(wcs, shape, center, radius, max_pixels):
     xs, ys = xs[on], ys[on]
     if len(xs) == 0:
         if n_off:
-            raise ValueError(f"{where}: entirely off the detector ({nx} x {ny} pixels)")
-        raise ValueError(f"{where}: it contains no pixel centre")
+            raise RomanFileError(f"{where}: entirely off the detector ({nx} x {ny} pixels)", 400)
+        raise RomanFileError(f"{where}: it contains no pixel centre; draw a larger circle", 400)
     if len(xs) > max_pixels:
-        raise ValueError(f"{where}: {len(xs)} pixels, more than the cap of {max_pixels} (max_pixels)")
+        raise RomanFileError(f"{where}: {len(xs)} pixels, more than the cap of {max_pixels} (max_pixels); "
+                             "draw a smaller circle", 413)
     note = ""
     if n_off:
-        note = f"{n_off} pixel{'s' if n_off != 1 else ''} of the circle {'are' if n_off != 1 else 'is'} off the detector"
+        note = (f"{n_off} pixel{'s' if n_off != 1 else ''} of the circle {'are' if n_off != 1 else 'is'} "
+                f"off the detector; the {len(xs)} inside are shown")
     order = np.lexsort((xs, ys))  # row by row
     return np.stack([xs[order], ys[order]], axis=1).astype(np.int64), note
 
 
-def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS):
-    """The L1 ramps of the L2 science pixels whose centres fall inside a sky circle.
-
-    l2_path: an L2 `_cal` exposure; its L1 `_uncal` is found with `roman_lab.level1_for`
-    (FileNotFoundError naming where it looked). region: `regions.CircleSkyRegion` or
-    (SkyCoord, radius) (radius a Quantity, or a number of arcsec). cache_dir: the store cache
-    (see `roman_lab.convert`). Raises ValueError when the circle is entirely off the detector,
-    holds no pixel centre or more than `max_pixels`, or when the L1 does not match the L2
-    (shape other than L2 + 8 on each image axis, or another read pattern).
-    """
+def _l2_facts(l2_path):
+    """(gwcs, science shape, read pattern or None) of an L2 exposure, read from its ASDF tree."""
     import roman_lab
-    from roman_lab.archive import level1_for
 
-    l2_path = Path(l2_path)
-    center, radius = _circle(region)
     with roman_lab.open(l2_path) as rf:
         if rf.level != 2:
-            raise ValueError(f"{l2_path.name} is a level {rf.level} file; extract_ramps needs an L2 exposure")
-        wcs = rf.wcs
-        if wcs is None:
-            raise ValueError(f"{l2_path.name} has no WCS")
-        shape = tuple(rf.arrays["data"]["shape"])
-        l2_pattern = rf.summary.get("read_pattern")
-    l1_path = Path(level1_for(l2_path))
-    pixels, note = _select(wcs, shape, center, radius, max_pixels)
+            raise RomanFileError(f"{l2_path.name} is a level {rf.level} file; ramps need an L2 exposure "
+                                 "(or its L1 beside it)", 422, l2_path)
+        if rf.wcs is None:
+            raise RomanFileError(f"{l2_path.name} has no WCS, so a sky circle cannot be placed on it", 422, l2_path)
+        return rf.wcs, tuple(rf.arrays["data"]["shape"]), rf.summary.get("read_pattern")
+
+
+def _find_level1(l2_path):
+    from roman_lab.archive import level1_for
+
+    try:
+        return Path(level1_for(l2_path))
+    except FileNotFoundError as err:
+        raise RomanFileError(str(err), 404, l2_path) from None
+
+
+def _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir):
+    """The L1 store, its data array, read pattern and frame time, refusing an L1 that does not
+    belong to this L2 (shape, read pattern)."""
+    import roman_lab
 
     store = roman_lab.convert(l1_path, cache_dir=cache_dir, progress=False)
     if store.level != 1:
-        raise ValueError(f"{l1_path.name} is not a Level 1 file (level {store.level})")
+        raise RomanFileError(f"{l1_path.name} is not a Level 1 file (level {store.level})", 422, l1_path)
     data = store.arrays["data"]
     summary = store.attrs.get("summary") or {}
     pattern, frame_time = summary.get("read_pattern"), summary.get("frame_time")
     ny, nx = shape
     expected = (ny + 2 * L1_BORDER, nx + 2 * L1_BORDER)
     if data.ndim != 3 or tuple(data.shape[1:]) != expected:
-        raise ValueError(f"{l1_path.name} has shape {tuple(data.shape)}; for the {ny} x {nx} L2 {l2_path.name} "
-                         f"it should be (n_resultants, {expected[0]}, {expected[1]})")
+        raise RomanFileError(f"{l1_path.name} has shape {tuple(data.shape)}; for the {ny} x {nx} L2 {l2_path.name} "
+                             f"it should be (n_resultants, {expected[0]}, {expected[1]})", 422, l1_path)
     if not pattern or not frame_time:
-        raise ValueError(f"{l1_path.name} has no read pattern or frame time (meta.exposure)")
+        raise RomanFileError(f"{l1_path.name} has no read pattern or frame time (meta.exposure)", 422, l1_path)
     if len(pattern) != data.shape[0]:
-        raise ValueError(f"{l1_path.name} has {data.shape[0]} resultants but its read pattern has {len(pattern)}")
+        raise RomanFileError(f"{l1_path.name} has {data.shape[0]} resultants but its read pattern has "
+                             f"{len(pattern)}", 422, l1_path)
     if l2_pattern and [list(g) for g in l2_pattern] != [list(g) for g in pattern]:
-        raise ValueError(f"the read pattern of {l1_path.name} differs from that of {l2_path.name}")
+        raise RomanFileError(f"the read pattern of {l1_path.name} {pattern} differs from that of {l2_path.name} "
+                             f"{l2_pattern}: they are not the same exposure", 422, l1_path)
+    return store, [list(g) for g in pattern], float(frame_time)
 
+
+def _chunk_box(lo, hi, chunk, size):
+    """[start, stop) of the whole chunks holding indices lo..hi (inclusive), within size."""
+    return (lo // chunk) * chunk, min(size, (hi // chunk + 1) * chunk)
+
+
+def _read_chunks(array, ys, xs):
+    """(box, y0, x0): the whole chunks of `array` (n, Y, X) covering L1 pixels (ys, xs); reading
+    whole chunks costs what reading the pixels does (a chunk is decompressed whole)."""
+    _, cy, cx = array.chunks
+    y0, y1 = _chunk_box(int(ys.min()), int(ys.max()), cy, array.shape[1])
+    x0, x1 = _chunk_box(int(xs.min()), int(xs.max()), cx, array.shape[2])
+    return np.asarray(array[:, y0:y1, x0:x1]), y0, x0
+
+
+def _noise_sample(box, y0, x0, shape):
+    """Up to NOISE_SAMPLE_PIXELS science-pixel ramps of the box, evenly strided, (M, n) float."""
+    ny, nx = shape
+    inner = box[:, max(L1_BORDER - y0, 0):L1_BORDER + ny - y0, max(L1_BORDER - x0, 0):L1_BORDER + nx - x0]
+    flat = inner.reshape(inner.shape[0], -1)
+    step = max(1, flat.shape[1] // NOISE_SAMPLE_PIXELS)
+    return flat[:, ::step].T.astype(np.float64)
+
+
+def _l2_dq(l2_path, pixels, cache_dir):
+    """The L2 DQ of the pixels, from the L2 store (converted if needed)."""
+    import roman_lab
+
+    dq = roman_lab.convert(l2_path, cache_dir=cache_dir, progress=False).arrays.get("dq")
+    if dq is None:
+        return None
     xs, ys = pixels[:, 0], pixels[:, 1]
-    x0, y0 = int(xs.min()), int(ys.min())
-    box = np.asarray(data[:, y0 + L1_BORDER:int(ys.max()) + L1_BORDER + 1,
-                          x0 + L1_BORDER:int(xs.max()) + L1_BORDER + 1])
+    box = np.asarray(dq[int(ys.min()):int(ys.max()) + 1, int(xs.min()):int(xs.max()) + 1])
+    return box[ys - ys.min(), xs - xs.min()].astype(np.uint32)
+
+
+def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS, l1_path=None, with_dq=True):
+    """The L1 ramps of the L2 science pixels whose centres fall inside a sky circle.
+
+    l2_path: an L2 `_cal` exposure; its L1 `_uncal` is `l1_path` or found with
+    `roman_lab.level1_for` (RomanFileError 404 naming where it looked). region:
+    `regions.CircleSkyRegion` or (SkyCoord, radius) (radius a Quantity, or a number of arcsec).
+    cache_dir: the store cache (see `roman_lab.convert`). with_dq: also read the L2 DQ of the
+    pixels (from the L2 store). Raises RomanFileError when the circle is entirely off the
+    detector, holds no pixel centre or more than `max_pixels`, or when the L1 does not match
+    the L2 (shape other than L2 + 8 on each image axis, or another read pattern).
+    """
+    l2_path = Path(l2_path)
+    center, radius = _circle(region)
+    wcs, shape, l2_pattern = _l2_facts(l2_path)
+    l1_path = Path(l1_path) if l1_path is not None else _find_level1(l2_path)
+    pixels, note = _select(wcs, shape, center, radius, max_pixels)
+    store, pattern, frame_time = _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir)
+
+    ys, xs = pixels[:, 1] + L1_BORDER, pixels[:, 0] + L1_BORDER
+    data = store.arrays["data"]
+    box, y0, x0 = _read_chunks(data, ys, xs)
     counts = box[:, ys - y0, xs - x0].T.astype(np.float64)
+    groupdq = None
+    if "groupdq" in store.arrays:
+        gbox, gy0, gx0 = _read_chunks(store.arrays["groupdq"], ys, xs)
+        groupdq = gbox[:, ys - gy0, xs - gx0].T
+    top = float(np.iinfo(data.dtype).max) if np.dtype(data.dtype).kind in "ui" else np.inf
     return RampCube(pixels=pixels, times=resultant_times(pattern, frame_time), counts=counts,
-                    l2_path=l2_path, l1_path=l1_path, note=note, read_pattern=[list(g) for g in pattern])
+                    l2_path=l2_path, l1_path=l1_path, note=note, read_pattern=pattern, frame_time=frame_time,
+                    dq=_l2_dq(l2_path, pixels, cache_dir) if with_dq else None, groupdq=groupdq,
+                    sample=_noise_sample(box, y0, x0, shape), top=top)

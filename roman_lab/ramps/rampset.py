@@ -1,0 +1,219 @@
+"""`RampSet`: the ramps of the pixels in a circle, their normalised differences and jumps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .extract import RampCube
+from .jumps import JumpResult
+
+JUMP_DET = 4  # roman_datamodels.dqflags.pixel.JUMP_DET, the L2 DQ bit of a pipeline-flagged jump
+
+
+@dataclass
+class RampSet:
+    """Ramps of N pixels x n resultants with their jump test (see `roman_lab.ramps`).
+
+    saturated: (N, n) bool, resultants at or after saturation (never tested for jumps);
+    read_noise (DN per read) and gain (e-/DN) the noise model used, `noise_source` says where
+    they came from; threshold: the significance (sigma) from which a step is a jump.
+    """
+
+    cube: RampCube
+    result: JumpResult
+    saturated: np.ndarray
+    threshold: float
+    read_noise: float
+    gain: float
+    noise_source: str
+
+    # -- the arrays ---------------------------------------------------------------------------
+    pixels = property(lambda self: self.cube.pixels, doc="(N, 2) L2 science pixel (x, y)")
+    times = property(lambda self: self.cube.times, doc="(n,) mean time of each resultant, s since reset")
+    counts = property(lambda self: self.cube.counts, doc="(N, n) resultants, DN")
+    read_pattern = property(lambda self: self.cube.read_pattern)
+    l2_path = property(lambda self: self.cube.l2_path)
+    l1_path = property(lambda self: self.cube.l1_path)
+    note = property(lambda self: self.cube.note)
+    significance = property(lambda self: self.result.significance,
+                            doc="(N, n-1) step test of each difference in sigma, NaN where untestable")
+
+    @property
+    def diffs(self):
+        """(N, n-1) successive resultant differences R_k - R_(k-1), DN."""
+        return np.diff(self.counts, axis=1)
+
+    @property
+    def rates(self):
+        """(N, n-1) rate of each difference, DN/s."""
+        return self.diffs / np.diff(self.times)
+
+    @property
+    def pipeline_flagged(self):
+        """(N,) bool: the L2 DQ of the pixel has JUMP_DET (the pipeline found a jump there)."""
+        if self.cube.dq is None:
+            return np.zeros(len(self.pixels), bool)
+        return (self.cube.dq & JUMP_DET) != 0
+
+    def __len__(self):
+        return len(self.pixels)
+
+    # -- jumps --------------------------------------------------------------------------------
+    def _jump_rows(self):
+        pixel, diff = np.nonzero(self.result.jump)
+        resultant = diff + 1  # the later resultant of the difference
+        saturates_later = self.saturated[pixel].any(axis=1)
+        return pixel, resultant, saturates_later
+
+    @property
+    def jumps(self):
+        """astropy Table, one row per jump, strongest first: pixel (index), x, y, resultant (the
+        later resultant of the difference), significance (sigma), amplitude_dn, pipeline_flagged
+        (L2 DQ JUMP_DET of the pixel), saturated (the pixel saturates later in the ramp)."""
+        from astropy.table import Table
+
+        pixel, resultant, saturated = self._jump_rows()
+        significance = self.significance[pixel, resultant - 1]
+        order = np.argsort(-significance, kind="stable")
+        return Table(
+            {
+                "pixel": pixel[order],
+                "x": self.pixels[pixel, 0][order],
+                "y": self.pixels[pixel, 1][order],
+                "resultant": resultant[order],
+                "significance": significance[order],
+                "amplitude_dn": self.result.amplitude[pixel, resultant - 1][order],
+                "pipeline_flagged": self.pipeline_flagged[pixel][order],
+                "saturated": saturated[order],
+            }
+        )
+
+    def to_table(self):
+        """astropy Table, one row per pixel: x, y, counts and significance (vector columns), the
+        strongest step, the number of jumps, pipeline_flagged, saturated."""
+        from astropy.table import Table
+
+        with np.errstate(all="ignore"):
+            strongest = np.nanmax(np.where(np.isnan(self.significance), -np.inf, self.significance), axis=1)
+        return Table(
+            {
+                "x": self.pixels[:, 0],
+                "y": self.pixels[:, 1],
+                "counts": self.counts,
+                "significance": self.significance,
+                "max_significance": np.where(np.isinf(strongest), np.nan, strongest),
+                "n_jumps": self.result.jump.sum(axis=1),
+                "pipeline_flagged": self.pipeline_flagged,
+                "saturated": self.saturated.any(axis=1),
+            }
+        )
+
+    # -- showing ------------------------------------------------------------------------------
+    def __repr__(self):
+        n, k = self.counts.shape
+        jumps = self.jumps
+        flagged = int(np.sum(jumps["pipeline_flagged"]))
+        lines = [
+            f"RampSet: {n} pixels x {k} resultants of {Path(self.l2_path).name} (L1 {Path(self.l1_path).name})",
+            f"  threshold {self.threshold:.2f} sigma; read noise {self.read_noise:.2f} DN, gain {self.gain:.2f} e-/DN "
+            f"({self.noise_source})",
+            f"  {len(jumps)} jump{'s' if len(jumps) != 1 else ''}: {flagged} flagged by the pipeline, "
+            f"{len(jumps) - flagged} not",
+        ]
+        for row in jumps[:10]:
+            lines.append(f"    pixel ({row['x']}, {row['y']}) resultant {row['resultant']}: "
+                         f"{row['significance']:.1f} sigma, {row['amplitude_dn']:.0f} DN"
+                         f"{' (pipeline-flagged)' if row['pipeline_flagged'] else ''}"
+                         f"{' (saturates later)' if row['saturated'] else ''}")
+        if len(jumps) > 10:
+            lines.append(f"    ... {len(jumps) - 10} more (.jumps)")
+        if self.note:
+            lines.append(f"  note: {self.note}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Counts against time for every pixel, jumps marked (pipeline-flagged: red circles; found
+        only here: orange stars), and the normalised differences with the threshold below.
+        Needs matplotlib; returns the figure."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as err:
+            raise ImportError("RampSet.plot needs matplotlib (pip install matplotlib)") from err
+        if ax is None:
+            fig, (ramp_ax, sig_ax) = plt.subplots(2, 1, figsize=(7, 6), sharex=True, height_ratios=[2, 1])
+        else:
+            ramp_ax, sig_ax, fig = ax[0], ax[1], ax[0].figure
+        t = self.times
+        mid = 0.5 * (t[1:] + t[:-1])
+        ramp_ax.plot(t, self.counts.T, color="0.6", lw=0.6, alpha=0.7)
+        sig_ax.plot(mid, self.significance.T, color="0.6", lw=0.6, alpha=0.7)
+        pixel, resultant, _ = self._jump_rows()
+        flagged = self.pipeline_flagged[pixel]
+        for chosen, style in ((flagged, dict(marker="o", color="tab:red", label="jump, pipeline-flagged")),
+                              (~flagged, dict(marker="*", color="tab:orange", s=90, label="jump, not flagged"))):
+            p, k = pixel[chosen], resultant[chosen]
+            ramp_ax.scatter(t[k], self.counts[p, k], zorder=3, **style)
+            sig_ax.scatter(mid[k - 1], self.significance[p, k - 1], zorder=3, **style)
+        sig_ax.axhline(self.threshold, color="k", ls="--", lw=0.8, label=f"threshold {self.threshold:.2f} sigma")
+        ramp_ax.set_ylabel("counts (DN)")
+        sig_ax.set_ylabel("step significance (sigma)")
+        sig_ax.set_xlabel("time since reset (s)")
+        ramp_ax.set_title(f"{Path(self.l2_path).name}: {len(self)} pixels")
+        ramp_ax.legend(loc="upper left", fontsize="small")
+        sig_ax.legend(loc="upper left", fontsize="small")
+        return fig
+
+    # -- JSON ---------------------------------------------------------------------------------
+    def to_json(self, root=None):
+        """The HTTP payload (docs/rest.md, `GET /roman-lab/api/ramps`): compact, floats rounded,
+        NaN as null; paths relative to `root` when given (None for an L1 outside it)."""
+        pixel, resultant, saturated = self._jump_rows()
+        jump_significance = self.significance[pixel, resultant - 1]
+        order = np.argsort(-jump_significance, kind="stable")
+        sat_pixel, sat_resultant = np.nonzero(self.saturated)
+        return {
+            "l2_path": _relative(self.l2_path, root),
+            "l1_path": _relative(self.l1_path, root),
+            "times": _rounded(self.times, 4),
+            "read_pattern": self.read_pattern,
+            "pixels": self.pixels.tolist(),
+            "counts": _rounded(self.counts, 1),
+            "significance": _rounded(self.significance, 2),
+            "threshold": round(float(self.threshold), 3),
+            "read_noise": round(float(self.read_noise), 3),
+            "gain": round(float(self.gain), 3),
+            "note": self.note,
+            "jumps": [
+                {
+                    "pixel": int(pixel[j]),
+                    "x": int(self.pixels[pixel[j], 0]),
+                    "y": int(self.pixels[pixel[j], 1]),
+                    "resultant": int(resultant[j]),
+                    "significance": round(float(jump_significance[j]), 2),
+                    "pipeline_flagged": bool(self.pipeline_flagged[pixel[j]]),
+                    "saturated": bool(saturated[j]),
+                }
+                for j in order
+            ],
+            "saturated": [[int(i), int(k)] for i, k in zip(sat_pixel, sat_resultant)],
+        }
+
+
+def _rounded(values, digits):
+    """Nested lists of floats rounded to `digits`, NaN as None (JSON null); whole numbers as ints."""
+    array = np.round(np.asarray(values, float), digits)
+    if np.all(np.isfinite(array)) and np.all(array == np.rint(array)):
+        return array.astype(np.int64).tolist()
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()
+
+
+def _relative(path, root):
+    if root is None:
+        return str(path)
+    path, root = Path(path).resolve(), Path(root).resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else None
