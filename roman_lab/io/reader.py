@@ -356,7 +356,8 @@ def _check_shapes(path, level, arrays, block_sizes):
 
 
 def open(path):  # noqa: A001 - the public name of the API
-    """Open a Roman ASDF file without reading its arrays. Raises RomanFileError on bad input."""
+    """Open a Roman ASDF file (or a FITS image, by its name: `fitsfile.FITS_SUFFIXES`) without
+    reading its arrays. Raises RomanFileError on bad input."""
     path = Path(path)
     name = path.name or str(path)
     try:
@@ -376,6 +377,10 @@ def open(path):  # noqa: A001 - the public name of the API
         raise RomanFileError(f"{name} cannot be read (permission denied)", 403, path) from None
     except OSError as exc:
         raise RomanFileError(f"{name} cannot be read ({exc.strerror or exc})", 404, path) from None
+    from .fitsfile import is_fits_name, open_fits
+
+    if is_fits_name(path):  # a user's own image: it joins the blink stack like an L2
+        return open_fits(path, head, st.st_size)
     if not head.startswith(_ASDF_MAGIC):
         raise RomanFileError(f"{name} is not an ASDF file ({_describe_start(head)})", 415, path)
 

@@ -90,7 +90,7 @@ class Store:
         for name in self.attrs["arrays"]:
             if name in pending or (name == "data" and "data/0" in pending):
                 continue
-            key = f"{name}/0" if name == "data" and self.level in (2, 3) else name
+            key = f"{name}/0" if name == "data" and self.level != 1 else name
             out[name] = self.group[key]
         return out
 
@@ -120,7 +120,8 @@ class Store:
         _cache.touch(self.path)
 
     def __repr__(self):
-        return f"<Store {self.id} L{self.level} {self.model_type}>"
+        level = "" if self.level is None else f" L{self.level}"
+        return f"<Store {self.id}{level} {self.model_type}>"
 
 
 def _is_enospc(exc):
@@ -167,7 +168,7 @@ class _Progress:
 
 
 def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_bytes=None, **options):
-    """The zarr store of a Roman ASDF file, converted if needed. Raises RomanFileError.
+    """The zarr store of a Roman ASDF file or a FITS image, converted if needed. Raises RomanFileError.
 
     cache_dir: folder of the stores (default: `default_cache_dir()`: $ROMAN_LAB_CACHE or
       ~/.cache/roman-lab/stores). max_cache_bytes: LRU size limit (default $ROMAN_LAB_CACHE_MAX
@@ -450,12 +451,12 @@ def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=Non
     data = _native(rf.read("data"), np.float32)
     shape = data.shape
     timings["read_data_s"] = time.perf_counter() - t0
-    from .wcsfit import GOAL_PX, fit_sip
+    from .wcsfit import GOAL_PX
 
     with cf.ThreadPoolExecutor(1) as pool:
         # statistics and the WCS fit run beside the pyramid writes (NumPy/zstd release the GIL)
         stats_f = pool.submit(statistics, data)
-        wcs_f = pool.submit(fit_sip, rf.wcs, shape)
+        wcs_f = pool.submit(_tan_sip, rf, shape)
         report(0.12, "pyramid")
         levels = [data] + _pyramid(data)
         dgroup = group.create_group("data", attributes=_ngff(len(levels)))
@@ -478,6 +479,7 @@ def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=Non
         "sip_max_error_px": err,
         "sip_fit": details,
         "sip_goal_px": GOAL_PX,
+        **_fits_wcs_attrs(rf, header, details),
         "chunks": {"image": chunk},
         "arrays": list(written),
         "stage": "display",
@@ -526,6 +528,30 @@ def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=Non
     _finish(group if not staged else None, target, attrs, timings, t0)
     report(1.0, "written")
     return attrs
+
+
+def _tan_sip(rf, shape):
+    """(header, worst error px, details): the browser's TAN-SIP for a Roman gwcs or a FITS WCS."""
+    if rf.model_type == "FITS":
+        if rf.wcs is None:
+            return None, None, None
+        from .fitssip import tan_sip
+
+        return tan_sip(rf.wcs, shape)
+    from .wcsfit import fit_sip
+
+    return fit_sip(rf.wcs, shape)
+
+
+def _fits_wcs_attrs(rf, header, details):
+    """FITS stores say where their WCS came from, or why they have none (the browser then
+    lets the user borrow an exposure's); Roman stores always have a gwcs and get nothing."""
+    if rf.model_type != "FITS":
+        return {}
+    if header is None:
+        note = rf.wcs_note or f"{rf.path.name}: {(details or {}).get('error', 'no TAN-SIP approximates its WCS')}"
+        return {"wcs": None, "wcs_note": note}
+    return {"wcs": {**details["original"], "method": details["method"]}, "wcs_note": None}
 
 
 def _finish(group, path, attrs, timings, t0):

@@ -53,7 +53,7 @@ def header_to_wcs(header_dict):
         return WCS(header)
 
 
-def _grid(shape, n):
+def grid(shape, n):
     ny, nx = shape
     xs = np.linspace(-0.5, nx - 0.5, n)
     ys = np.linspace(-0.5, ny - 0.5, n)
@@ -112,9 +112,15 @@ def sip_world2pix(hd, w, ra, dec):
 
 def measure(header_dict, gw, shape, n=101):
     """Worst forward and inverse error (pixels) of the SIP header against the gwcs."""
+    return measure_sky(header_dict, lambda x, y: _sky(gw, x, y), shape, n)
+
+
+def measure_sky(header_dict, sky, shape, n=101):
+    """Worst forward and inverse error (pixels) of the SIP header against `sky(x, y) -> (ra, dec)`
+    (0-based pixels, ICRS degrees) on an n x n grid over the whole image, edges included."""
     w = header_to_wcs(header_dict)
-    x, y = _grid(shape, n)
-    ra, dec = _sky(gw, x, y)
+    x, y = grid(shape, n)
+    ra, dec = sky(x, y)
     good = np.isfinite(ra) & np.isfinite(dec)
     x, y, ra, dec = x[good], y[good], ra[good], dec[good]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -126,10 +132,10 @@ def measure(header_dict, gw, shape, n=101):
     return fwd, inv
 
 
-def _fit_inverse(header_dict, shape, degree, n=64):
+def fit_inverse(header_dict, shape, degree, n=64):
     """AP/BP by least squares on a grid: (U, V) = (u, v) + A/B(u, v)  ->  u - U, v - V."""
     hd = header_dict
-    x, y = _grid(shape, n)
+    x, y = grid(shape, n)
     u, v = x + 1.0 - hd["CRPIX1"], y + 1.0 - hd["CRPIX2"]
     U, V = u + _poly(hd, "A", u, v), v + _poly(hd, "B", u, v)
     terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
@@ -144,6 +150,17 @@ def _fit_inverse(header_dict, shape, degree, n=64):
         out[f"AP_{i}_{j}"] = float(a / s ** (i + j))
         out[f"BP_{i}_{j}"] = float(b / s ** (i + j))
     return out
+
+
+def fit_inverse_to_goal(header_dict, shape, measure_of, goal=GOAL_PX):
+    """(header with AP/BP, forward px, inverse px): the least-squares inverse, its degree raised
+    from the forward's until `measure_of(header) -> (forward, inverse)` meets the goal (max 9)."""
+    order = int(header_dict.get("A_ORDER", 3))
+    for deg in range(max(order, 2), 10):
+        cand = fit_inverse(header_dict, shape, deg)
+        fwd, inv = measure_of(cand)
+        if inv < goal or deg == 9:
+            return cand, fwd, inv
 
 
 def fit_sip(gw, shape, goal=GOAL_PX):
@@ -180,13 +197,7 @@ def fit_sip(gw, shape, goal=GOAL_PX):
         if inverse_by == "gwcs" and not (inv < goal):
             inverse_by = "least-squares"
         if inverse_by == "least-squares":
-            order = int(hd.get("A_ORDER", 3))
-            for deg in range(max(order, 2), 10):
-                cand = _fit_inverse(hd, shape, deg)
-                f2, i2 = measure(cand, gw, shape)
-                if i2 < goal or deg == 9:
-                    hd, fwd, inv = cand, f2, i2
-                    break
+            hd, fwd, inv = fit_inverse_to_goal(hd, shape, lambda h: measure(h, gw, shape), goal)
         err = max(fwd, inv)
         details = {
             "forward_px": fwd,
