@@ -9,11 +9,14 @@ resultant; a jump of J DN gives J / sigma_k more, sigma_k = 1 / sqrt(Q_kk) (`ste
 Like the pipeline's two-point difference, the search iterates: the strongest difference above
 the threshold is flagged, dropped (the rate is then re-estimated without it) and the others are
 tested again, until none is above. Differences that touch a saturated resultant are never
-tested. Only positive steps are jumps (cosmic rays add charge); significance keeps its sign.
+tested as jumps; the step into a pixel's first saturated resultant is tested the same way and
+reported apart (a cosmic ray may have pushed the pixel there). Only positive steps are jumps
+(cosmic rays add charge); significance keeps its sign.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +34,14 @@ def default_threshold(n_differences, false_jumps_per_ramp=DEFAULT_FALSE_JUMPS_PE
 @dataclass
 class JumpResult:
     """significance, amplitude: (N, m), NaN where untestable; jump: (N, m) bool, the flagged steps;
-    rate: (N,) DN/s the noise model used (median of the differences left after the jumps)."""
+    into_saturation: (N, m) bool, steps above the threshold into the first saturated resultant
+    (not jumps: the saturated value is only a lower bound); rate: (N,) DN/s of the noise model
+    (median of the differences left after the jumps)."""
 
     significance: np.ndarray
     amplitude: np.ndarray
     jump: np.ndarray
+    into_saturation: np.ndarray
     rate: np.ndarray
 
 
@@ -78,7 +84,8 @@ def step_sigma(noise, rate, read_noise, gain):
 
 def _noise_rate(noise, diffs, active):
     """Median rate (DN/s) of each pixel's active differences: robust to the jump being sought."""
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a pixel without an active difference
         rate = np.nanmedian(np.where(active, diffs / noise.dt, np.nan), axis=1)
     return np.maximum(np.nan_to_num(rate), 0.0)
 
@@ -109,13 +116,19 @@ def detect_jumps(noise, counts, saturated, threshold, read_noise, gain):
         jump[hit, k] = True
         active[hit, k] = False
         searching = hit
-    _retest_flagged(noise, diffs, active, jump, significance, amplitude, read_noise, gain)
-    return JumpResult(significance, amplitude, jump, _noise_rate(noise, diffs, active))
+    _retest(noise, diffs, active, jump, significance, amplitude, read_noise, gain)
+    first = np.argmax(saturated, axis=1)
+    into = np.zeros_like(jump)
+    edge = np.nonzero(saturated.any(axis=1) & (first >= 1) & np.isfinite(diffs[np.arange(len(diffs)), first - 1]))[0]
+    into[edge, first[edge] - 1] = True
+    _retest(noise, diffs, active, into, significance, amplitude, read_noise, gain)
+    into &= significance >= threshold
+    return JumpResult(significance, amplitude, jump, into, _noise_rate(noise, diffs, active))
 
 
-def _retest_flagged(noise, diffs, active, jump, significance, amplitude, read_noise, gain):
-    """Each flagged difference tested with the others active and the other jumps dropped."""
-    pixel, k = np.nonzero(jump)
+def _retest(noise, diffs, active, chosen, significance, amplitude, read_noise, gain):
+    """Each chosen difference tested with the active ones (the jumps dropped)."""
+    pixel, k = np.nonzero(chosen)
     if not pixel.size:
         return
     rows = active[pixel].copy()

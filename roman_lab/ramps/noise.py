@@ -13,6 +13,8 @@ reads are less noisy. Both facts matter for a jump test near the statistical lim
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 # Roman-typical values for the WFI (per read, in DN; gain in e-/DN), used when not given
@@ -67,7 +69,8 @@ def _rate_free_pairs(noise, diffs, usable):
     poisson_coef = np.einsum("ij,jk,ik->i", a, noise.poisson_part, a)
     values = rates[:, :-1] - rates[:, 1:]
     ok = usable[:, :-1] & usable[:, 1:]
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a pixel without a usable difference
         pixel_rate = np.nanmedian(np.where(usable, rates, np.nan), axis=1)
     return values, ok, read_coef, poisson_coef, np.maximum(np.nan_to_num(pixel_rate), 0.0)
 

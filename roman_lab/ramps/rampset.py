@@ -63,16 +63,16 @@ class RampSet:
 
     # -- jumps --------------------------------------------------------------------------------
     def _jump_rows(self):
-        pixel, diff = np.nonzero(self.result.jump)
-        resultant = diff + 1  # the later resultant of the difference
-        saturates_later = self.saturated[pixel].any(axis=1)
-        return pixel, resultant, saturates_later
+        """(pixel, resultant, saturated) of the jumps and of the steps into saturation."""
+        pixel, diff = np.nonzero(self.result.jump | self.result.into_saturation)
+        return pixel, diff + 1, self.result.into_saturation[pixel, diff]
 
     @property
     def jumps(self):
         """astropy Table, one row per jump, strongest first: pixel (index), x, y, resultant (the
         later resultant of the difference), significance (sigma), amplitude_dn, pipeline_flagged
-        (L2 DQ JUMP_DET of the pixel), saturated (the pixel saturates later in the ramp)."""
+        (L2 DQ JUMP_DET of the pixel), saturated (a step into the pixel's first saturated
+        resultant: shown, but not a jump, since the saturated value is only a lower bound)."""
         from astropy.table import Table
 
         pixel, resultant, saturated = self._jump_rows()
@@ -114,22 +114,24 @@ class RampSet:
     # -- showing ------------------------------------------------------------------------------
     def __repr__(self):
         n, k = self.counts.shape
-        jumps = self.jumps
+        everything = self.jumps
+        jumps = everything[~everything["saturated"]]
         flagged = int(np.sum(jumps["pipeline_flagged"]))
+        into = len(everything) - len(jumps)
         lines = [
             f"RampSet: {n} pixels x {k} resultants of {Path(self.l2_path).name} (L1 {Path(self.l1_path).name})",
             f"  threshold {self.threshold:.2f} sigma; read noise {self.read_noise:.2f} DN, gain {self.gain:.2f} e-/DN "
             f"({self.noise_source})",
             f"  {len(jumps)} jump{'s' if len(jumps) != 1 else ''}: {flagged} flagged by the pipeline, "
-            f"{len(jumps) - flagged} not",
+            f"{len(jumps) - flagged} not" + (f"; {into} step{'s' if into != 1 else ''} into saturation" if into else ""),
         ]
-        for row in jumps[:10]:
+        for row in everything[:10]:
             lines.append(f"    pixel ({row['x']}, {row['y']}) resultant {row['resultant']}: "
                          f"{row['significance']:.1f} sigma, {row['amplitude_dn']:.0f} DN"
                          f"{' (pipeline-flagged)' if row['pipeline_flagged'] else ''}"
-                         f"{' (saturates later)' if row['saturated'] else ''}")
-        if len(jumps) > 10:
-            lines.append(f"    ... {len(jumps) - 10} more (.jumps)")
+                         f"{' (into saturation: not a jump)' if row['saturated'] else ''}")
+        if len(everything) > 10:
+            lines.append(f"    ... {len(everything) - 10} more (.jumps)")
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
@@ -150,10 +152,15 @@ class RampSet:
         mid = 0.5 * (t[1:] + t[:-1])
         ramp_ax.plot(t, self.counts.T, color="0.6", lw=0.6, alpha=0.7)
         sig_ax.plot(mid, self.significance.T, color="0.6", lw=0.6, alpha=0.7)
-        pixel, resultant, _ = self._jump_rows()
+        pixel, resultant, saturated = self._jump_rows()
         flagged = self.pipeline_flagged[pixel]
-        for chosen, style in ((flagged, dict(marker="o", color="tab:red", label="jump, pipeline-flagged")),
-                              (~flagged, dict(marker="*", color="tab:orange", s=90, label="jump, not flagged"))):
+        for chosen, style in ((flagged & ~saturated, dict(marker="o", color="tab:red", label="jump, pipeline-flagged")),
+                              (~flagged & ~saturated, dict(marker="*", color="tab:orange", s=90,
+                                                           label="jump, not flagged")),
+                              (saturated, dict(marker="s", facecolor="none", edgecolor="tab:purple",
+                                               label="step into saturation"))):
+            if not chosen.any():
+                continue
             p, k = pixel[chosen], resultant[chosen]
             ramp_ax.scatter(t[k], self.counts[p, k], zorder=3, **style)
             sig_ax.scatter(mid[k - 1], self.significance[p, k - 1], zorder=3, **style)
@@ -169,7 +176,7 @@ class RampSet:
     # -- JSON ---------------------------------------------------------------------------------
     def to_json(self, root=None):
         """The HTTP payload (docs/rest.md, `GET /roman-lab/api/ramps`): compact, floats rounded,
-        NaN as null; paths relative to `root` when given (None for an L1 outside it)."""
+        NaN as null; paths relative to `root` when given (a bare file name outside it)."""
         pixel, resultant, saturated = self._jump_rows()
         jump_significance = self.significance[pixel, resultant - 1]
         order = np.argsort(-jump_significance, kind="stable")
@@ -216,4 +223,4 @@ def _relative(path, root):
     if root is None:
         return str(path)
     path, root = Path(path).resolve(), Path(root).resolve()
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
