@@ -49,7 +49,7 @@ export interface IRampChartState {
   classes: Uint8Array;
   markers: readonly IMarker[];
   emphasised: number | null;
-  /** Dashed horizontal lines at these y values (the ± threshold); the y range keeps them in view. */
+  /** Dashed horizontal lines at these y values (the threshold); the y range keeps them in view. */
   guides: readonly number[];
 }
 

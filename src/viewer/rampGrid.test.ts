@@ -72,13 +72,14 @@ describe('significanceColour', () => {
     expect(r1).toBeGreaterThan(r0);
   });
 
-  it('is viridis from the threshold to the top, on |value|', () => {
+  it('is viridis from the threshold to the top', () => {
     expect(significanceColour(5, 5, 10)).toEqual([viridis[0], viridis[1], viridis[2]]);
-    expect(significanceColour(-10, 5, 10)).toEqual([viridis[765], viridis[766], viridis[767]]);
+    expect(significanceColour(7.5, 5, 10)).toEqual([viridis[384], viridis[385], viridis[386]]);
     expect(significanceColour(50, 5, 10)).toEqual([viridis[765], viridis[766], viridis[767]]);
   });
 
-  it('shows a missing value as the quietest grey', () => {
+  it('shows a dip or a missing value as the quietest grey', () => {
+    expect(significanceColour(-10, 5, 10)).toEqual(significanceColour(0, 5, 10));
     expect(significanceColour(NaN, 5, 10)).toEqual(significanceColour(0, 5, 10));
   });
 });

@@ -89,19 +89,20 @@ export function scaleMax(strongest: ArrayLike<number>, threshold: number): numbe
   return top;
 }
 
-/** Grey levels (0-255) for |significance| from 0 to the threshold: quiet, theme-neutral. */
+/** Grey levels (0-255) for significances from 0 to the threshold: quiet, theme-neutral. */
 const GREY_FROM = 64;
 const GREY_TO = 150;
 
 /**
- * The colour of a |significance|: a grey ramp below the threshold, viridis from the
- * threshold to `top`, so the threshold is the edge between grey and colour.
+ * The colour of a significance: a grey ramp from 0 to the threshold (negative: the quietest
+ * grey, a dip is no jump), viridis from the threshold to `top`, so the threshold is the edge
+ * between grey and colour.
  */
 export function significanceColour(value: number, threshold: number, top: number): [number, number, number] {
   if (!Number.isFinite(value)) {
     return [GREY_FROM, GREY_FROM, GREY_FROM];
   }
-  const v = Math.abs(value);
+  const v = Math.max(0, value);
   if (v < threshold) {
     const g = Math.round(GREY_FROM + ((GREY_TO - GREY_FROM) * v) / threshold);
     return [g, g, g];

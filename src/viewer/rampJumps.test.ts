@@ -22,18 +22,19 @@ describe('rampFacts', () => {
     expect([...facts.saturated].sort((a, b) => a - b)).toEqual([3 * 4 + 2, 3 * 4 + 3]);
   });
 
-  it('takes the strongest |difference| per pixel, skipping saturated resultants and NaN', () => {
-    // Pixel 3's 12-sigma difference goes into a saturated resultant: not a jump.
-    expect([...facts.strongest]).toEqual([5.5, 6.5, 4.1, 1.0]);
+  it('takes the strongest positive difference per pixel, skipping saturated resultants and NaN', () => {
+    // Pixel 0's -5.5 is a dip, not a jump; pixel 3's 12 sigma goes into a saturated resultant.
+    expect([...facts.strongest]).toEqual([1.1, 6.5, 4.1, 1.0]);
   });
 });
 
 describe('jumpsAt', () => {
-  it('re-thresholds from the significances, either sign', () => {
-    expect(exceeds(-5.5, 5)).toBe(true);
+  it('re-thresholds from the significances, positive steps only', () => {
+    expect(exceeds(5, 5)).toBe(true);
     expect(exceeds(4.99, 5)).toBe(false);
+    expect(exceeds(-5.5, 5)).toBe(false);
+    expect(exceeds(NaN, 5)).toBe(false);
     expect(jumpsAt(set, facts, 5)).toEqual([
-      { pixel: 0, resultant: 2, significance: -5.5, kind: 'unflagged' },
       { pixel: 1, resultant: 2, significance: 6.5, kind: 'flagged' },
       { pixel: 3, resultant: 2, significance: 12, kind: 'saturated' }
     ]);
@@ -46,7 +47,7 @@ describe('jumpsAt', () => {
   });
 
   it('counts jumps by kind and the pixels that have any', () => {
-    expect(countJumps(jumpsAt(set, facts, 4))).toEqual({ flagged: 1, unflagged: 2, saturated: 1, pixels: 3 });
+    expect(countJumps(jumpsAt(set, facts, 4))).toEqual({ flagged: 1, unflagged: 1, saturated: 1, pixels: 2 });
     expect(countJumps([])).toEqual({ flagged: 0, unflagged: 0, saturated: 0, pixels: 0 });
   });
 });
@@ -54,7 +55,8 @@ describe('jumpsAt', () => {
 describe('pixelClasses', () => {
   it('gives each pixel its most telling jump kind', () => {
     const classes = pixelClasses(4, jumpsAt(set, facts, 5));
-    expect([...classes]).toEqual([PixelClass.Unflagged, PixelClass.Flagged, PixelClass.None, PixelClass.Saturated]);
+    expect([...classes]).toEqual([PixelClass.None, PixelClass.Flagged, PixelClass.None, PixelClass.Saturated]);
+    expect(pixelClasses(4, jumpsAt(set, facts, 4))[2]).toBe(PixelClass.Unflagged);
     const mixed = pixelClasses(1, [
       { pixel: 0, resultant: 1, significance: 9, kind: 'saturated' },
       { pixel: 0, resultant: 2, significance: 9, kind: 'flagged' },

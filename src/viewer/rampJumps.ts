@@ -37,11 +37,12 @@ export enum PixelClass {
 }
 
 /**
- * Whether a normalised difference is a jump at `threshold`: either sign, as the pipeline's
- * two-point difference test compares |difference - expected| to its threshold.
+ * Whether a normalised difference is a jump at `threshold`. Only positive steps are (cosmic
+ * rays add charge), as in the server's detection (roman_lab/ramps/jumps.py), so the browser's
+ * count at the server's threshold matches the server's list.
  */
 export function exceeds(significance: number, threshold: number): boolean {
-  return Math.abs(significance) >= threshold;
+  return significance >= threshold;
 }
 
 /** The facts about a ramp set that do not depend on the threshold, computed once. */
@@ -50,7 +51,7 @@ export interface IRampFacts {
   flaggedPixel: Uint8Array;
   /** `pixel * n_resultants + resultant` of each saturated resultant. */
   saturated: Set<number>;
-  /** Per pixel, the largest |significance| over differences into unsaturated resultants (0 if none). */
+  /** Per pixel, the largest significance over differences into unsaturated resultants (0 if none is positive). */
   strongest: Float64Array;
 }
 
@@ -72,8 +73,8 @@ export function rampFacts(set: IRampSet): IRampFacts {
   const strongest = new Float64Array(set.pixels.length);
   set.significance.forEach((row, i) => {
     row.forEach((s, d) => {
-      if (!saturated.has(i * n + d + 1) && Math.abs(s) > strongest[i]) {
-        strongest[i] = Math.abs(s);
+      if (!saturated.has(i * n + d + 1) && s > strongest[i]) {
+        strongest[i] = s;
       }
     });
   });

@@ -81,7 +81,7 @@ function legend(): HTMLElement {
     ['flagged', 'jump, pipeline-flagged (JUMP_DET)'],
     ['unflagged', 'jump found here, not flagged'],
     ['saturated', 'saturated (not a jump)'],
-    ['guide', '± threshold']
+    ['guide', 'threshold (positive steps are jumps)']
   ];
   for (const [kind, text] of items) {
     const item = element('span', 'jp-RomanRampPanel-legendItem');
@@ -129,7 +129,7 @@ export class RampPanel {
     const side = element('div', 'jp-RomanRampPanel-side');
     side.append(
       this.grid.node,
-      element('div', 'jp-RomanRampPanel-caption', 'Pixels coloured by strongest |difference|: grey below the threshold; outlined: jump.')
+      element('div', 'jp-RomanRampPanel-caption', 'Pixels coloured by their strongest difference (σ): grey below the threshold; outlined: jump.')
     );
     body.append(this.charts, side);
 
@@ -272,7 +272,7 @@ export class RampPanel {
       classes: this.classes,
       markers: this.significanceMarkers,
       emphasised,
-      guides: [-threshold, threshold]
+      guides: [threshold]
     });
     this.grid.setState({ threshold, classes: this.classes, emphasised });
     this.readout.textContent =

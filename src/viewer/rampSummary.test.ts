@@ -29,8 +29,8 @@ describe('pixelReadout', () => {
       { pixel: 0, resultant: 2, significance: -5.5, kind: 'unflagged' as const }
     ];
     expect(pixelReadout(set, 1, 6.5, jumps)).toBe(
-      'pixel (101, 200): strongest |difference| 6.5σ; jumps: 1→2 6.5σ pipeline-flagged'
+      'pixel (101, 200): strongest difference 6.5σ; jumps: 1→2 6.5σ pipeline-flagged'
     );
-    expect(pixelReadout(set, 2, 4.1, jumps)).toBe('pixel (100, 201): strongest |difference| 4.1σ');
+    expect(pixelReadout(set, 2, 4.1, jumps)).toBe('pixel (100, 201): strongest difference 4.1σ');
   });
 });

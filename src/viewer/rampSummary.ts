@@ -45,10 +45,10 @@ export function summaryLine(set: IRampSet, threshold: number): string {
 
 const KIND_TEXT = { flagged: 'pipeline-flagged', unflagged: 'not flagged', saturated: 'saturated' } as const;
 
-/** "pixel (2048, 1024): strongest 6.1σ (2→3); jumps: 2→3 6.1σ not flagged". */
+/** "pixel (2048, 1024): strongest difference 6.1σ; jumps: 2→3 6.1σ not flagged". */
 export function pixelReadout(set: IRampSet, pixel: number, strongest: number, jumps: readonly IJump[]): string {
   const [x, y] = set.pixels[pixel];
-  let text = `pixel (${x}, ${y}): strongest |difference| ${strongest.toFixed(1)}σ`;
+  let text = `pixel (${x}, ${y}): strongest difference ${strongest.toFixed(1)}σ`;
   const own = jumps.filter(j => j.pixel === pixel);
   if (own.length) {
     text +=
