@@ -140,20 +140,58 @@ async def test_corrupt_block_fails_the_job_not_the_server(jp_fetch, jp_root_dir)
     ("rel", "status", "words"),
     [
         ("../outside_cal.asdf", 403, "may not contain '..'"),
-        ("/etc/passwd", 403, "absolute paths are not allowed"),
+        ("/etc/passwd", 403, "points outside the Jupyter root"),
+        ("{outside}", 403, "points outside the Jupyter root"),
+        ("{root}/../outside/outside_cal.asdf", 403, "may not contain '..'"),
         ("escape.asdf", 403, "outside the Jupyter root"),
+        ("{root}/escape.asdf", 403, "outside the Jupyter root"),
         ("", 400, "is required"),
         ("nothing_here.asdf", 404, "does not exist"),
+        ("{root}/nothing_here.asdf", 404, "does not exist"),
         ("folder.asdf", 400, "is a folder"),
     ],
 )
 async def test_paths_stay_inside_the_root(jp_fetch, jp_root_dir, tmp_path, rel, status, words):
-    outside = make_l2(tmp_path / "outside_cal.asdf")
+    (tmp_path / "outside").mkdir()
+    outside = make_l2(tmp_path / "outside" / "outside_cal.asdf")
     os.symlink(outside, jp_root_dir / "escape.asdf")
     (jp_root_dir / "folder.asdf").mkdir()
-    code, body = await fetch_error(jp_fetch, "api", "stores", **post_path(rel))
+    given = rel.format(root=jp_root_dir, outside=outside)
+    code, body = await fetch_error(jp_fetch, "api", "stores", **post_path(given))
     assert code == status and words in body["message"], body
-    assert str(tmp_path) not in body["message"]
+    assert body["message"].startswith(given)  # the path as the user gave it, nothing the server resolved
+    if "{outside}" not in rel:
+        assert str(outside) not in body["message"]
+
+
+async def test_absolute_paths_inside_the_root_are_accepted(jp_fetch, jp_root_dir):
+    """The notebook widget knows only absolute paths; the job still names the file root-relative."""
+    (jp_root_dir / "field").mkdir()
+    make_l2(jp_root_dir / "field" / CAL)
+    os.symlink(jp_root_dir / "field", jp_root_dir / "alias")
+    for given in (str(jp_root_dir / "field" / CAL), str(jp_root_dir / "alias" / CAL)):
+        code, info = await fetch_json(jp_fetch, "api", "info", params={"path": given})
+        assert code == 200 and info["path"] == f"field/{CAL}"
+        code, job = await fetch_json(jp_fetch, "api", "stores", **post_path(given))
+        assert code in (200, 202) and job["path"] == f"field/{CAL}"
+        assert (await wait_ready(jp_fetch, job["id"]))["status"] == "ready"
+
+
+def test_resolve_follows_a_symlinked_root(tmp_path):
+    """A root reached through a symlink: absolute paths through either name are inside it."""
+    from roman_lab.server.errors import RomanHTTPError
+    from roman_lab.server.paths import resolve_in_root
+
+    real_root = tmp_path / "real"
+    real_root.mkdir()
+    (real_root / "a.fits").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(real_root)
+    for root in (real_root, tmp_path / "link"):
+        for given in ("a.fits", str(real_root / "a.fits"), str(tmp_path / "link" / "a.fits")):
+            assert resolve_in_root(str(root), given) == real_root / "a.fits"
+        with pytest.raises(RomanHTTPError) as info:
+            resolve_in_root(str(root), str(tmp_path / "elsewhere.fits"))
+        assert info.value.status_code == 403 and "points outside the Jupyter root" in info.value.message
 
 
 async def test_bad_requests(jp_fetch):

@@ -114,7 +114,8 @@ class StoresHandler(RomanAPIHandler):
             raise RomanHTTPError(400, f"{rel} is a folder, not a Roman file.")
         # Opening reads only the tree: bad input is refused here, before any job exists.
         info = await tornado.ioloop.IOLoop.current().run_in_executor(None, self.describe_or_fail, real)
-        job = self.conversions.start(real, rel)
+        # the job names the file root-relative, also when it was given as an absolute path
+        job = self.conversions.start(real, info["path"] if Path(rel).is_absolute() else rel)
         self.set_status(202 if job.status != "ready" else 200)
         self.finish(json.dumps({**job.to_json(), "info": info, "url": self.store_url(job.id)}))
 
