@@ -292,7 +292,8 @@ export class RampChart {
     ctx.globalAlpha = 1;
 
     // Markers off the y range (saturated values are left out of it) sit on the plot's edge.
-    const onPlot = (y: number): number => Math.min(top + height, Math.max(top, Y(y)));
+    const inset = 5 * px;
+    const onPlot = (y: number): number => Math.min(top + height - inset, Math.max(top + inset, Y(y)));
     for (const m of markers) {
       const y = lines[m.line][m.sample];
       if (Number.isFinite(y)) {
