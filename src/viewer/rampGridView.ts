@@ -38,6 +38,7 @@ export class RampGridView {
     this.pixels = pixels;
     this.strongest = strongest;
     this.layout = gridLayout(pixels, GRID_SIZE, GRID_SIZE);
+    this.hovered = null;
   }
 
   setState(state: IRampGridState): void {

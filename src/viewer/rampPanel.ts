@@ -158,7 +158,10 @@ export class RampPanel {
     this.set = set;
     this.facts = rampFacts(set);
     this.external = null;
-    this.hovered = null;
+    if (this.hovered !== null) {
+      this.hovered = null;
+      this.options.onHoverPixel?.(null);
+    }
     this.currentThreshold = this.chosenThreshold ?? set.threshold;
     const size = this.chartSize();
     const colours = (): IRampColours => this.colours;
