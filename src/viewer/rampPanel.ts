@@ -122,14 +122,15 @@ export class RampPanel {
     this.countsHost = element('div', 'jp-RomanRampPanel-chart');
     this.significanceHost = element('div', 'jp-RomanRampPanel-chart');
     this.charts.append(this.countsHost, this.significanceHost);
-    this.grid = new RampGridView(
-      () => this.colours,
-      pixel => this.hover(pixel)
-    );
+    this.grid = new RampGridView(() => this.colours, pixel => this.hover(pixel));
     const side = element('div', 'jp-RomanRampPanel-side');
     side.append(
       this.grid.node,
-      element('div', 'jp-RomanRampPanel-caption', 'Pixels coloured by their strongest difference (σ): grey below the threshold; outlined: jump.')
+      element(
+        'div',
+        'jp-RomanRampPanel-caption',
+        'Pixels coloured by their strongest difference (σ): grey below the threshold; outlined: jump.'
+      )
     );
     body.append(this.charts, side);
 
@@ -144,7 +145,10 @@ export class RampPanel {
     }
     // JupyterLab switches themes by attributes on <body>; canvases have to repaint themselves.
     this.themeObserver = new MutationObserver(() => this.refreshColours());
-    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name'] });
+    this.themeObserver.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name']
+    });
   }
 
   /** The threshold in use, sigma. */
@@ -152,7 +156,7 @@ export class RampPanel {
     return this.currentThreshold;
   }
 
-  /** Show a ramp set (replacing any shown); keeps the threshold given in the options, else takes the set's. */
+  /** Show a ramp set (replacing any shown) at the threshold the options or the user chose, else the set's. */
   setData(set: IRampSet): void {
     this.disposeCharts();
     this.set = set;
