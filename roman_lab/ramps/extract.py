@@ -104,7 +104,8 @@ def _select(wcs, shape, center, radius, max_pixels):
     lon0, lat0 = c.spherical.lon.rad, c.spherical.lat.rad
     cx, cy = (float(v) for v in wcs.invert(c.spherical.lon.deg, c.spherical.lat.deg, with_bounding_box=False))
     if not (np.isfinite(cx) and np.isfinite(cy)):
-        raise RomanFileError(f"the circle's centre {center.to_string('decimal')} cannot be mapped onto the detector", 400)
+        raise RomanFileError(f"the circle's centre {center.to_string('decimal')} is far off the detector "
+                             "of this exposure (its WCS cannot map it to a pixel)", 400)
     # local scale (arcsec / px): smallest step of one pixel along x or y, so the box is never too small
     lon, lat = _sky(wcs, [cx, cx + 1, cx], [cy, cy, cy + 1])
     steps = angular_separation(np.radians(lon[0]), np.radians(lat[0]), np.radians(lon[1:]), np.radians(lat[1:]))

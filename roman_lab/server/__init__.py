@@ -8,7 +8,7 @@ from jupyter_server.utils import url_path_join
 from traitlets import Dict, Int, Unicode
 from traitlets.config import Configurable
 
-from .handlers import DqFlagsHandler, ExposuresHandler, HealthHandler, InfoHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
+from .handlers import DqFlagsHandler, ExposuresHandler, HealthHandler, InfoHandler, RampsHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
 from .jobs import Conversions
 
 NAMESPACE = "roman-lab"
@@ -24,6 +24,9 @@ class RomanLab(Configurable):
         0, config=True, help="Size limit of the store cache, least recently used evicted first (0: $ROMAN_LAB_CACHE_MAX or 20 GiB)."
     )
     conversion_workers = Int(2, config=True, help="How many files are converted at once.")
+    ramps_max_pixels = Int(
+        20_000, config=True, help="Most pixels GET /roman-lab/api/ramps returns for one circle; a larger circle is refused (413)."
+    )
     mast = Dict(
         {}, config=True, help="Options of the MAST exposure source (roman_lab.archive.mast.MastArchive), e.g. {'timeout': 30}."
     )
@@ -50,6 +53,7 @@ def load(server_app):
     web_app.settings["roman_lab_conversions"] = conversions
     web_app.settings["roman_lab_cache_dir"] = cache_dir
     web_app.settings["roman_lab_mast"] = dict(config.mast)
+    web_app.settings["roman_lab_ramps_max_pixels"] = config.ramps_max_pixels
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
@@ -59,6 +63,7 @@ def load(server_app):
             (url_path_join(base, "api", "dqflags"), DqFlagsHandler),
             (url_path_join(base, "api", "exposures"), ExposuresHandler),
             (url_path_join(base, "api", "resolve"), ResolveHandler),
+            (url_path_join(base, "api", "ramps"), RampsHandler),
             (url_path_join(base, "api", "stores"), StoresHandler),
             (url_path_join(base, "api", "stores", r"([^/]+)"), StoreJobHandler),
             (url_path_join(base, "stores", r"([^/]+)", r"(.*)"), StoreFileHandler),

@@ -1,6 +1,7 @@
 """HTTP handlers. Every one is authenticated and authorised through jupyter_server."""
 
 import json
+import math
 import mimetypes
 import platform
 from pathlib import Path
@@ -303,3 +304,51 @@ def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast):
             item["path"] = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
         exposures.append(item)
     return {"exposures": exposures, "message": found.message, "source": source}
+
+
+class RampsHandler(RomanAPIHandler):
+    """`GET /roman-lab/api/ramps?path=REL&ra=&dec=&radius_arcsec=&threshold=`: the L1 ramps of the
+    pixels of an L2 exposure (or L1) inside a sky circle, with their jump test (roman_lab.ramps),
+    read from the L1 store (converted first if needed) in a worker thread."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        try:
+            ra, dec = float(self.get_query_argument("ra")), float(self.get_query_argument("dec"))
+            radius = float(self.get_query_argument("radius_arcsec"))
+            threshold = self.get_query_argument("threshold", "")
+            threshold = float(threshold) if threshold.strip() else None
+        except (ValueError, tornado.web.MissingArgumentError) as err:
+            raise RomanHTTPError(400, "Give the circle as ra and dec in degrees and radius_arcsec (and optionally a "
+                                      "threshold in sigma), e.g. ?path=x_cal.asdf&ra=187.3&dec=12.4&radius_arcsec=2.") from err
+        if not (-90 <= dec <= 90) or not (radius > 0) or not all(map(math.isfinite, (ra, dec, radius))):
+            raise RomanHTTPError(400, f"Dec must be within +-90 deg and the radius positive (got dec={dec}, radius={radius}).")
+        if threshold is not None and not (0 < threshold < math.inf):
+            raise RomanHTTPError(400, f"The threshold is a positive number of sigma, got {threshold}.")
+        real = self.resolve(self.get_query_argument("path", ""))
+        if not real.is_file():
+            raise RomanHTTPError(400, f"{self.get_query_argument('path')} is a folder, not a Roman file.")
+        root = Path(self.settings["server_root_dir"]).resolve()
+        payload = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, ramps_for_http, real, ra, dec, radius, threshold, root,
+            self.settings["roman_lab_cache_dir"], self.settings["roman_lab_ramps_max_pixels"],
+        )
+        self.finish(json.dumps(payload, separators=(",", ":")))
+
+
+def ramps_for_http(real, ra, dec, radius_arcsec, threshold, root, cache_dir, max_pixels):
+    """roman_lab.ramps as the HTTP payload; bad input as 4xx with the server's folders left out."""
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
+    from ..io import RomanFileError
+    from ..ramps import ramps
+
+    region = (SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)
+    try:
+        found = ramps(real, region, threshold, cache_dir=cache_dir, max_pixels=max_pixels)
+    except RomanFileError as err:
+        message = err.message.replace(f"{root}/", "").replace(str(root), ".")
+        raise RomanHTTPError(err.status if 400 <= err.status < 600 else 422, message) from err
+    return found.to_json(root)
