@@ -16,7 +16,7 @@ import {
   pixelClasses,
   rampFacts
 } from './rampJumps';
-import { IRampSet } from './rampSet';
+import { countsSinceFirst, IRampSet } from './rampSet';
 import { pixelReadout, summaryLine } from './rampSummary';
 
 export { IRampSet, parseRampSet, RampSetError } from './rampSet';
@@ -113,7 +113,14 @@ export class RampPanel {
     this.numberBox.setAttribute('aria-label', 'Jump threshold (sigma)');
     label.append(this.slider, this.numberBox, 'σ');
     this.counts = element('span', 'jp-RomanRampPanel-counts');
-    controls.append(label, this.counts);
+    const relative = element('label', 'jp-RomanRampPanel-relative');
+    this.relativeBox = element('input', '');
+    this.relativeBox.type = 'checkbox';
+    // On by default: with the bias in, ramps of neighbouring pixels sit hundreds of DN apart and a faint step is invisible.
+    this.relativeBox.checked = true;
+    this.relativeBox.addEventListener('change', () => this.toggleRelative());
+    relative.append(this.relativeBox, 'counts − first resultant');
+    controls.append(label, this.counts, relative);
     this.slider.addEventListener('input', () => this.userThreshold(Number(this.slider.value)));
     this.numberBox.addEventListener('change', () => this.userThreshold(Number(this.numberBox.value)));
 
@@ -167,21 +174,7 @@ export class RampPanel {
       this.options.onHoverPixel?.(null);
     }
     this.currentThreshold = this.chosenThreshold ?? set.threshold;
-    const size = this.chartSize();
-    const colours = (): IRampColours => this.colours;
-    this.countsChart = new RampChart(
-      this.countsHost,
-      {
-        xs: set.times,
-        lines: set.counts,
-        xLabel: 'mean resultant time (s)',
-        yLabel: 'counts (DN)',
-        excludeFromRange: this.facts.saturated,
-        colours,
-        onHover: line => this.hover(line)
-      },
-      size
-    );
+    this.countsChart = this.makeCountsChart(set, this.facts);
     this.significanceChart = new RampChart(
       this.significanceHost,
       {
@@ -189,10 +182,10 @@ export class RampPanel {
         lines: set.significance,
         xLabel: 'time of resultant difference (s)',
         yLabel: 'normalised difference (σ)',
-        colours,
+        colours: () => this.colours,
         onHover: line => this.hover(line)
       },
-      size
+      this.chartSize()
     );
     this.grid.setData(set.pixels, this.facts.strongest);
     this.applyThreshold();
@@ -219,6 +212,32 @@ export class RampPanel {
     this.disposeCharts();
     this.grid.dispose();
     this.node.remove();
+  }
+
+  /** Raw counts, or counts since the first resultant (per-pixel bias gone, so ramps overlap and steps show). */
+  private makeCountsChart(set: IRampSet, facts: IRampFacts): RampChart {
+    const relative = this.relativeBox.checked;
+    return new RampChart(
+      this.countsHost,
+      {
+        xs: set.times,
+        lines: relative ? countsSinceFirst(set.counts) : set.counts,
+        xLabel: 'mean resultant time (s)',
+        yLabel: relative ? 'counts − first resultant (DN)' : 'counts (DN)',
+        excludeFromRange: facts.saturated,
+        colours: () => this.colours,
+        onHover: line => this.hover(line)
+      },
+      this.chartSize()
+    );
+  }
+
+  private toggleRelative(): void {
+    if (this.set && this.facts) {
+      this.countsChart?.dispose();
+      this.countsChart = this.makeCountsChart(this.set, this.facts);
+      this.render();
+    }
   }
 
   private userThreshold(threshold: number): void {
@@ -318,6 +337,7 @@ export class RampPanel {
   private readonly slider: HTMLInputElement;
   private readonly numberBox: HTMLInputElement;
   private readonly counts: HTMLSpanElement;
+  private readonly relativeBox: HTMLInputElement;
   private readonly charts: HTMLDivElement;
   private readonly countsHost: HTMLDivElement;
   private readonly significanceHost: HTMLDivElement;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import fixture from './fixtures/rampSet.json';
-import { parseRampSet, RampSetError } from './rampSet';
+import { countsSinceFirst, parseRampSet, RampSetError } from './rampSet';
 
 /** A deep copy of the fixture with one change, as a server bug would make it. */
 function broken(change: (json: any) => void): unknown {
@@ -75,5 +75,14 @@ describe('parseRampSet', () => {
     expect(message(broken(j => (j.jumps[1].resultant = 4)))).toMatch(/jumps\[1\]\.resultant = 4/);
     expect(message(broken(j => (j.jumps[0].pipeline_flagged = 1)))).toMatch(/pipeline_flagged must be true or false/);
     expect(message(broken(j => (j.saturated[0] = [3, 1.5])))).toMatch(/saturated\[0\]\[1\] = 1.5/);
+  });
+});
+
+describe('countsSinceFirst', () => {
+  it('subtracts each ramp\'s first resultant', () => {
+    expect(countsSinceFirst([[100, 130, 175], [12000, 12010, NaN]])).toEqual([
+      [0, 30, 75],
+      [0, 10, NaN]
+    ]);
   });
 });

@@ -187,3 +187,8 @@ export function parseRampSet(json: unknown): IRampSet {
     saturated
   };
 }
+
+/** Each ramp minus its first resultant: the charge gathered since, free of the pixel's bias (NaN stays NaN). */
+export function countsSinceFirst(counts: readonly (readonly number[])[]): number[][] {
+  return counts.map(ramp => ramp.map(value => value - ramp[0]));
+}
