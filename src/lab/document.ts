@@ -12,6 +12,7 @@ import { RomanViewerWidget } from './viewerWidget';
 export const FACTORY = 'Roman Viewer';
 export const MODEL = 'roman-lab-unloaded';
 export const FILE_TYPE = 'roman-asdf';
+export const FITS_FILE_TYPE = 'roman-fits';
 
 export type RomanDocument = DocumentWidget<RomanViewerWidget>;
 

@@ -13,10 +13,10 @@ import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { isRomanFile } from '../viewer/products';
+import { isFitsFile, isRomanFile } from '../viewer/products';
 import { romanIcon } from './icons';
 import { RomanSidebar } from './sidebar';
-import { FACTORY, FILE_TYPE, MODEL, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
+import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
 import { IViewerDefaults } from './viewerWidget';
 
 const PLUGIN_ID = 'roman-lab:plugin';
@@ -29,9 +29,13 @@ export namespace CommandIDs {
   export const panTool = 'roman-lab:pan-tool';
   export const circleTool = 'roman-lab:circle-tool';
   export const toggleDq = 'roman-lab:toggle-dq';
+  export const nextImage = 'roman-lab:next-image';
+  export const previousImage = 'roman-lab:previous-image';
+  export const blink = 'roman-lab:blink';
+  export const addToStack = 'roman-lab:add-to-stack';
 }
 
-const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5, chunkCacheMB: 512 };
+const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5, chunkCacheMB: 512, blinkInterval: 0.5 };
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -62,12 +66,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: romanIcon
     });
 
+    app.docRegistry.addFileType({
+      name: FITS_FILE_TYPE,
+      displayName: 'FITS image',
+      extensions: ['.fits', '.fit', '.fts', '.fits.gz'],
+      mimeTypes: ['application/fits'],
+      fileFormat: 'base64',
+      contentType: 'file',
+      icon: romanIcon
+    });
+
     app.docRegistry.addModelFactory(new UnloadedModelFactory());
     const factory = new RomanViewerFactory({
       name: FACTORY,
       label: 'Roman Viewer',
       modelName: MODEL,
-      fileTypes: [FILE_TYPE],
+      fileTypes: [FILE_TYPE, FITS_FILE_TYPE],
       defaultFor: [FILE_TYPE],
       readOnly: true
     }, commands);
@@ -144,7 +158,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       [CommandIDs.fit, 'Fit the Image in the Roman Viewer', viewer => viewer.imageView?.fit()],
       [CommandIDs.panTool, 'Pan Tool (drag pans)', viewer => viewer.setTool('pan')],
       [CommandIDs.circleTool, 'Circle Tool (drag draws a circle)', viewer => viewer.setTool('circle')],
-      [CommandIDs.toggleDq, 'Toggle the DQ Overlay', viewer => viewer.toggleDq()]
+      [CommandIDs.toggleDq, 'Toggle the DQ Overlay', viewer => viewer.toggleDq()],
+      [CommandIDs.nextImage, 'Next Image in the Blink Stack (N)', viewer => viewer.imageView?.next()],
+      [CommandIDs.previousImage, 'Previous Image in the Blink Stack (Shift+N)', viewer => viewer.imageView?.previous()],
+      [CommandIDs.blink, 'Blink Through the Stack (Space)', viewer => viewer.toggleBlink()]
     ];
     for (const [id, label, run] of viewerCommands) {
       commands.addCommand(id, {
@@ -159,6 +176,35 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
+    commands.addCommand(CommandIDs.addToStack, {
+      label: 'Add to Blink Stack',
+      caption: 'Add the selected images (L2/L3 ASDF, FITS) to the blink stack of the active Roman viewer',
+      icon: romanIcon,
+      execute: async () => {
+        const paths = Array.from(browser.selectedItems())
+          .map(item => item.path)
+          .filter(path => isRomanFile(path) || isFitsFile(path));
+        if (paths.length === 0) {
+          Notification.warning('Select Roman ASDF or FITS images in the file browser first.', { autoClose: 4000 });
+          return;
+        }
+        let target = tracker.currentWidget;
+        if (!target) {
+          // no viewer yet: the first image opens one and becomes the reference frame
+          target = (docManager.openOrReveal(paths[0], FACTORY) as RomanDocument | undefined) ?? null;
+          paths.shift();
+        }
+        if (!target) {
+          return;
+        }
+        shell.activateById(target.id);
+        const added = await target.content.addImages(paths);
+        if (paths.length) {
+          Notification.success(`${added} image(s) added to the blink stack of ${target.context.path}.`, { autoClose: 4000 });
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.showPanel, {
       label: 'Show the Roman Panel',
       execute: () => shell.activateById(sidebar.id)
@@ -172,7 +218,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.fit,
         CommandIDs.panTool,
         CommandIDs.circleTool,
-        CommandIDs.toggleDq
+        CommandIDs.toggleDq,
+        CommandIDs.nextImage,
+        CommandIDs.previousImage,
+        CommandIDs.blink,
+        CommandIDs.addToStack
       ]) {
         palette.addItem({ command, category: 'Roman' });
       }
@@ -193,7 +243,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           stretch: settings.get('defaultStretch').composite as string,
           colormap: settings.get('defaultColormap').composite as string,
           percentile: settings.get('defaultPercentile').composite as number,
-          chunkCacheMB: settings.get('chunkCacheMB').composite as number
+          chunkCacheMB: settings.get('chunkCacheMB').composite as number,
+          blinkInterval: settings.get('blinkInterval').composite as number
         };
         tracker.forEach(widget => widget.content.setDefaults(defaults));
       };

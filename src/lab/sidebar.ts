@@ -17,6 +17,8 @@ import { Interval, normalizeValue, STRETCH_DEFAULT_A, STRETCH_NAMES, StretchName
 import { fetchHealth, findExposures, IExposureSearch, requestAPI } from './api';
 import { romanIcon } from './icons';
 import { RomanViewerWidget } from './viewerWidget';
+import type { LimitsMode } from '../viewer/view';
+import type { StackImage } from '../viewer/stackImage';
 
 const PARAMETRIC: ReadonlyArray<StretchName> = ['log', 'asinh', 'sinh', 'power'];
 
@@ -54,6 +56,22 @@ export class RomanSidebar extends Widget {
         <label>Colormap <select class="jp-RomanSidebar-colormap">${COLORMAP_NAMES.map(n => `<option>${n}</option>`).join('')}</select></label>
         <canvas class="jp-RomanSidebar-colorbar" width="256" height="12"></canvas>
         <div class="jp-RomanSidebar-limits"><span class="jp-RomanSidebar-lo"></span><span class="jp-RomanSidebar-hi"></span></div>
+      </section>
+      <section class="jp-RomanSidebar-section jp-RomanSidebar-stack" hidden>
+        <h3>Blink stack</h3>
+        <div class="jp-RomanSidebar-stackControls">
+          <button class="jp-mod-styled jp-mod-minimal jp-RomanSidebar-stackPrevious" title="Previous image (Shift+N)">◀ Previous</button>
+          <button class="jp-mod-styled jp-mod-minimal jp-RomanSidebar-stackBlink" title="Blink through the stack (Space)">Blink</button>
+          <button class="jp-mod-styled jp-mod-minimal jp-RomanSidebar-stackNext" title="Next image (N)">Next ▶</button>
+          <label>every <input class="jp-RomanSidebar-blinkInterval" type="number" min="0.05" step="0.05" value="0.5"> s</label>
+        </div>
+        <label><input type="checkbox" class="jp-RomanSidebar-syncDisplay" checked> Same stretch, interval and colormap for all images</label>
+        <label>Limits <select class="jp-RomanSidebar-limitsMode">
+            <option value="per-image">each image's own (interval computed per image)</option>
+            <option value="fixed">the same vmin, vmax for all (fixed)</option></select></label>
+        <button class="jp-mod-styled jp-RomanSidebar-applyAll">Apply this image's display to all</button>
+        <label>Aligned on <select class="jp-RomanSidebar-reference" title="the image whose pixel frame every image is drawn in"></select></label>
+        <ol class="jp-RomanSidebar-stackList"></ol>
       </section>
       <section class="jp-RomanSidebar-section jp-RomanSidebar-goto" hidden>
         <h3>Go to</h3>
@@ -96,18 +114,22 @@ export class RomanSidebar extends Widget {
     }
     this.viewer?.circlesChanged.disconnect(this.renderRegions, this);
     this.viewer?.displayChanged.disconnect(this.showDisplay, this);
+    this.viewer?.stackChanged.disconnect(this.renderStack, this);
     this.viewer = viewer;
     const line = this.$('.jp-RomanSidebar-viewer');
     line.textContent =
       viewer?.path ?? 'No Roman file open. Right-click an .asdf file in the file browser and choose “Open in Roman Viewer”.';
     line.dataset.active = viewer ? 'true' : 'false';
-    for (const name of ['display', 'goto', 'regions']) {
+    for (const name of ['display', 'stack', 'goto', 'regions']) {
       this.$(`.jp-RomanSidebar-${name}`).hidden = !viewer;
     }
     viewer?.circlesChanged.connect(this.renderRegions, this);
     viewer?.displayChanged.connect(this.showDisplay, this);
+    viewer?.stackChanged.connect(this.renderStack, this);
+    this.stackSignature = '';
     this.showDisplay();
     this.renderRegions();
+    this.renderStack();
   }
 
   // --- display -----------------------------------------------------------------------
@@ -142,10 +164,10 @@ export class RomanSidebar extends Widget {
     const view = this.viewer?.imageView;
     const canvas = this.$('.jp-RomanSidebar-colorbar') as HTMLCanvasElement;
     const ctx = canvas.getContext('2d');
-    if (!view || !ctx) {
+    const norm = view?.normalization;
+    if (!view || !ctx || !norm) {
       return;
     }
-    const norm = view.normalization;
     const rgb = colormapRGB(view.displaySettings.colormap);
     const image = ctx.createImageData(canvas.width, canvas.height);
     for (let i = 0; i < canvas.width; i++) {
@@ -185,6 +207,113 @@ export class RomanSidebar extends Widget {
     } catch (error) {
       Notification.error(`This display cannot be applied: ${(error as Error).message}`, { autoClose: 5000 });
     }
+  }
+
+  // --- blink stack ---------------------------------------------------------------------
+
+  /**
+   * The stack list: rebuilt when images, order, marks or the reference change; on a mere
+   * switch of the current image (a blink) only the highlight and the thumbnails move.
+   */
+  private renderStack(): void {
+    const viewer = this.viewer;
+    const view = viewer?.imageView;
+    const list = this.$('.jp-RomanSidebar-stackList');
+    if (!viewer || !view) {
+      list.textContent = '';
+      return;
+    }
+    this.input('syncDisplay').checked = view.syncDisplay;
+    this.select('limitsMode').value = view.limitsModeValue;
+    this.input('blinkInterval').value = String(viewer.blinkSeconds);
+    this.$('.jp-RomanSidebar-stackBlink').textContent = view.blinking ? 'Stop' : 'Blink';
+    const images = view.images;
+    const reference = view.reference;
+    const signature = JSON.stringify([reference?.id, images.map(i => [i.id, i.info.mark, i.info.wcsFrom])]);
+    if (signature !== this.stackSignature) {
+      this.stackSignature = signature;
+      const select = this.select('reference');
+      select.textContent = '';
+      for (const image of images) {
+        select.append(new Option(image.info.name, image.id, false, image === reference));
+      }
+      list.textContent = '';
+      images.forEach((image, index) => list.append(this.stackItem(view, image, index, images.length)));
+    }
+    for (const item of Array.from(list.children) as HTMLElement[]) {
+      const image = images.find(i => i.id === item.dataset.id);
+      item.classList.toggle('jp-mod-current', image === view.current);
+      const canvas = item.querySelector('canvas') as HTMLCanvasElement;
+      const picture = image && view.thumbnail(image, 48);
+      if (picture && this.thumbnailsDrawn.get(canvas) !== picture) {
+        this.thumbnailsDrawn.set(canvas, picture);
+        canvas.width = picture.width;
+        canvas.height = picture.height;
+        canvas.getContext('2d')?.putImageData(picture, 0, 0);
+      }
+    }
+  }
+
+  private stackItem(view: NonNullable<RomanViewerWidget['imageView']>, image: StackImage, index: number, count: number): HTMLElement {
+    const info = image.info;
+    const item = document.createElement('li');
+    item.className = 'jp-RomanSidebar-stackItem';
+    item.dataset.id = image.id;
+    item.dataset.mark = info.mark ?? '';
+    const thumb = document.createElement('canvas');
+    thumb.className = 'jp-RomanSidebar-thumb';
+    thumb.width = 48;
+    thumb.height = 48;
+    const text = document.createElement('div');
+    text.className = 'jp-RomanSidebar-stackText';
+    const name = document.createElement('div');
+    name.className = 'jp-RomanSidebar-stackName';
+    name.textContent = `${index + 1}. ${info.name}${info.mark ? ' ⚑ suspicious' : ''}`;
+    name.title = info.path;
+    const details = document.createElement('div');
+    details.className = 'jp-RomanSidebar-stackDetails';
+    const alignment = view.alignmentOf(image);
+    details.textContent = [
+      (info.time ?? '').replace('T', ' ').slice(0, 19),
+      info.detector ?? '',
+      info.kind,
+      alignment === 'reference' ? 'reference frame' : alignment === 'pixel' ? 'aligned by pixel (no WCS)' : ''
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    text.append(name, details);
+    if (!image.ownWcs) {
+      const borrow = document.createElement('select');
+      borrow.className = 'jp-RomanSidebar-wcsFrom';
+      borrow.title = 'This image has no WCS: draw it with the WCS of another image';
+      borrow.append(new Option('no WCS (pixel on pixel)', ''));
+      for (const other of view.images) {
+        if (other !== image && other.ownWcs) {
+          borrow.append(new Option(`WCS of ${other.info.name}`, other.id, false, other.id === info.wcsFrom));
+        }
+      }
+      borrow.addEventListener('change', () => view.borrowWcs(image.id, borrow.value || null));
+      text.append(borrow);
+    }
+    const tools = document.createElement('div');
+    tools.className = 'jp-RomanSidebar-stackTools';
+    tools.append(
+      this.button(info.mark ? 'Unmark' : 'Mark', 'jp-RomanSidebar-mark', () => view.mark(image.id, info.mark ? null : 'suspicious')),
+      this.button('↑', 'jp-RomanSidebar-up', () => view.move(image.id, index - 1)),
+      this.button('↓', 'jp-RomanSidebar-down', () => view.move(image.id, index + 1)),
+      this.button('✕', 'jp-RomanSidebar-remove', () => view.remove(image.id))
+    );
+    (tools.querySelector('.jp-RomanSidebar-up') as HTMLButtonElement).disabled = index === 0;
+    (tools.querySelector('.jp-RomanSidebar-down') as HTMLButtonElement).disabled = index === count - 1;
+    (tools.querySelector('.jp-RomanSidebar-remove') as HTMLButtonElement).disabled = count === 1;
+    (tools.querySelector('.jp-RomanSidebar-mark') as HTMLButtonElement).title = 'Mark this image as suspicious (kept in the saved state)';
+    item.append(thumb, text, tools);
+    item.addEventListener('click', event => {
+      if (!(event.target instanceof HTMLButtonElement || event.target instanceof HTMLSelectElement)) {
+        view.setCurrent(image.id);
+      }
+    });
+    return item;
   }
 
   // --- go to ---------------------------------------------------------------------------
@@ -297,6 +426,13 @@ export class RomanSidebar extends Widget {
       for (const e of found.exposures) {
         const row = table.insertRow();
         row.title = `${e.path ?? e.uri ?? e.name}${e.x !== null ? ` at pixel ${e.x.toFixed(1)}, ${e.y!.toFixed(1)}` : ''}`;
+        const pick = document.createElement('input');
+        pick.type = 'checkbox';
+        pick.className = 'jp-RomanSidebar-pick';
+        pick.disabled = !e.path;
+        pick.dataset.path = e.path ?? '';
+        pick.title = e.path ? 'Select for "Load selected"' : 'Not on this server: download it from Python (ExposureList.download) first';
+        row.insertCell().append(pick);
         for (const text of [
           (e.start_time ?? '').replace('T', ' ').slice(0, 19),
           e.detector ?? '',
@@ -307,11 +443,31 @@ export class RomanSidebar extends Widget {
         }
       }
       box.append(summary, table);
+      const loadable = found.exposures.filter(e => e.path).map(e => e.path!);
+      if (loadable.length) {
+        const picked = () =>
+          Array.from(table.querySelectorAll<HTMLInputElement>('.jp-RomanSidebar-pick:checked')).map(input => input.dataset.path!);
+        box.append(
+          this.button(`Load all (${loadable.length})`, 'jp-RomanSidebar-loadAll', () => void this.loadIntoStack(viewer, loadable, sky)),
+          this.button('Load selected', 'jp-RomanSidebar-loadSelected', () => void this.loadIntoStack(viewer, picked(), sky))
+        );
+      }
     } catch (error) {
       box.dataset.state = 'error';
       status.textContent = search.signal.aborted ? 'Search cancelled.' : (error as Error).message;
       box.querySelector('.jp-RomanSidebar-cancel')?.remove();
     }
+  }
+
+  /** Adds exposures to the viewer's blink stack and centres on the circle. */
+  private async loadIntoStack(viewer: RomanViewerWidget, paths: string[], sky: ISkyCircle): Promise<void> {
+    if (paths.length === 0) {
+      Notification.warning('Tick the exposures to load first.', { autoClose: 4000 });
+      return;
+    }
+    const added = await viewer.addImages(paths);
+    viewer.centerOnSky(sky.ra, sky.dec);
+    Notification.success(`${added} exposure(s) added to the blink stack of ${romanProduct(viewer.path).name}.`, { autoClose: 4000 });
   }
 
   private snippet(sky: ISkyCircle): string {
@@ -385,6 +541,25 @@ export class RomanSidebar extends Widget {
     for (const name of ['stretchA', 'percentile', 'vmin', 'vmax']) {
       this.input(name).addEventListener('change', () => this.applyDisplay());
     }
+    const view = () => this.viewer?.imageView ?? null;
+    this.$('.jp-RomanSidebar-stackPrevious').addEventListener('click', () => view()?.previous());
+    this.$('.jp-RomanSidebar-stackNext').addEventListener('click', () => view()?.next());
+    this.$('.jp-RomanSidebar-stackBlink').addEventListener('click', () => this.viewer?.toggleBlink());
+    this.input('blinkInterval').addEventListener('change', () => {
+      const seconds = Number(this.input('blinkInterval').value);
+      if (this.viewer && Number.isFinite(seconds) && seconds > 0) {
+        this.viewer.blinkSeconds = seconds;
+      }
+    });
+    this.input('syncDisplay').addEventListener('change', () => {
+      const v = view();
+      if (v) {
+        v.syncDisplay = this.input('syncDisplay').checked;
+      }
+    });
+    this.select('limitsMode').addEventListener('change', () => view()?.setLimitsMode(this.select('limitsMode').value as LimitsMode));
+    this.$('.jp-RomanSidebar-applyAll').addEventListener('click', () => view()?.applyDisplayToAll());
+    this.select('reference').addEventListener('change', () => view()?.setReference(this.select('reference').value));
     this.$('.jp-RomanSidebar-gotoForm').addEventListener('submit', event => {
       event.preventDefault();
       void this.goTo(this.input('gotoText').value);
@@ -414,6 +589,9 @@ export class RomanSidebar extends Widget {
   }
 
   private viewer: RomanViewerWidget | null = null;
+  private stackSignature = '';
+  /** The picture each thumbnail canvas shows (redrawn when the view makes a new one). */
+  private readonly thumbnailsDrawn = new WeakMap<HTMLCanvasElement, ImageData>();
   private search: AbortController | null = null;
   /** The exposure list shown under each circle, by circle id. */
   private readonly results = new Map<number, HTMLElement>();

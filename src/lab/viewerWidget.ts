@@ -3,17 +3,18 @@
  * conversion's progress, then the image view with a status line.
  */
 import { Notification } from '@jupyterlab/apputils';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { romanProduct } from '../viewer/products';
+import { romanProduct, stackKind } from '../viewer/products';
 import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
 import { ISkyCircle } from '../viewer/math/regions';
 import { formatDec, formatRA } from '../viewer/math/sexagesimal';
 import { TanSipWcs } from '../viewer/math/wcs';
 import { RomanStore } from '../viewer/store';
-import { IStatus, ImageView } from '../viewer/view';
+import { IImageInfo, IStatus, ImageView } from '../viewer/view';
 import { conversionStatus, fetchDqFlags, flagNames, IConversion, startConversion, storeAccess } from './api';
 
 export interface IViewerDefaults {
@@ -22,6 +23,8 @@ export interface IViewerDefaults {
   percentile: number;
   /** Bound of the chunk cache (each chunk is also a GPU texture). */
   chunkCacheMB: number;
+  /** Seconds each image shows in a timed blink. */
+  blinkInterval: number;
 }
 
 const POLL_MS = 150;
@@ -40,8 +43,19 @@ export class RomanViewerWidget extends Widget {
         <div class="jp-RomanViewer-progressLabel"></div>
         <div class="jp-RomanViewer-progressTrack"><div class="jp-RomanViewer-progressBar"></div></div>
       </div>
-      <div class="jp-RomanViewer-status"><span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-readout"></span></div>`;
+      <div class="jp-RomanViewer-status">
+        <span class="jp-RomanViewer-stackNav" hidden>
+          <button class="jp-RomanViewer-previous" title="Previous image (Shift+N or [)" aria-label="Previous image">◀</button>
+          <button class="jp-RomanViewer-blink" title="Blink through the stack (Space)" aria-label="Blink">▶</button>
+          <button class="jp-RomanViewer-next" title="Next image (N or ])" aria-label="Next image">▶▎</button>
+          <span class="jp-RomanViewer-position"></span>
+        </span>
+        <span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-loading"></span><span class="jp-RomanViewer-readout"></span>
+      </div>`;
     this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
+    this.button('previous').addEventListener('click', () => this.view?.previous());
+    this.button('next').addEventListener('click', () => this.view?.next());
+    this.button('blink').addEventListener('click', () => this.toggleBlink());
 
     this.showProgress(0, 'Asking the server for this file…');
   }
@@ -79,6 +93,7 @@ export class RomanViewerWidget extends Widget {
         onStatus: status => this.showStatus(status),
         onDraw: () => this.circleLayer?.render(),
         onDisplayChanged: () => this.displayChanged.emit(undefined),
+        onStackChanged: () => this.onStackChanged(),
         onError: message => Notification.error(message, { autoClose: 5000 }),
         cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20
       });
@@ -86,8 +101,8 @@ export class RomanViewerWidget extends Widget {
         this.circlesChangedSignal.emit({ circles, selected });
       });
       this.circleLayer.tool = this.tool;
-      this.wcs = store.attrs.fits_wcs ? TanSipWcs.fromHeader(store.attrs.fits_wcs) : null;
-      await this.view.show(store);
+      await this.view.add(store, this.imageInfo(this.path));
+      this.referenceId = this.view.reference?.id ?? null;
       this.applyStretch();
       this.hideProgress();
       this.node.dataset.ready = 'display';
@@ -100,11 +115,175 @@ export class RomanViewerWidget extends Widget {
         await this.view.refreshLevels();
         this.node.dataset.ready = 'complete';
       }
+      this.firstLoaded.resolve();
     } catch (error) {
       const message = (error as Error).message;
       this.showError(message);
       Notification.error(message, { autoClose: false });
+      this.firstLoaded.reject(error);
     }
+  }
+
+  /**
+   * Adds images to the blink stack (root-relative paths of L2/L3 ASDF or FITS files), all
+   * converting at once on the server, each joining the stack as soon as it can be drawn,
+   * in the order given. Images already in the stack are skipped. Resolves with how many
+   * joined; failures are notified one by one and the rest go on.
+   */
+  async addImages(paths: string[], options: { wcsFrom?: string | null } = {}): Promise<number> {
+    await this.firstLoaded.promise;
+    const view = this.view;
+    if (!view) {
+      return 0;
+    }
+    const present = new Set(view.images.map(image => image.info.path));
+    const todo = [...new Set(paths)].filter(path => !present.has(path) && !this.pending.has(path));
+    todo.forEach(path => this.pending.add(path));
+    this.showLoading();
+    const jobs = todo.map(path => this.prepare(path));
+    let added = 0;
+    for (const [i, job] of jobs.entries()) {
+      const path = todo[i];
+      try {
+        const store = await job;
+        if (this.isDisposed) {
+          break;
+        }
+        if (store.attrs.level === 1) {
+          throw new Error(`${romanProduct(path).name} is a Level 1 ramp file: blink its Level 2 exposure (_cal) instead.`);
+        }
+        const info = this.imageInfo(path);
+        if (!store.attrs.fits_wcs && info.kind === 'user') {
+          info.wcsFrom = options.wcsFrom ?? view.current?.id ?? null;
+        }
+        await view.add(store, info);
+        added++;
+      } catch (error) {
+        Notification.error(`${romanProduct(path).name} was not added to the stack: ${(error as Error).message}`, { autoClose: 8000 });
+      } finally {
+        this.pending.delete(path);
+        this.showLoading();
+      }
+    }
+    return added;
+  }
+
+  /** Starts a conversion and resolves with its store once display-ready. */
+  private async prepare(path: string): Promise<RomanStore> {
+    let job = await startConversion(path);
+    while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
+      await sleep(POLL_MS * 2);
+      job = await conversionStatus(job.id);
+    }
+    this.failIfError(job);
+    const access = storeAccess(job.id);
+    const store = await RomanStore.open(access.url, access.init);
+    if (job.status !== 'ready') {
+      void this.completeLater(job);
+    }
+    return store;
+  }
+
+  /** Polls a display-ready conversion until it is complete, then picks up its finer levels. */
+  private async completeLater(job: IConversion): Promise<void> {
+    while (job.status !== 'ready' && job.status !== 'error' && !this.isDisposed) {
+      await sleep(POLL_MS * 4);
+      job = await conversionStatus(job.id);
+    }
+    if (!this.isDisposed && job.status === 'ready') {
+      await this.view?.refreshLevels();
+    }
+  }
+
+  /** What the stack shows of an image before its store says more. */
+  private imageInfo(path: string): Partial<IImageInfo> & { kind: IImageInfo['kind'] } {
+    return { id: path, path, name: romanProduct(path).name, kind: stackKind(path) };
+  }
+
+  private showLoading(): void {
+    const loading = this.node.querySelector('.jp-RomanViewer-loading') as HTMLElement;
+    loading.textContent = this.pending.size ? ` · adding ${this.pending.size} image${this.pending.size > 1 ? 's' : ''}…` : '';
+    this.node.dataset.adding = String(this.pending.size);
+  }
+
+  /** Starts or stops the timed blink (the interval is a setting, in seconds). */
+  toggleBlink(): void {
+    const view = this.view;
+    if (!view) {
+      return;
+    }
+    if (view.blinking) {
+      view.stopBlink();
+    } else {
+      view.blink(this.blinkSeconds * 1000);
+    }
+  }
+
+  /** Seconds per image in a timed blink. */
+  get blinkSeconds(): number {
+    return this.blinkIntervalSeconds;
+  }
+
+  set blinkSeconds(seconds: number) {
+    this.blinkIntervalSeconds = Math.max(0.05, seconds);
+    if (this.view?.blinking) {
+      this.view.blink(this.blinkIntervalSeconds * 1000);
+    }
+  }
+
+  /** The stack changed: names, counter, circles kept on the sky if the reference changed. */
+  private onStackChanged(): void {
+    const view = this.view;
+    if (!view) {
+      return;
+    }
+    const current = view.current;
+    const count = view.images.length;
+    const nav = this.node.querySelector('.jp-RomanViewer-stackNav') as HTMLElement;
+    nav.hidden = count < 2;
+    (this.node.querySelector('.jp-RomanViewer-position') as HTMLElement).textContent = `${view.currentIndex + 1} / ${count}`;
+    this.button('blink').textContent = view.blinking ? '❚❚' : '▶';
+    this.button('blink').setAttribute('aria-pressed', String(view.blinking));
+    const name = this.node.querySelector('.jp-RomanViewer-name') as HTMLElement;
+    name.textContent = current ? `${current.info.name}${current.info.mark ? ' ⚑' : ''}` : '';
+    name.title = current ? `${current.info.path}${view.alignmentOf(current) === 'pixel' && view.reference !== current ? ' (aligned by pixel: no WCS)' : ''}` : '';
+    this.node.dataset.current = current?.id ?? '';
+    this.node.dataset.stackSize = String(count);
+    this.node.dataset.blinking = String(view.blinking);
+    const reference = view.reference;
+    if (reference && reference.id !== this.referenceId) {
+      this.keepCirclesOnSky(this.referenceId, reference.id);
+      this.referenceId = reference.id;
+    }
+    this.stackChangedSignal.emit(undefined);
+  }
+
+  /** Circles live in reference pixels: move them through the sky to the new reference. */
+  private keepCirclesOnSky(fromId: string | null, toId: string): void {
+    const view = this.view;
+    const layer = this.circleLayer;
+    const fromImage = fromId === null ? null : view?.images.find(image => image.id === fromId);
+    const toImage = view?.images.find(image => image.id === toId);
+    const from = fromImage && view?.wcsOf(fromImage);
+    const to = toImage && view?.wcsOf(toImage);
+    if (!layer || !from || !to) {
+      return;
+    }
+    for (const circle of layer.circles) {
+      const [ra, dec] = from.pixelToWorld(circle.x, circle.y);
+      const [x, y] = to.worldToPixel(ra, dec);
+      const r = (circle.r * from.pixelScaleAt(circle.x, circle.y)) / to.pixelScaleAt(x, y);
+      layer.update(circle.id, { x, y, r });
+    }
+  }
+
+  /** The stack changed (images, order, marks, current image, reference, blinking). */
+  get stackChanged(): ISignal<this, void> {
+    return this.stackChangedSignal;
+  }
+
+  private button(name: string): HTMLButtonElement {
+    return this.node.querySelector(`.jp-RomanViewer-${name}`) as HTMLButtonElement;
   }
 
   /** Shows or hides the DQ overlay (every flag). */
@@ -118,6 +297,12 @@ export class RomanViewerWidget extends Widget {
 
   /** The DQ overlay was shown (true) or hidden. */
   readonly dqChanged = new Signal<this, boolean>(this);
+
+  /** The reference image's WCS: circles and the view live in its pixels. */
+  private get wcs(): TanSipWcs | null {
+    const reference = this.view?.reference;
+    return (reference && this.view?.wcsOf(reference)) ?? null;
+  }
 
   /** A circle in sky coordinates: centre through the WCS, radius with the local pixel scale. */
   toSky(circle: ICircle): ISkyCircle | null {
@@ -210,12 +395,13 @@ export class RomanViewerWidget extends Widget {
     }
     ctx.font = `${12 * dpr}px sans-serif`;
     ctx.fillStyle = '#fff';
-    ctx.fillText(romanProduct(this.path).name, 8 * dpr, out.height - 8 * dpr);
+    ctx.fillText(this.view.current?.info.name ?? romanProduct(this.path).name, 8 * dpr, out.height - 8 * dpr);
     return out.toDataURL('image/png').split(',', 2)[1];
   }
 
   setDefaults(defaults: IViewerDefaults): void {
     this.defaults = defaults;
+    this.blinkSeconds = defaults.blinkInterval;
     this.applyStretch();
   }
 
@@ -283,8 +469,10 @@ export class RomanViewerWidget extends Widget {
     const value = status.value === null ? '…' : formatValue(status.value);
     const flags = status.flags ? `  dq ${status.flags} ${flagNames(status.flags, this.dqFlags).join('|')}` : '';
     let sky = '';
-    if (this.wcs) {
-      const [ra, dec] = this.wcs.pixelToWorld(status.x, status.y);
+    const current = this.view?.current;
+    const wcs = current && this.view?.wcsOf(current);
+    if (wcs) {
+      const [ra, dec] = wcs.pixelToWorld(status.x, status.y);
       sky = `  RA ${formatRA(ra)} Dec ${formatDec(dec)} (${ra.toFixed(6)}, ${dec.toFixed(6)})`;
     }
     readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${sky}${flags}`;
@@ -292,7 +480,11 @@ export class RomanViewerWidget extends Widget {
 
   private view: ImageView | null = null;
   private dqShown = false;
-  private wcs: TanSipWcs | null = null;
+  private referenceId: string | null = null;
+  private readonly pending = new Set<string>();
+  private blinkIntervalSeconds = 0.5;
+  private readonly firstLoaded = new PromiseDelegate<void>();
+  private readonly stackChangedSignal = new Signal<this, void>(this);
   private dqFlags: Record<string, number> = {};
   private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';

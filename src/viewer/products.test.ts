@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { isRomanFile, romanProduct } from './products';
+import { isFitsFile, isRomanFile, romanProduct, stackKind } from './products';
 
 describe('romanProduct', () => {
   it('reads the level from the Roman suffix', () => {
@@ -27,5 +27,22 @@ describe('isRomanFile', () => {
     expect(isRomanFile('x.asdf')).toBe(true);
     expect(isRomanFile('x.fits')).toBe(false);
     expect(isRomanFile('x.asdf.json')).toBe(false);
+  });
+});
+
+describe('stack images', () => {
+  it('knows FITS images by their extension', () => {
+    for (const name of ['m.fits', 'm.FIT', 'm.fts', 'm.fits.gz']) {
+      expect(isFitsFile(name)).toBe(true);
+    }
+    expect(isFitsFile('m.fits.json')).toBe(false);
+    expect(romanProduct('r/m.fits').label).toBe('FITS image');
+  });
+
+  it('calls exposures, mosaics and everything else by their role in a stack', () => {
+    expect(stackKind('r0001_wfi02_cal.asdf')).toBe('exposure');
+    expect(stackKind('field_coadd.asdf')).toBe('mosaic');
+    expect(stackKind('r0001_wfi02_cal_residual.asdf')).toBe('user');
+    expect(stackKind('model.fits')).toBe('user');
   });
 });

@@ -23,9 +23,20 @@ const SUFFIX_LEVELS: Array<[RegExp, RomanLevel, string]> = [
   [/_(coadd|i2d)\.asdf$/i, 3, 'L3 mosaic']
 ];
 
-/** True for the files the Roman viewer opens. */
+/** True for the files the Roman viewer opens as documents. */
 export function isRomanFile(path: string): boolean {
   return /\.asdf$/i.test(path);
+}
+
+/** True for FITS images, which join a blink stack as the user's own images. */
+export function isFitsFile(path: string): boolean {
+  return /\.(fits?|fts)(\.gz)?$/i.test(path);
+}
+
+/** What an image is in a blink stack: an L2 exposure, an L3 mosaic, or the user's own. */
+export function stackKind(path: string): 'exposure' | 'mosaic' | 'user' {
+  const level = romanProduct(path).level;
+  return level === 2 ? 'exposure' : level === 3 ? 'mosaic' : 'user';
 }
 
 /** Classifies a path by its Roman product suffix. */
@@ -36,5 +47,6 @@ export function romanProduct(path: string): IRomanProduct {
       return { name, level, label };
     }
   }
-  return { name, level: null, label: isRomanFile(name) ? 'ASDF file' : 'not an ASDF file' };
+  const label = isRomanFile(name) ? 'ASDF file' : isFitsFile(name) ? 'FITS image' : 'not an ASDF file';
+  return { name, level: null, label };
 }

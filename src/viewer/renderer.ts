@@ -1,4 +1,5 @@
 import { histEqTexture, stretchUniforms, VIEWER_GLSL } from './math/glsl';
+import { IMesh } from './math/align';
 import { INormalization } from './math/stretch';
 
 /**
@@ -14,20 +15,16 @@ export interface IDisplay {
   colormap: Uint8Array;
 }
 
-/** A rectangle of level-0 image pixels drawn from (part of) a chunk texture. */
-export interface ITileDraw {
-  key: string;
-  /** Level-0 image coordinates of the tile's outer pixel edges (x0 < x1, y0 < y1). */
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  /** The fraction of the texture that holds valid pixels (edge chunks are padded). */
-  u1: number;
-  v1: number;
+/**
+ * A tile to draw: the chunk texture `texture` through the mesh `mesh` (uploadMesh), which
+ * places the tile in the reference image's pixels (math/align.ts).
+ */
+export interface IMeshDraw {
+  texture: string;
+  mesh: string;
 }
 
-/** The view: centre in level-0 image pixels, zoom in device pixels per image pixel. */
+/** The view: centre in level-0 reference pixels, zoom in device pixels per reference pixel. */
 export interface IViewTransform {
   centerX: number;
   centerY: number;
@@ -38,18 +35,20 @@ export interface IViewTransform {
 
 const EMPTY_KNOTS = new Float64Array(0);
 
+// Positions are relative to the mesh origin; u_offset = origin - view centre is computed in
+// float64 on the CPU, so large pixel coordinates never meet in float32 (math/align.ts).
 const VERTEX_SHADER = `#version 300 es
-in vec2 a_corner;
-uniform vec4 u_rect;      // x0, y0, x1, y1 in image pixels
-uniform vec2 u_uvMax;
-uniform vec4 u_view;      // centerX, centerY, zoom, unused
+in vec2 a_position;       // reference pixels minus the mesh origin
+in vec2 a_uv;             // 0..1 over the tile rectangle
+uniform vec2 u_offset;    // mesh origin - view centre, reference pixels
+uniform float u_zoom;     // device pixels per reference pixel
 uniform vec2 u_size;      // canvas size in device pixels
+uniform vec2 u_uvMax;     // the fraction of the texture holding valid pixels
 out vec2 v_uv;
 void main() {
-  vec2 p = mix(u_rect.xy, u_rect.zw, a_corner);
-  vec2 clip = (p - u_view.xy) * u_view.z / (0.5 * u_size);
+  vec2 clip = (a_position + u_offset) * u_zoom / (0.5 * u_size);
   gl_Position = vec4(clip, 0.0, 1.0);
-  v_uv = a_corner * u_uvMax;
+  v_uv = a_uv * u_uvMax;
 }`;
 
 const FRAGMENT_SHADER = `#version 300 es
@@ -98,21 +97,75 @@ export class TileRenderer {
     this.gl = gl;
     this.program = this.link(VERTEX_SHADER, FRAGMENT_SHADER);
     this.maskProgram = this.link(VERTEX_SHADER, MASK_FRAGMENT_SHADER);
-    const buffer = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
-    this.vao = gl.createVertexArray()!;
-    gl.bindVertexArray(this.vao);
-    const corner = gl.getAttribLocation(this.program, 'a_corner');
-    gl.enableVertexAttribArray(corner);
-    gl.vertexAttribPointer(corner, 2, gl.FLOAT, false, 0, 0);
     this.colormapTexture = gl.createTexture()!;
     this.histeqTexture = gl.createTexture()!;
-    for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_data', 'u_colormap', 'u_vmin', 'u_vmax', 'u_stretch', 'u_stretchA', 'u_histeq', 'u_histeqCount']) {
+    const mesh = ['u_offset', 'u_zoom', 'u_size', 'u_uvMax'];
+    for (const name of [...mesh, 'u_data', 'u_colormap', 'u_vmin', 'u_vmax', 'u_stretch', 'u_stretchA', 'u_histeq', 'u_histeqCount']) {
       this.uniforms[name] = gl.getUniformLocation(this.program, name);
     }
-    for (const name of ['u_rect', 'u_uvMax', 'u_view', 'u_size', 'u_mask', 'u_bits']) {
+    for (const name of [...mesh, 'u_mask', 'u_bits']) {
       this.maskUniforms[name] = gl.getUniformLocation(this.maskProgram, name);
+    }
+  }
+
+  /** Whether a mesh is on the GPU under `key`. */
+  hasMesh(key: string): boolean {
+    return this.meshes.has(key);
+  }
+
+  /**
+   * Uploads a tile's mesh (positions, uvs, triangle indices) under `key`; `uvMax` is the
+   * fraction of the chunk texture holding valid pixels (edge chunks are padded).
+   */
+  uploadMesh(key: string, mesh: IMesh, uvMax: readonly [number, number]): void {
+    const gl = this.gl;
+    this.releaseMesh(key);
+    const vao = gl.createVertexArray()!;
+    gl.bindVertexArray(vao);
+    const buffers: WebGLBuffer[] = [];
+    // both programs bind a_position to 0 and a_uv to 1 (bindAttribLocation in link)
+    for (const [location, values] of [
+      [0, mesh.positions],
+      [1, mesh.uvs]
+    ] as Array<[number, Float32Array]>) {
+      const buffer = gl.createBuffer()!;
+      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+      gl.bufferData(gl.ARRAY_BUFFER, values, gl.STATIC_DRAW);
+      gl.enableVertexAttribArray(location);
+      gl.vertexAttribPointer(location, 2, gl.FLOAT, false, 0, 0);
+      buffers.push(buffer);
+    }
+    const indices = gl.createBuffer()!;
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indices);
+    gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, mesh.indices, gl.STATIC_DRAW);
+    buffers.push(indices);
+    gl.bindVertexArray(null);
+    this.meshes.set(key, {
+      vao,
+      buffers,
+      count: mesh.indices.length,
+      type: mesh.indices instanceof Uint16Array ? gl.UNSIGNED_SHORT : gl.UNSIGNED_INT,
+      ox: mesh.ox,
+      oy: mesh.oy,
+      uvMax: [uvMax[0], uvMax[1]]
+    });
+  }
+
+  releaseMesh(key: string): void {
+    const mesh = this.meshes.get(key);
+    if (mesh) {
+      this.gl.deleteVertexArray(mesh.vao);
+      mesh.buffers.forEach(buffer => this.gl.deleteBuffer(buffer));
+      this.meshes.delete(key);
+    }
+  }
+
+  /** Frees every mesh whose key starts with `prefix` (all of an image, or all when ''). */
+  releaseMeshes(prefix: string): void {
+    for (const key of [...this.meshes.keys()]) {
+      if (key.startsWith(prefix)) {
+        this.releaseMesh(key);
+      }
     }
   }
 
@@ -144,27 +197,15 @@ export class TileRenderer {
   }
 
   /** Blends the DQ flags selected by `bits` over what is drawn (after `draw`). */
-  drawMasks(tiles: ITileDraw[], view: IViewTransform, bits: number): void {
+  drawMasks(tiles: IMeshDraw[], view: IViewTransform, bits: number): void {
     const gl = this.gl;
     gl.useProgram(this.maskProgram);
-    gl.bindVertexArray(this.vao);
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
     const u = this.maskUniforms;
-    gl.uniform4f(u.u_view, view.centerX, view.centerY, view.zoom, 0);
-    gl.uniform2f(u.u_size, view.width, view.height);
     gl.uniform1ui(u.u_bits, bits >>> 0);
     gl.uniform1i(u.u_mask, 0);
-    gl.activeTexture(gl.TEXTURE0);
-    for (const tile of tiles) {
-      const texture = this.textures.get(tile.key);
-      if (texture) {
-        gl.bindTexture(gl.TEXTURE_2D, texture);
-        gl.uniform4f(u.u_rect, tile.x0, tile.y0, tile.x1, tile.y1);
-        gl.uniform2f(u.u_uvMax, tile.u1, tile.v1);
-        gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-      }
-    }
+    this.drawMeshes(tiles, view, u);
     gl.disable(gl.BLEND);
   }
 
@@ -177,19 +218,16 @@ export class TileRenderer {
     }
   }
 
-  /** Draws the tiles in order (coarse first, so finer ones cover them). */
-  draw(tiles: ITileDraw[], view: IViewTransform, display: IDisplay): void {
+  /** Clears the canvas and draws the tiles in order (coarse first, so finer ones cover them). */
+  draw(tiles: IMeshDraw[], view: IViewTransform, display: IDisplay): void {
     const gl = this.gl;
     gl.viewport(0, 0, view.width, view.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     gl.useProgram(this.program);
-    gl.bindVertexArray(this.vao);
     this.bindColormap(display.colormap);
     this.bindHistEq(display.norm);
     const u = this.uniforms;
-    gl.uniform4f(u.u_view, view.centerX, view.centerY, view.zoom, 0);
-    gl.uniform2f(u.u_size, view.width, view.height);
     const values = stretchUniforms(display.norm);
     gl.uniform1f(u.u_vmin, values.u_vmin);
     gl.uniform1f(u.u_vmax, values.u_vmax);
@@ -199,23 +237,36 @@ export class TileRenderer {
     gl.uniform1i(u.u_data, 0);
     gl.uniform1i(u.u_colormap, 1);
     gl.uniform1i(u.u_histeq, 2);
+    this.drawMeshes(tiles, view, u);
+  }
+
+  /** Draws each tile's mesh with its texture on unit 0, with the program in use. */
+  private drawMeshes(tiles: IMeshDraw[], view: IViewTransform, u: Record<string, WebGLUniformLocation | null>): void {
+    const gl = this.gl;
+    gl.uniform1f(u.u_zoom, view.zoom);
+    gl.uniform2f(u.u_size, view.width, view.height);
     gl.activeTexture(gl.TEXTURE0);
     for (const tile of tiles) {
-      const texture = this.textures.get(tile.key);
-      if (!texture) {
+      const texture = this.textures.get(tile.texture);
+      const mesh = this.meshes.get(tile.mesh);
+      if (!texture || !mesh) {
         continue;
       }
       gl.bindTexture(gl.TEXTURE_2D, texture);
-      gl.uniform4f(u.u_rect, tile.x0, tile.y0, tile.x1, tile.y1);
-      gl.uniform2f(u.u_uvMax, tile.u1, tile.v1);
-      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+      gl.bindVertexArray(mesh.vao);
+      // float64 subtraction on the CPU: the small difference survives float32
+      gl.uniform2f(u.u_offset, mesh.ox - view.centerX, mesh.oy - view.centerY);
+      gl.uniform2f(u.u_uvMax, mesh.uvMax[0], mesh.uvMax[1]);
+      gl.drawElements(gl.TRIANGLES, mesh.count, mesh.type, 0);
     }
+    gl.bindVertexArray(null);
   }
 
   dispose(): void {
     for (const key of [...this.textures.keys()]) {
       this.release(key);
     }
+    this.releaseMeshes('');
     this.gl.deleteTexture(this.colormapTexture);
     this.gl.deleteTexture(this.histeqTexture);
     this.gl.deleteProgram(this.program);
@@ -269,6 +320,8 @@ export class TileRenderer {
       }
       gl.attachShader(program, shader);
     }
+    gl.bindAttribLocation(program, 0, 'a_position');
+    gl.bindAttribLocation(program, 1, 'a_uv');
     gl.linkProgram(program);
     if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
       throw new Error(`Roman viewer shader: ${gl.getProgramInfoLog(program)}`);
@@ -280,7 +333,10 @@ export class TileRenderer {
   private readonly program: WebGLProgram;
   private readonly maskProgram: WebGLProgram;
   private readonly maskUniforms: Record<string, WebGLUniformLocation | null> = {};
-  private readonly vao: WebGLVertexArrayObject;
+  private readonly meshes = new Map<
+    string,
+    { vao: WebGLVertexArrayObject; buffers: WebGLBuffer[]; count: number; type: number; ox: number; oy: number; uvMax: [number, number] }
+  >();
   private readonly colormapTexture: WebGLTexture;
   private colormapData: Uint8Array | null = null;
   private readonly histeqTexture: WebGLTexture;

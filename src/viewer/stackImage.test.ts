@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { percentileInterval } from './view';
+import { percentileInterval } from './stackImage';
 
 const stats = { min: 0, max: 100, percentiles: { '0.5': 1, '1': 2, '50': 10, '99': 50, '99.5': 60, '99.9': 90 } };
 

@@ -1,18 +1,27 @@
 /**
- * One image on a canvas: pan and zoom, the pyramid level for the zoom, visible chunks
- * fetched centre-out into a bounded cache, and a status readout under the cursor.
- * Free of JupyterLab so the notebook widget mounts the same view.
+ * A blink stack on a canvas: pan and zoom in the pixel frame of a reference image, the
+ * current image drawn aligned on the sky (each chunk through a mesh mapped by TAN-SIP,
+ * math/align.ts), the pyramid level for the zoom, visible chunks fetched centre-out into a
+ * bounded cache shared by all images, the chunks of the next images fetched ahead, and a
+ * status readout under the cursor. Free of JupyterLab so the notebook widget mounts the
+ * same view.
  */
-import { colormapLUT } from './math/colormap';
+import { chooseStep, tileMesh } from './math/align';
 import { LRU } from './math/lru';
-import { chooseLevel, chunkOfPixel, chunkRect, chunksInRect, IPyramid, viewRect } from './math/tiles';
+import { Interval, normalizeValue } from './math/stretch';
+import { chunkOfPixel, chunkRect, chunksInRect, IPyramid, IRect, mappedRect, viewRect } from './math/tiles';
 import * as geometry from './math/view';
-import { Interval, intervalLimits, IStretchSpec, makeNormalization, makeStretch, INormalization } from './math/stretch';
-import { ITileDraw, IViewTransform, TileRenderer } from './renderer';
+import { mapPixel, TanSipWcs } from './math/wcs';
+import { IMeshDraw, IViewTransform, TileRenderer } from './renderer';
+import { Stack } from './stack';
+import { DEFAULT_DISPLAY, IDisplaySettings, IImageInfo, StackImage } from './stackImage';
 import { IChunk, IPyramidLevel, RomanStore } from './store';
 
+export { percentileInterval } from './stackImage';
+export type { IDisplaySettings, IImageInfo } from './stackImage';
+
 export interface IStatus {
-  /** 0-based level-0 image pixel under the cursor (rounded), or null outside the image. */
+  /** 0-based level-0 pixel of the current image under the cursor (rounded), or null outside it. */
   x: number | null;
   y: number | null;
   /** `data` at that pixel (null while its full-resolution chunk is not loaded). */
@@ -22,56 +31,35 @@ export interface IStatus {
 }
 
 export interface IImageViewOptions {
-  /** Bytes of chunk data kept (CPU copies; the GPU holds the same). */
+  /** Bytes of chunk data kept for all images together (CPU copies; the GPU holds the same). */
   cacheBytes?: number;
   /** Parallel chunk requests. */
   concurrency?: number;
   onStatus?: (status: IStatus) => void;
   /** After every drawn frame (overlays follow the view). */
   onDraw?: () => void;
-  /** The normalisation changed (settings, or refined as pixels arrive): colorbars follow. */
+  /** The current image's normalisation changed (settings, or refined as pixels arrive): colorbars follow. */
   onDisplayChanged?: () => void;
+  /** Images added, removed, reordered or marked, the current image or the reference changed. */
+  onStackChanged?: () => void;
   onError?: (message: string) => void;
 }
 
-/** What the display shows: astropy's stretch and interval, a matplotlib colormap name. */
-export interface IDisplaySettings {
-  stretch: IStretchSpec;
-  interval: Interval;
-  colormap: string;
-}
-
 /**
- * (vmin, vmax) of astropy's PercentileInterval(p) from the percentiles the store computed
- * (0.5, 1, 5, 50, 95, 99, 99.5, 99.9, with min and max): exact where the store has the
- * percentile, linearly interpolated between its neighbours elsewhere.
+ * How the limits of the images relate: each image's own from the interval (its own
+ * percentiles or zscale), or the same (vmin, vmax) for all.
  */
-export function percentileInterval(
-  stats: { min: number; max: number; percentiles: Record<string, number> },
-  percentile: number
-): [number, number] {
-  const known: Array<[number, number]> = [[0, stats.min], [100, stats.max]];
-  for (const [q, value] of Object.entries(stats.percentiles)) {
-    known.push([Number(q), value]);
-  }
-  known.sort((a, b) => a[0] - b[0]);
-  const at = (q: number): number => {
-    for (let i = 1; i < known.length; i++) {
-      const [q0, v0] = known[i - 1];
-      const [q1, v1] = known[i];
-      if (q <= q1) {
-        return q1 === q0 ? v1 : v0 + ((v1 - v0) * (q - q0)) / (q1 - q0);
-      }
-    }
-    return stats.max;
-  };
-  const lower = (100 - percentile) / 2;
-  return [at(lower), at(100 - lower)];
-}
+export type LimitsMode = 'per-image' | 'fixed';
 
 const MAX_ZOOM = 64;
 /** A chunk request that fails is retried with exponential backoff, then reported once. */
 const MAX_TRIES = 3;
+/** Alignment tolerance of the meshes, in full-resolution pixels (x 2^level for coarser levels). */
+const MESH_TOLERANCE_PX = 0.01;
+/** The share of the chunk cache that fetching ahead may fill (the rest is for panning). */
+const PREFETCH_SHARE = 0.75;
+/** Recent frame-switch draw times kept for `frameTimes` (benchmarks). */
+const FRAME_TIMES_KEPT = 512;
 
 /** A chunk grid over level-`index` pixels (a pyramid level, or the dq array). */
 type IGrid = Pick<IPyramidLevel, 'index' | 'shape' | 'chunks'>;
@@ -79,6 +67,20 @@ type IGrid = Pick<IPyramidLevel, 'index' | 'shape' | 'chunks'>;
 interface ICacheEntry {
   data: Float32Array | Uint32Array;
   width: number;
+}
+
+/** One chunk an image needs for the view: where to fetch it and how to draw it. */
+interface IWantedTile {
+  image: StackImage;
+  /** Texture key `${image}:${grid}/${row}/${col}`. */
+  key: string;
+  grid: IPyramidLevel | 'dq';
+  row: number;
+  col: number;
+  /** Level-0 pixel edges of the chunk in its image. */
+  rect: IRect;
+  uvMax: [number, number];
+  bytes: number;
 }
 
 export class ImageView {
@@ -93,41 +95,234 @@ export class ImageView {
     this.canvas.tabIndex = 0;
     host.appendChild(this.canvas);
     this.renderer = new TileRenderer(this.canvas);
-    this.cache = new LRU(options.cacheBytes ?? 512 * 2 ** 20, key => this.renderer.release(key));
+    this.cacheBytes = options.cacheBytes ?? 512 * 2 ** 20;
+    this.cache = new LRU(this.cacheBytes, key => this.evicted(key));
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(host);
     this.bindEvents();
   }
 
-  /** Shows a store; the view fits the image. */
-  async show(store: RomanStore): Promise<void> {
-    this.store = store;
-    this.levels = await store.pyramid();
-    this.dqArray = await store.dq();
-    this.updateNormalization();
-    this.resize();
-    this.fit();
+  // --- the stack ----------------------------------------------------------------------
+
+  /** Shows a single store (the stack of one image); the view fits it. */
+  async show(store: RomanStore, info?: Partial<IImageInfo>): Promise<StackImage> {
+    return this.add(store, info);
   }
 
-  /** Picks up pyramid levels that appeared since (a display-ready store completing). */
-  async refreshLevels(): Promise<boolean> {
-    if (!this.store) {
-      return false;
+  /**
+   * Adds a store to the stack. The first image becomes current and the reference, and the
+   * view fits it; the others take the display of the current image when the display is
+   * shared, else the default display.
+   */
+  async add(store: RomanStore, info: Partial<IImageInfo> = {}): Promise<StackImage> {
+    const id = info.id ?? `image-${++this.lastId}`;
+    const image = await StackImage.open(store, {
+      id,
+      path: info.path ?? store.url,
+      name: info.name ?? info.path ?? store.url,
+      kind: info.kind ?? 'exposure',
+      time: info.time ?? stringOrNull(store.attrs.summary?.start_time),
+      detector: info.detector ?? stringOrNull(store.attrs.summary?.detector),
+      mark: info.mark ?? null,
+      wcsFrom: info.wcsFrom ?? null
+    });
+    if (this.disposed) {
+      return image;
     }
-    this.store = await this.store.refresh();
-    this.levels = await this.store.pyramid();
-    this.dqArray = await this.store.dq();
+    const first = this.stack.length === 0;
+    const template = this.syncDisplay && this.stack.current ? this.stack.current.display : DEFAULT_DISPLAY;
+    this.stack.add(image);
+    image.setDisplay({ ...template }, () => this.sample(image));
+    if (first) {
+      this.resize();
+      this.fit();
+      this.options.onDisplayChanged?.();
+    }
+    this.stackChanged();
+    return image;
+  }
+
+  get images(): readonly StackImage[] {
+    return this.stack.items;
+  }
+
+  get current(): StackImage | null {
+    return this.stack.current;
+  }
+
+  get currentIndex(): number {
+    return this.stack.currentIndex;
+  }
+
+  get reference(): StackImage | null {
+    return this.stack.reference;
+  }
+
+  /** Makes the image at `index` (wrapping) or with id `index` current. */
+  setCurrent(index: number | string): void {
+    const at = typeof index === 'string' ? this.stack.indexOf(index) : index;
+    if (at >= 0 || typeof index === 'number') {
+      if (this.stack.setCurrent(at)) {
+        this.switchedAt = performance.now();
+        this.stackChanged();
+        this.options.onDisplayChanged?.();
+      }
+    }
+  }
+
+  next(): void {
+    this.setCurrent(this.stack.currentIndex + 1);
+  }
+
+  previous(): void {
+    this.setCurrent(this.stack.currentIndex - 1);
+  }
+
+  /** Cycles through the stack every `intervalMs` until `stopBlink`. */
+  blink(intervalMs: number): void {
+    this.stopBlink();
+    this.blinkMs = Math.max(50, intervalMs);
+    this.blinkTimer = window.setInterval(() => this.next(), this.blinkMs);
+    this.stackChanged();
+  }
+
+  stopBlink(): void {
+    if (this.blinkTimer !== null) {
+      window.clearInterval(this.blinkTimer);
+      this.blinkTimer = null;
+      this.stackChanged();
+    }
+  }
+
+  get blinking(): boolean {
+    return this.blinkTimer !== null;
+  }
+
+  remove(id: string): void {
+    const wasReference = this.stack.reference?.id === id;
+    const center = wasReference ? this.centerSky() : null;
+    if (!this.stack.remove(id)) {
+      return;
+    }
+    for (const key of this.cache.keys()) {
+      if (key.startsWith(`${id}:`)) {
+        this.cache.delete(key);
+      }
+    }
+    this.renderer.releaseMeshes(`${id}>`);
+    if (wasReference) {
+      this.referenceChanged(center);
+    }
+    this.stackChanged();
+  }
+
+  move(id: string, index: number): void {
+    this.stack.move(id, index);
+    this.stackChanged();
+  }
+
+  /** Marks an image (null clears the mark). */
+  mark(id: string, mark: IImageInfo['mark']): void {
+    const image = this.stack.get(id);
+    if (image) {
+      image.info.mark = mark;
+      this.stackChanged();
+    }
+  }
+
+  /** Draws an image (without a WCS of its own) with the WCS of another one. */
+  borrowWcs(id: string, from: string | null): void {
+    const image = this.stack.get(id);
+    if (image && from !== id) {
+      image.info.wcsFrom = from;
+      this.renderer.releaseMeshes(`${id}>`);
+      this.steps.clear();
+      this.stackChanged();
+    }
+  }
+
+  /**
+   * Draws every image in the pixel frame of image `id`. The view keeps its centre on the
+   * sky and its scale on the screen.
+   */
+  setReference(id: string): void {
+    const center = this.centerSky();
+    if (this.stack.setReference(id)) {
+      this.referenceChanged(center);
+      this.stackChanged();
+    }
+  }
+
+  /** The WCS an image is drawn with: its own, else the one it borrows, else none. */
+  wcsOf(image: StackImage): TanSipWcs | null {
+    if (image.ownWcs) {
+      return image.ownWcs;
+    }
+    const lender = image.info.wcsFrom ? this.stack.get(image.info.wcsFrom) : null;
+    return lender?.ownWcs ?? null;
+  }
+
+  /**
+   * How an image lines up with the reference: 'reference' (it is), 'wcs' (through both
+   * WCSs), or 'pixel' (one of them has none: drawn pixel on pixel, as ds9's lock frame image).
+   */
+  alignmentOf(image: StackImage): 'reference' | 'wcs' | 'pixel' {
+    const reference = this.stack.reference;
+    if (image === reference) {
+      return 'reference';
+    }
+    return this.wcsOf(image) && reference && this.wcsOf(reference) ? 'wcs' : 'pixel';
+  }
+
+  /** Reference pixel of an image pixel (identity when aligned by pixel). */
+  toReference(image: StackImage, x: number, y: number): [number, number] {
+    const reference = this.stack.reference;
+    if (!reference || this.alignmentOf(image) !== 'wcs') {
+      return [x, y];
+    }
+    return mapPixel(this.wcsOf(image)!, this.wcsOf(reference)!, x, y);
+  }
+
+  /** Image pixel of a reference pixel (identity when aligned by pixel). */
+  fromReference(image: StackImage, x: number, y: number): [number, number] {
+    const reference = this.stack.reference;
+    if (!reference || this.alignmentOf(image) !== 'wcs') {
+      return [x, y];
+    }
+    return mapPixel(this.wcsOf(reference)!, this.wcsOf(image)!, x, y);
+  }
+
+  /** How many images have every chunk of the current view resident (blinkable without a gap). */
+  get readyCount(): number {
+    return this.ready;
+  }
+
+  /** Recent CPU times (ms) of the first frame drawn after the current image changed. */
+  get frameTimes(): readonly number[] {
+    return this.switchTimes;
+  }
+
+  /** Picks up pyramid levels that appeared since (display-ready stores completing). */
+  async refreshLevels(): Promise<boolean> {
+    let complete = true;
+    for (const image of this.stack.items) {
+      if (!image.store.attrs.complete) {
+        complete = (await image.refresh()) && complete;
+      }
+    }
+    this.prefetchKey = '';
     this.requestDraw();
-    return this.store.attrs.complete;
+    return complete;
   }
 
-  /** Rows, columns of the full-resolution image. */
+  // --- view geometry ------------------------------------------------------------------
+
+  /** Rows, columns of the reference image. */
   get imageShape(): [number, number] | null {
-    const shape = this.store?.attrs.shape;
-    return shape ? [shape[shape.length - 2], shape[shape.length - 1]] : null;
+    return this.stack.reference?.shape ?? null;
   }
 
-  /** Zoom in device pixels per image pixel, and the view centre in image pixels. */
+  /** Zoom in device pixels per reference pixel, and the view centre in reference pixels. */
   get view(): { centerX: number; centerY: number; zoom: number } {
     return { centerX: this.centerX, centerY: this.centerY, zoom: this.zoom };
   }
@@ -139,7 +334,7 @@ export class ImageView {
     this.requestDraw();
   }
 
-  /** The whole image in the canvas. */
+  /** The whole reference image in the canvas. */
   fit(): void {
     const shape = this.imageShape;
     if (!shape) {
@@ -162,71 +357,151 @@ export class ImageView {
     };
   }
 
-  /** Changes stretch, interval or colormap: uniforms only, nothing is fetched again. */
+  /** Reference pixel (x right, y up, 0-based centres) under a point in CSS pixels of the canvas. */
+  screenToImage(cssX: number, cssY: number): [number, number] {
+    return geometry.screenToImage(this.geometry, cssX, cssY);
+  }
+
+  /** CSS pixel of the canvas where a reference pixel centre is drawn. */
+  imageToScreen(x: number, y: number): [number, number] {
+    return geometry.imageToScreen(this.geometry, x, y);
+  }
+
+  /** The sky position at the view centre (null without a reference WCS). */
+  private centerSky(): [number, number] | null {
+    const reference = this.stack.reference;
+    const wcs = reference && this.wcsOf(reference);
+    return wcs ? wcs.pixelToWorld(this.centerX, this.centerY) : null;
+  }
+
+  /** After the reference changed: same sky centre and screen scale, meshes remade. */
+  private referenceChanged(center: [number, number] | null): void {
+    this.renderer.releaseMeshes('');
+    this.steps.clear();
+    this.prefetchKey = '';
+    const reference = this.stack.reference;
+    const wcs = reference && this.wcsOf(reference);
+    if (!reference || !wcs || !center) {
+      this.fit();
+      return;
+    }
+    const [x, y] = wcs.worldToPixel(center[0], center[1]);
+    const scaleBefore = this.previousScale ?? wcs.pixelScaleAt(x, y);
+    const zoom = (this.zoom * wcs.pixelScaleAt(x, y)) / scaleBefore;
+    this.setView(x, y, zoom);
+  }
+
+  // --- display ------------------------------------------------------------------------
+
+  /**
+   * Changes stretch, interval or colormap: uniforms only, nothing is fetched again. Applies
+   * to every image while the display is shared (`syncDisplay`), else to the current one.
+   */
   setDisplay(change: Partial<IDisplaySettings>): void {
-    Object.assign(this.settings, change);
-    this.updateNormalization();
+    const targets = this.syncDisplay ? this.stack.items : this.stack.current ? [this.stack.current] : [];
+    if (this.syncDisplay && this.limitsMode === 'fixed' && change.interval && change.interval.kind !== 'manual') {
+      this.limitsMode = 'per-image'; // asking for an interval by name means each image's own
+    }
+    for (const image of targets) {
+      image.setDisplay(change, () => this.sample(image));
+    }
+    this.afterDisplayChange();
   }
 
-  get displaySettings(): Readonly<IDisplaySettings> {
-    return this.settings;
+  /** One display for all images (true, the default) or one per image. */
+  get syncDisplay(): boolean {
+    return this.sync;
   }
 
-  /** The current normalisation (interval limits and stretch), for the colorbar. */
-  get normalization(): INormalization {
-    return this.norm;
+  set syncDisplay(sync: boolean) {
+    this.sync = sync;
+    if (sync) {
+      this.applyDisplayToAll();
+    } else {
+      this.stackChanged();
+    }
   }
 
-  /** The interval's limits in data units (for the colorbar and Python). */
-  get limits(): [number, number] {
-    return [this.norm.vmin, this.norm.vmax];
+  /** Gives every image the current image's display (and limits, when they are fixed). */
+  applyDisplayToAll(): void {
+    const current = this.stack.current;
+    if (!current) {
+      return;
+    }
+    for (const image of this.stack.items) {
+      if (image !== current) {
+        image.setDisplay({ ...current.display }, () => this.sample(image));
+      }
+    }
+    this.afterDisplayChange();
   }
 
   /**
-   * Limits from the store's statistics of the whole full-resolution image (min/max,
-   * percentiles, astropy's zscale with its default parameters, ranked values for histeq);
-   * anything else from a data sample: the full-resolution chunks loaded so far (what is on
-   * screen), else the coarsest pyramid level.
+   * 'fixed': the current image's limits become the same (vmin, vmax) for all; 'per-image':
+   * each image computes its limits from the interval it had before they were fixed.
    */
-  private updateNormalization(): void {
-    const stats = this.store?.attrs.statistics;
-    const { interval, stretch } = this.settings;
-    let limits: [number, number];
-    if (stats && interval.kind === 'percentile') {
-      limits = percentileInterval(stats, interval.percentile);
-    } else if (stats && interval.kind === 'minmax') {
-      limits = [stats.min, stats.max];
-    } else if (stats?.zscale && interval.kind === 'zscale' && Object.keys(interval).length === 1) {
-      limits = stats.zscale;
-    } else if (interval.kind === 'manual' && interval.vmin !== undefined && interval.vmax !== undefined) {
-      limits = [interval.vmin, interval.vmax];
-    } else {
-      limits = intervalLimits(interval, this.sample());
+  setLimitsMode(mode: LimitsMode): void {
+    const current = this.stack.current;
+    if (!current || mode === this.limitsMode) {
+      return;
     }
-    const [vmin, vmax] = limits[0] <= limits[1] ? limits : [limits[1], limits[0]];
-    const histeqSample = stretch.name === 'histeq' ? (stats?.quantiles ?? this.sample()) : undefined;
-    this.norm = makeNormalization(vmin, vmax, makeStretch(stretch, histeqSample));
-    this.colormap = colormapLUT(this.settings.colormap);
-    this.sampledFullResolution = this.hasFullResolutionSample();
+    if (mode === 'fixed') {
+      this.intervalBeforeFixed = current.display.interval;
+      const [vmin, vmax] = current.limits;
+      this.limitsMode = 'fixed';
+      for (const image of this.stack.items) {
+        image.setDisplay({ interval: { kind: 'manual', vmin, vmax } }, () => this.sample(image));
+      }
+    } else {
+      this.limitsMode = 'per-image';
+      const interval = this.intervalBeforeFixed ?? DEFAULT_DISPLAY.interval;
+      for (const image of this.stack.items) {
+        image.setDisplay({ interval }, () => this.sample(image));
+      }
+    }
+    this.afterDisplayChange();
+  }
+
+  get limitsModeValue(): LimitsMode {
+    return this.limitsMode;
+  }
+
+  get displaySettings(): Readonly<IDisplaySettings> {
+    return this.stack.current?.display ?? DEFAULT_DISPLAY;
+  }
+
+  /** The current image's normalisation (interval limits and stretch), for the colorbar. */
+  get normalization() {
+    return this.stack.current?.normalization ?? null;
+  }
+
+  /** The current image's limits in data units (for the colorbar and Python). */
+  get limits(): [number, number] {
+    return this.stack.current?.limits ?? [0, 1];
+  }
+
+  private afterDisplayChange(): void {
+    this.thumbnailVersion++;
     this.requestDraw();
     this.options.onDisplayChanged?.();
+    this.stackChanged();
   }
 
-  private hasFullResolutionSample(): boolean {
-    return this.cache.keys().some(key => key.startsWith('0/'));
-  }
-
-  private sample(): Float32Array {
+  /**
+   * Pixels of an image for limits that need a sample: its full-resolution chunks loaded so
+   * far (what is on screen), else its coarsest level.
+   */
+  private sample(image: StackImage): Float32Array {
     const parts: Float32Array[] = [];
+    const prefix = `${image.id}:0/`;
     for (const key of this.cache.keys()) {
       const entry = this.cache.peek(key)!;
-      if (key.startsWith('0/') && entry.data instanceof Float32Array && parts.length < 16) {
+      if (key.startsWith(prefix) && entry.data instanceof Float32Array && parts.length < 16) {
         parts.push(entry.data);
       }
     }
-    if (parts.length === 0) {
-      const coarsest = this.levels[this.levels.length - 1];
-      const entry = coarsest && this.cache.peek(`${coarsest.index}/0/0`);
+    if (parts.length === 0 && image.levels.length > 0) {
+      const entry = this.cache.peek(`${image.id}:${image.coarsest.index}/0/0`);
       if (entry && entry.data instanceof Float32Array) {
         parts.push(entry.data);
       }
@@ -240,18 +515,48 @@ export class ImageView {
     return out;
   }
 
-  /** Image pixel (x right, y up, 0-based centres) under a point in CSS pixels of the canvas. */
-  screenToImage(cssX: number, cssY: number): [number, number] {
-    return geometry.screenToImage(this.geometry, cssX, cssY);
-  }
-
-  /** CSS pixel of the canvas where an image pixel centre is drawn. */
-  imageToScreen(x: number, y: number): [number, number] {
-    return geometry.imageToScreen(this.geometry, x, y);
+  /**
+   * A small picture of an image (its coarsest level with its own display), for the stack
+   * list; null until that level is loaded. Row 0 of the image is at the bottom.
+   */
+  thumbnail(image: StackImage, size = 64): ImageData | null {
+    const cached = this.thumbnails.get(image.id);
+    if (cached && cached.version === this.thumbnailVersion) {
+      return cached.picture;
+    }
+    const level = image.levels.length > 0 ? image.coarsest : null;
+    const entry = level && this.cache.peek(`${image.id}:${level.index}/0/0`);
+    if (!level || !entry || !(entry.data instanceof Float32Array)) {
+      return null;
+    }
+    const [rows, cols] = [Math.min(level.shape[0], level.chunks[0]), Math.min(level.shape[1], level.chunks[1])];
+    const scale = size / Math.max(rows, cols);
+    const width = Math.max(1, Math.round(cols * scale));
+    const height = Math.max(1, Math.round(rows * scale));
+    const picture = new ImageData(width, height);
+    const lut = image.colormap;
+    const norm = image.normalization;
+    for (let j = 0; j < height; j++) {
+      const row = Math.min(rows - 1, Math.floor((height - 1 - j) / scale));
+      for (let i = 0; i < width; i++) {
+        const value = entry.data[row * entry.width + Math.min(cols - 1, Math.floor(i / scale))];
+        const t = Number.isFinite(value) ? normalizeValue(norm, value) : -1;
+        const at = 4 * (j * width + i);
+        if (t < 0) {
+          picture.data[at + 3] = 0;
+          continue;
+        }
+        const k = 4 * Math.min(255, Math.floor(t * 256));
+        picture.data.set(lut.subarray(k, k + 4), at);
+      }
+    }
+    this.thumbnails.set(image.id, { version: this.thumbnailVersion, picture });
+    return picture;
   }
 
   dispose(): void {
     this.disposed = true;
+    this.stopBlink();
     this.abort.abort();
     this.resizeObserver.disconnect();
     this.renderer.dispose();
@@ -270,18 +575,20 @@ export class ImageView {
   }
 
   private draw(): void {
-    if (!this.store || this.levels.length === 0) {
+    const image = this.stack.current;
+    if (!image || image.levels.length === 0) {
       return;
     }
-    const level = this.levelForZoom();
-    const coarsest = this.levels[this.levels.length - 1];
-    const wanted = [...this.visibleTiles(coarsest), ...(level === coarsest ? [] : this.visibleTiles(level))];
-    const tiles: ITileDraw[] = [];
-    for (const item of wanted) {
-      if (this.cache.get(item.key)) {
-        tiles.push(item.tile); // get() marked it most recently used
+    const started = performance.now();
+    const wanted = this.wantedTiles(image);
+    const tiles: IMeshDraw[] = [];
+    const masks: IMeshDraw[] = [];
+    for (const tile of wanted) {
+      if (this.cache.get(tile.key)) {
+        // get() marked it most recently used
+        (tile.grid === 'dq' ? masks : tiles).push({ texture: tile.key, mesh: this.meshFor(tile) });
       } else {
-        this.fetchChunk(item.key, item.level, item.row, item.col);
+        this.fetchChunk(tile);
       }
     }
     const view: IViewTransform = {
@@ -291,18 +598,16 @@ export class ImageView {
       width: this.canvas.width,
       height: this.canvas.height
     };
-    this.renderer.draw(tiles, view, { norm: this.norm, colormap: this.colormap });
-    if (this.dqBits && this.dqArray && level.index === 0) {
-      const masks: ITileDraw[] = [];
-      // the dq array has its own chunk grid (it need not match data/0's)
-      for (const item of this.visibleTiles(this.dqGrid!, 'dq')) {
-        if (this.cache.get(item.key)) {
-          masks.push(item.tile);
-        } else {
-          this.fetchChunk(item.key, 'dq', item.row, item.col);
-        }
-      }
+    this.renderer.draw(tiles, view, { norm: image.normalization, colormap: image.colormap });
+    if (masks.length > 0) {
       this.renderer.drawMasks(masks, view, this.dqBits);
+    }
+    if (this.switchedAt !== null) {
+      this.switchTimes.push(performance.now() - started);
+      if (this.switchTimes.length > FRAME_TIMES_KEPT) {
+        this.switchTimes.shift();
+      }
+      this.switchedAt = null;
     }
     // the view state on the element: for tests, and for anything that must map pixels to screen
     Object.assign(this.canvas.dataset, {
@@ -310,56 +615,131 @@ export class ImageView {
       centerY: String(this.centerY),
       zoom: String(this.zoom),
       tiles: String(tiles.length),
+      // chunks of this view not drawn yet (0: the image is complete on screen)
+      pending: String(wanted.length - tiles.length - masks.length),
+      current: image.id,
       frames: String(++this.frames)
     });
     this.options.onDraw?.();
+    this.schedulePrefetch();
   }
 
-  /** The level math/tiles chooses for the zoom, or the next coarser one already written. */
-  private levelForZoom(): IPyramidLevel {
-    const wanted = chooseLevel(this.pyramid(), this.geometry);
-    return this.levels.find(level => level.index >= wanted) ?? this.levels[this.levels.length - 1];
+  /**
+   * The chunks an image needs for the current view, in drawing order: its coarsest level
+   * (always, as a backdrop while finer chunks load), the level for the zoom, and the DQ
+   * overlay's chunks at full resolution.
+   */
+  private wantedTiles(image: StackImage): IWantedTile[] {
+    const aligned = this.alignmentOf(image) === 'wcs';
+    const here = this.geometry;
+    const rect = aligned
+      ? mappedRect(here, (sx, sy) => this.fromReference(image, ...geometry.screenToImage(here, sx, sy)))
+      : viewRect(here);
+    if (!(rect.x1 >= rect.x0 && rect.y1 >= rect.y0)) {
+      return []; // the view is not on this image's sky at all
+    }
+    let zoom = here.zoom;
+    if (aligned) {
+      const [x, y] = this.fromReference(image, this.centerX, this.centerY);
+      const reference = this.stack.reference!;
+      const ratio = this.wcsOf(image)!.pixelScaleAt(x, y) / this.wcsOf(reference)!.pixelScaleAt(this.centerX, this.centerY);
+      zoom = Number.isFinite(ratio) && ratio > 0 ? here.zoom * ratio : here.zoom;
+    }
+    const pyramid = image.pyramid;
+    const wantedLevel = Math.min(
+      Math.max(Math.ceil(Math.log2(1 / (zoom * here.dpr)) - 1e-9), 0),
+      pyramid.levels.length - 1
+    );
+    const level = image.levelAtLeast(wantedLevel);
+    const coarsest = image.coarsest;
+    const tiles = this.gridTiles(image, coarsest, rect);
+    if (level !== coarsest) {
+      tiles.push(...this.gridTiles(image, level, rect));
+    }
+    if (this.dqBits && image.dq && level.index === 0) {
+      const dq = image.dq;
+      tiles.push(...this.gridTiles(image, { index: 0, shape: [dq.shape[0], dq.shape[1]], chunks: [dq.chunks[0], dq.chunks[1]] }, rect, 'dq'));
+    }
+    return tiles;
   }
 
-  /** All levels (written or not) as math/tiles sees them: shapes from the store, chunks of the written ones. */
-  private pyramid(): IPyramid {
-    const shapes = this.store?.attrs.pyramid_shapes ?? this.levels.map(level => level.shape);
-    const chunkOf = (index: number): readonly [number, number] =>
-      this.levels.find(level => level.index === index)?.chunks ?? this.levels[this.levels.length - 1].chunks;
-    return { levels: shapes.map((shape, index) => ({ shape: [shape[0], shape[1]] as const, chunk: chunkOf(index) })) };
-  }
-
-  /** The chunks of one grid on screen, centre first, with where to draw each. */
-  private visibleTiles<L extends IGrid>(grid: L, prefix = String(grid.index)) {
+  /** The chunks of one grid of an image that meet `rect` (its level-0 pixels), centre first. */
+  private gridTiles(image: StackImage, grid: IGrid, rect: IRect, dq?: 'dq'): IWantedTile[] {
     // math/tiles indexes levels by number; only entry `grid.index` is read
     const pyramid: IPyramid = { levels: Array(grid.index + 1).fill({ shape: grid.shape, chunk: grid.chunks }) };
-    return chunksInRect(pyramid, grid.index, viewRect(this.geometry)).map(({ row, col }) => {
-      const rect = chunkRect(pyramid, { level: grid.index, row, col });
+    const name = dq ?? String(grid.index);
+    return chunksInRect(pyramid, grid.index, rect).map(({ row, col }) => {
+      const tileRect = chunkRect(pyramid, { level: grid.index, row, col });
       const scale = 2 ** grid.index;
-      const tile: ITileDraw = {
-        key: `${prefix}/${row}/${col}`,
-        ...rect,
-        u1: (rect.x1 - rect.x0) / scale / grid.chunks[1],
-        v1: (rect.y1 - rect.y0) / scale / grid.chunks[0]
+      return {
+        image,
+        key: `${image.id}:${name}/${row}/${col}`,
+        grid: dq ?? (grid as IPyramidLevel),
+        row,
+        col,
+        rect: tileRect,
+        uvMax: [(tileRect.x1 - tileRect.x0) / scale / grid.chunks[1], (tileRect.y1 - tileRect.y0) / scale / grid.chunks[0]],
+        bytes: 4 * grid.chunks[0] * grid.chunks[1]
       };
-      return { key: tile.key, level: grid, row, col, tile };
     });
   }
 
-  private fetchChunk(key: string, level: IPyramidLevel | 'dq', row: number, col: number): void {
+  /** The GPU mesh placing a tile in the reference frame (made on first use). */
+  private meshFor(tile: IWantedTile): string {
+    const reference = this.stack.reference!;
+    const key = `${tile.image.id}>${reference.id}:${tile.key.slice(tile.image.id.length + 1)}`;
+    if (!this.renderer.hasMesh(key)) {
+      const aligned = this.alignmentOf(tile.image) === 'wcs';
+      const from = aligned ? this.wcsOf(tile.image)! : null;
+      const to = aligned ? this.wcsOf(reference)! : null;
+      const level = tile.grid === 'dq' ? 0 : tile.grid.index;
+      const size = Math.max(tile.rect.x1 - tile.rect.x0, tile.rect.y1 - tile.rect.y0);
+      const step = from && to ? this.meshStep(tile.image, level, from, to) : size;
+      const mesh = from && to ? tileMesh(tile.rect, from, to, step) : identityMesh(tile.rect);
+      this.renderer.uploadMesh(key, mesh, tile.uvMax);
+    }
+    return key;
+  }
+
+  /**
+   * The mesh step for an image's level, chosen once: the coarsest that aligns both a
+   * corner chunk (where distortion is largest) and the centre chunk within the tolerance
+   * (scaled by the level's pixel size: finer is invisible at that zoom).
+   */
+  private meshStep(image: StackImage, level: number, from: TanSipWcs, to: TanSipWcs): number {
+    const key = `${image.id}>${this.stack.reference!.id}:${level}`;
+    let step = this.steps.get(key);
+    if (step === undefined) {
+      const shape = image.pyramid.levels[level];
+      const pyramid: IPyramid = { levels: Array(level + 1).fill(shape) };
+      const [rows, cols] = [Math.ceil(shape.shape[0] / shape.chunk[0]), Math.ceil(shape.shape[1] / shape.chunk[1])];
+      const tolerance = MESH_TOLERANCE_PX * 2 ** level;
+      const corner = chunkRect(pyramid, { level, row: 0, col: 0 });
+      const centre = chunkRect(pyramid, { level, row: Math.floor(rows / 2), col: Math.floor(cols / 2) });
+      step = Math.min(chooseStep(corner, from, to, tolerance), chooseStep(centre, from, to, tolerance));
+      this.steps.set(key, step);
+    }
+    return step;
+  }
+
+  private fetchChunk(tile: IWantedTile): boolean {
+    const { key } = tile;
     const failure = this.failed.get(key);
     if (this.inflight.has(key) || (failure && (failure.tries >= MAX_TRIES || performance.now() < failure.retryAt))) {
-      return;
+      return false;
     }
     if (this.inflight.size >= (this.options.concurrency ?? 6)) {
-      return; // asked again on the next frame, which every finished request schedules
+      return false; // asked again on the next frame, which every finished request schedules
     }
     this.inflight.add(key);
+    const image = tile.image;
     const request: Promise<IChunk | { data: Uint32Array; width: number; height: number }> =
-      level === 'dq' ? RomanStore.maskChunk(this.dqArray!, row, col, this.abort.signal) : RomanStore.chunk(level, row, col, this.abort.signal);
+      tile.grid === 'dq'
+        ? RomanStore.maskChunk(image.dq!, tile.row, tile.col, this.abort.signal)
+        : RomanStore.chunk(tile.grid, tile.row, tile.col, this.abort.signal);
     request
       .then(chunk => {
-        if (this.disposed) {
+        if (this.disposed || !this.stack.get(image.id)) {
           return;
         }
         this.failed.delete(key);
@@ -369,8 +749,13 @@ export class ImageView {
           this.renderer.upload(key, chunk.data, chunk.width, chunk.height);
         }
         this.cache.set(key, { data: chunk.data, width: chunk.width }, chunk.data.byteLength);
-        if (this.needsSample() && (!this.sampledFullResolution || this.norm.vmax === this.norm.vmin)) {
-          this.updateNormalization(); // zscale/histeq: refine once real pixels are in
+        if (image.needsSample && image === this.stack.current) {
+          image.setDisplay({}, () => this.sample(image)); // zscale/histeq: refined as real pixels come in
+          this.options.onDisplayChanged?.();
+        }
+        if (tile.grid !== 'dq' && tile.grid.index === image.coarsest.index) {
+          this.thumbnails.delete(image.id);
+          this.thumbnailReady();
         }
       })
       .catch(error => {
@@ -383,51 +768,107 @@ export class ImageView {
         if (tries < MAX_TRIES) {
           setTimeout(() => this.requestDraw(), retryAt - performance.now());
         } else {
-          this.options.onError?.(`Part ${key} of the image could not be loaded after ${tries} tries: ${error?.message ?? error}`);
+          this.options.onError?.(
+            `Part ${key.slice(image.id.length + 1)} of ${image.info.name} could not be loaded after ${tries} tries: ${error?.message ?? error}`
+          );
         }
       })
       .finally(() => {
         this.inflight.delete(key);
         this.requestDraw();
       });
+    return true;
   }
 
-  /** `data` at a level-0 pixel if its chunk is resident. */
+  /** A chunk left the cache: its texture and its meshes go too. */
+  private evicted(key: string): void {
+    this.renderer.release(key);
+    const at = key.indexOf(':');
+    const reference = this.stack.reference;
+    if (at > 0 && reference) {
+      this.renderer.releaseMesh(`${key.slice(0, at)}>${reference.id}${key.slice(at)}`);
+    }
+    this.prefetchKey = '';
+  }
+
+  // --- fetching ahead -----------------------------------------------------------------
+
+  /** After a frame: fetch the next images' chunks for this view while requests are free. */
+  private schedulePrefetch(): void {
+    if (this.prefetchTimer === 0 && !this.disposed) {
+      this.prefetchTimer = window.setTimeout(() => {
+        this.prefetchTimer = 0;
+        this.prefetch();
+      }, 0);
+    }
+  }
+
+  /**
+   * Fetches the chunks of the current view for the other images, in blink order, within
+   * PREFETCH_SHARE of the cache, and makes their meshes so a switch only draws. Counts the
+   * images that are ready (`readyCount`, and `data-stack-ready` on the canvas).
+   */
+  private prefetch(): void {
+    const current = this.stack.current;
+    if (!current) {
+      return;
+    }
+    const key = `${this.centerX},${this.centerY},${this.zoom},${this.canvas.width},${this.canvas.height},${this.dqBits},${this.stackVersion}`;
+    if (key !== this.prefetchKey) {
+      this.prefetchKey = key;
+      this.prefetchPlan = null;
+    }
+    if (this.prefetchPlan === null) {
+      this.prefetchPlan = [current, ...this.stack.prefetchOrder()].map(image => ({ image, tiles: this.wantedTiles(image) }));
+    }
+    let budget = PREFETCH_SHARE * this.cacheBytes;
+    let ready = 0;
+    for (const { image, tiles } of this.prefetchPlan) {
+      const bytes = tiles.reduce((n, tile) => n + tile.bytes, 0);
+      if (bytes > budget) {
+        break;
+      }
+      budget -= bytes;
+      let resident = 0;
+      for (const tile of tiles) {
+        if (this.cache.get(tile.key)) {
+          resident++;
+          if (image !== current) {
+            this.meshFor(tile);
+          }
+        } else if (image !== current) {
+          this.fetchChunk(tile); // refused while all requests are taken: a finished one draws and comes back here
+        }
+      }
+      if (resident === tiles.length && image.levels.length > 0) {
+        ready++;
+      }
+    }
+    this.ready = ready;
+    this.canvas.dataset.stackReady = String(ready);
+  }
+
+  // --- pixels under the cursor --------------------------------------------------------
+
+  /** `data` of the current image at one of its level-0 pixels if its chunk is resident. */
   valueAt(x: number, y: number): number | null {
-    const level = this.levels[0];
-    return level?.index === 0 ? this.residentValue(level, '0', x, y) : null;
+    const image = this.stack.current;
+    const level = image?.levels[0];
+    return image && level?.index === 0 ? this.residentValue(image, level, '0', x, y) : null;
   }
 
-  /** A level-0 pixel of a grid whose chunk is in the cache (key `${prefix}/row/col`). */
-  private residentValue(grid: IGrid, prefix: string, x: number, y: number): number | null {
+  /** A level-0 pixel of a grid whose chunk is in the cache. */
+  private residentValue(image: StackImage, grid: IGrid, name: string, x: number, y: number): number | null {
     const at = chunkOfPixel({ levels: [{ shape: grid.shape, chunk: grid.chunks }] }, x, y);
-    const entry = at && this.cache.peek(`${prefix}/${at.key.row}/${at.key.col}`);
+    const entry = at && this.cache.peek(`${image.id}:${name}/${at.key.row}/${at.key.col}`);
     return entry ? entry.data[at.index] : null;
   }
 
-  /** Whether the normalisation depends on which pixels are loaded (then it is refined as they arrive). */
-  private needsSample(): boolean {
-    const { interval, stretch } = this.settings;
-    const stats = this.store?.attrs.statistics;
-    if (!stats) {
-      return true;
-    }
-    return (
-      (stretch.name === 'histeq' && !stats.quantiles) ||
-      (interval.kind === 'zscale' && (!stats.zscale || Object.keys(interval).length > 1)) ||
-      (interval.kind === 'manual' && (interval.vmin === undefined || interval.vmax === undefined))
-    );
-  }
-
-  /** `dq` flags at a level-0 pixel if the overlay has loaded its chunk. */
+  /** `dq` flags of the current image at a level-0 pixel if the overlay has loaded its chunk. */
   flagsAt(x: number, y: number): number | null {
-    return this.dqGrid ? this.residentValue(this.dqGrid, 'dq', x, y) : null;
-  }
-
-  /** The dq array's own chunk grid (it need not match data/0's). */
-  private get dqGrid(): IGrid | null {
-    const dq = this.dqArray;
-    return dq ? { index: 0, shape: [dq.shape[0], dq.shape[1]], chunks: [dq.chunks[0], dq.chunks[1]] } : null;
+    const image = this.stack.current;
+    const dq = image?.dq;
+    return image && dq ? this.residentValue(image, { index: 0, shape: [dq.shape[0], dq.shape[1]], chunks: [dq.chunks[0], dq.chunks[1]] }, 'dq', x, y) : null;
   }
 
   /** Shows the DQ flags in `bits` over the image (0 hides the overlay); drawn once the
@@ -437,12 +878,35 @@ export class ImageView {
     this.requestDraw();
   }
 
-  /** Whether the store has a `dq` array to overlay. */
+  /** Whether the current image has a `dq` array to overlay. */
   get hasDq(): boolean {
-    return this.dqArray !== null;
+    return !!this.stack.current?.dq;
   }
 
   // --- geometry and events ------------------------------------------------------------
+
+  private stackChanged(): void {
+    this.stackVersion++;
+    this.previousScale = this.referenceScale();
+    this.requestDraw();
+    this.options.onStackChanged?.();
+  }
+
+  /** Arcsec per reference pixel at the view centre (kept to rescale on a reference change). */
+  private referenceScale(): number | null {
+    const reference = this.stack.reference;
+    const wcs = reference && this.wcsOf(reference);
+    return wcs ? wcs.pixelScaleAt(this.centerX, this.centerY) : null;
+  }
+
+  private thumbnailReady(): void {
+    if (this.thumbnailTimer === 0) {
+      this.thumbnailTimer = window.setTimeout(() => {
+        this.thumbnailTimer = 0;
+        this.options.onStackChanged?.();
+      }, 100);
+    }
+  }
 
   private minZoom(): number {
     const shape = this.imageShape;
@@ -466,7 +930,7 @@ export class ImageView {
     }
   }
 
-  /** Zooms by `factor` keeping the image point under (cssX, cssY) fixed. */
+  /** Zooms by `factor` keeping the point under (cssX, cssY) fixed. */
   zoomAt(factor: number, cssX: number, cssY: number): void {
     const here = this.geometry;
     const clamped = Math.min(MAX_ZOOM * here.dpr, Math.max(this.minZoom(), this.zoom * factor)) / this.zoom;
@@ -499,7 +963,8 @@ export class ImageView {
           this.zoom
         );
       }
-      this.reportStatus(event.clientX - rect.left, event.clientY - rect.top);
+      this.pointer = [event.clientX - rect.left, event.clientY - rect.top];
+      this.reportStatus();
     });
     const endDrag = () => {
       this.drag = null;
@@ -518,22 +983,36 @@ export class ImageView {
         '=': () => this.zoomAt(2, ...center),
         '-': () => this.zoomAt(0.5, ...center),
         f: () => this.fit(),
-        '1': () => this.setView(this.centerX, this.centerY, devicePixelRatio)
+        '1': () => this.setView(this.centerX, this.centerY, devicePixelRatio),
+        // the blink stack: ds9's Tab / Shift-Tab are taken by focus navigation here
+        n: () => this.next(),
+        N: () => this.previous(),
+        ']': () => this.next(),
+        '[': () => this.previous(),
+        ' ': () => (this.blinking ? this.stopBlink() : this.blink(this.blinkMs))
       };
       const action = actions[event.key];
-      if (action) {
+      if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
         event.preventDefault();
+        event.stopPropagation();
         action();
+        this.reportStatus();
       }
     });
   }
 
-  private reportStatus(cssX: number, cssY: number): void {
-    const shape = this.imageShape;
-    const [fx, fy] = this.screenToImage(cssX, cssY);
+  /** The status line for the pixel of the current image under the last pointer position. */
+  private reportStatus(): void {
+    const image = this.stack.current;
+    if (!image || !this.pointer) {
+      return;
+    }
+    const [rx, ry] = this.screenToImage(...this.pointer);
+    const [fx, fy] = this.fromReference(image, rx, ry);
     const x = Math.round(fx);
     const y = Math.round(fy);
-    const inside = !!shape && x >= 0 && y >= 0 && x < shape[1] && y < shape[0];
+    const [rows, cols] = image.shape;
+    const inside = x >= 0 && y >= 0 && x < cols && y < rows;
     this.options.onStatus?.({
       x: inside ? x : null,
       y: inside ? y : null,
@@ -542,30 +1021,65 @@ export class ImageView {
     });
   }
 
+  /** The blink interval last used (ms). */
+  get blinkInterval(): number {
+    return this.blinkMs;
+  }
+
   private readonly renderer: TileRenderer;
   private readonly resizeObserver: ResizeObserver;
   private readonly abort = new AbortController();
-  /** CPU copies of the resident chunks, least recently drawn evicted first, with their GPU textures. */
+  private readonly cacheBytes: number;
+  /** CPU copies of the resident chunks of all images, least recently drawn evicted first, with their GPU textures. */
   private readonly cache: LRU<string, ICacheEntry>;
   private readonly inflight = new Set<string>();
   private readonly failed = new Map<string, { tries: number; retryAt: number }>();
-  private store: RomanStore | null = null;
-  private levels: IPyramidLevel[] = [];
-  private dqArray: Awaited<ReturnType<RomanStore['dq']>> = null;
+  private readonly stack = new Stack<StackImage>();
+  /** Mesh step per `${image}>${reference}:${level}`. */
+  private readonly steps = new Map<string, number>();
+  private readonly thumbnails = new Map<string, { version: number; picture: ImageData }>();
+  private thumbnailVersion = 0;
+  private thumbnailTimer = 0;
+  private lastId = 0;
+  private sync = true;
+  private limitsMode: LimitsMode = 'per-image';
+  private intervalBeforeFixed: Interval | null = null;
+  private blinkTimer: number | null = null;
+  private blinkMs = 500;
+  private switchedAt: number | null = null;
+  private readonly switchTimes: number[] = [];
+  private stackVersion = 0;
+  private prefetchKey = '';
+  private prefetchPlan: Array<{ image: StackImage; tiles: IWantedTile[] }> | null = null;
+  private prefetchTimer = 0;
+  private ready = 0;
+  private previousScale: number | null = null;
   private dqBits = 0;
   private frames = 0;
   private frame = 0;
   private disposed = false;
+  private pointer: [number, number] | null = null;
   private drag: { x: number; y: number; centerX: number; centerY: number } | null = null;
   private centerX = 0;
   private centerY = 0;
   private zoom = 1;
-  private readonly settings: IDisplaySettings = {
-    stretch: { name: 'linear' },
-    interval: { kind: 'percentile', percentile: 99.5 },
-    colormap: 'grey'
+}
+
+/** A mesh drawing a tile where it is (the reference itself, or pixel-on-pixel alignment). */
+function identityMesh(rect: IRect) {
+  const ox = Math.round((rect.x0 + rect.x1) / 2);
+  const oy = Math.round((rect.y0 + rect.y1) / 2);
+  return {
+    positions: new Float32Array([rect.x0 - ox, rect.y0 - oy, rect.x1 - ox, rect.y0 - oy, rect.x0 - ox, rect.y1 - oy, rect.x1 - ox, rect.y1 - oy]),
+    uvs: new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]),
+    indices: new Uint16Array([0, 1, 3, 0, 3, 2]),
+    ox,
+    oy,
+    columns: 2,
+    rows: 2
   };
-  private norm: INormalization = makeNormalization(0, 1, { name: 'linear' });
-  private colormap = colormapLUT('grey');
-  private sampledFullResolution = false;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : String(value);
 }
