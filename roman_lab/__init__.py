@@ -42,6 +42,8 @@ _LAZY = {
     "index": ("archive", "index"),
     "ramps": ("ramps", "ramps"),
     "RampSet": ("ramps", "RampSet"),
+    "Viewer": ("widget", "Viewer"),
+    "StateError": ("state", "StateError"),
 }
 
 
