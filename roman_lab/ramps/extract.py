@@ -13,7 +13,9 @@ HTTP-like status: 400 circle, 404 no L1, 413 too many pixels, 422 L1 and L2 do n
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,8 @@ from ..io import RomanFileError
 
 L1_BORDER = 4  # reference pixels on each side of the L1 array
 DEFAULT_MAX_PIXELS = 100_000  # a circle with more pixel centres than this is refused
-NOISE_SAMPLE_PIXELS = 4096  # at most this many pixels of the chunks read are kept for noise estimates
+CACHED_FILES = 16  # L2 trees and open stores kept per process
+NOISE_SAMPLE_PIXELS = 2048  # at most this many pixels of the chunks read are kept for noise estimates
 
 
 @dataclass
@@ -94,7 +97,7 @@ def _sky(wcs, x, y):
     return np.asarray(lon, float), np.asarray(lat, float)
 
 
-def _select(wcs, shape, center, radius, max_pixels):
+def _select(wcs, to_pixel, shape, center, radius, max_pixels):
     """Science pixels (x, y) of `shape` (ny, nx) whose centres are inside the circle, and a note."""
     from astropy.coordinates import angular_separation
 
@@ -102,7 +105,7 @@ def _select(wcs, shape, center, radius, max_pixels):
     frame = wcs.output_frame.reference_frame
     c = center.transform_to(frame)
     lon0, lat0 = c.spherical.lon.rad, c.spherical.lat.rad
-    cx, cy = (float(v) for v in wcs.invert(c.spherical.lon.deg, c.spherical.lat.deg, with_bounding_box=False))
+    cx, cy = (float(v) for v in to_pixel(c.spherical.lon.deg, c.spherical.lat.deg))
     if not (np.isfinite(cx) and np.isfinite(cy)):
         raise RomanFileError(f"the circle's centre {center.to_string('decimal')} is far off the detector "
                              "of this exposure (its WCS cannot map it to a pixel)", 400)
@@ -149,37 +152,90 @@ def _select(wcs, shape, center, radius, max_pixels):
     return np.stack([xs[order], ys[order]], axis=1).astype(np.int64), note
 
 
-def _l2_facts(l2_path):
-    """(gwcs, science shape, read pattern or None) of an L2 exposure, read from its ASDF tree."""
+def _version(path):
+    """(real path, size, mtime_ns): what the caches below are keyed by, so a changed file is read again."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        raise RomanFileError(f"{Path(path).name} does not exist", 404, path) from None
+    return real, st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=CACHED_FILES)
+def _l2_facts(version):
+    """(gwcs, sky -> pixel function, science shape, read pattern or None) of an L2 exposure, from
+    its ASDF tree. Kept per file version: parsing the tree (the gwcs) and building its inverse
+    cost more than everything else of a request."""
     import roman_lab
 
+    l2_path = Path(version[0])
     with roman_lab.open(l2_path) as rf:
         if rf.level != 2:
             raise RomanFileError(f"{l2_path.name} is a level {rf.level} file; ramps need an L2 exposure "
                                  "(or its L1 beside it)", 422, l2_path)
         if rf.wcs is None:
             raise RomanFileError(f"{l2_path.name} has no WCS, so a sky circle cannot be placed on it", 422, l2_path)
-        return rf.wcs, tuple(rf.arrays["data"]["shape"]), rf.summary.get("read_pattern")
+        wcs = rf.wcs
+        try:
+            backward = wcs.backward_transform  # analytic inverse, built once here
+
+            def to_pixel(lon, lat):
+                return backward(lon, lat)
+        except NotImplementedError:
+            def to_pixel(lon, lat):
+                return wcs.invert(lon, lat, with_bounding_box=False)
+        return wcs, to_pixel, tuple(rf.arrays["data"]["shape"]), rf.summary.get("read_pattern")
+
+
+_level1_found = {}  # L2 version -> its L1 path, while that file exists
 
 
 def _find_level1(l2_path):
     from roman_lab.archive import level1_for
 
+    key = _version(l2_path)
+    found = _level1_found.get(key)
+    if found is not None and found.exists():
+        return found
     try:
-        return Path(level1_for(l2_path))
+        found = Path(level1_for(l2_path))
     except FileNotFoundError as err:
         raise RomanFileError(str(err), 404, l2_path) from None
+    if len(_level1_found) >= CACHED_FILES:
+        _level1_found.clear()
+    _level1_found[key] = found
+    return found
+
+
+_stores = {}  # (file version, cache dir) -> (Store, {name: zarr array}), while the store exists
+
+
+def _store_arrays(path, cache_dir, names):
+    """(Store, {name: zarr array}) of a file's store, converted if needed; kept open per file
+    version and cache dir (opening a store and its arrays costs milliseconds a request)."""
+    import roman_lab
+
+    key = (_version(path), str(cache_dir))
+    cached = _stores.get(key)
+    if cached is not None and cached[0].path.exists():
+        cached[0].touch()
+        return cached
+    store = roman_lab.convert(path, cache_dir=cache_dir, progress=False)
+    arrays = {name: store.group[key_] for name, key_ in names.items() if name in store.attrs["arrays"]}
+    if len(_stores) >= CACHED_FILES:
+        _stores.clear()
+    _stores[key] = store, arrays
+    return store, arrays
 
 
 def _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir):
-    """The L1 store, its data array, read pattern and frame time, refusing an L1 that does not
-    belong to this L2 (shape, read pattern)."""
-    import roman_lab
-
-    store = roman_lab.convert(l1_path, cache_dir=cache_dir, progress=False)
+    """The L1 store's arrays (data, groupdq when there), read pattern and frame time, refusing an
+    L1 that does not belong to this L2 (shape, read pattern)."""
+    store, arrays = _store_arrays(l1_path, cache_dir, {"data": "data", "groupdq": "groupdq"})
     if store.level != 1:
         raise RomanFileError(f"{l1_path.name} is not a Level 1 file (level {store.level})", 422, l1_path)
-    data = store.arrays["data"]
+    data = arrays["data"]
     summary = store.attrs.get("summary") or {}
     pattern, frame_time = summary.get("read_pattern"), summary.get("frame_time")
     ny, nx = shape
@@ -195,7 +251,7 @@ def _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir):
     if l2_pattern and [list(g) for g in l2_pattern] != [list(g) for g in pattern]:
         raise RomanFileError(f"the read pattern of {l1_path.name} {pattern} differs from that of {l2_path.name} "
                              f"{l2_pattern}: they are not the same exposure", 422, l1_path)
-    return store, [list(g) for g in pattern], float(frame_time)
+    return arrays, [list(g) for g in pattern], float(frame_time)
 
 
 def _chunk_box(lo, hi, chunk, size):
@@ -223,9 +279,7 @@ def _noise_sample(box, y0, x0, shape):
 
 def _l2_dq(l2_path, pixels, cache_dir):
     """The L2 DQ of the pixels, from the L2 store (converted if needed)."""
-    import roman_lab
-
-    dq = roman_lab.convert(l2_path, cache_dir=cache_dir, progress=False).arrays.get("dq")
+    dq = _store_arrays(l2_path, cache_dir, {"dq": "dq"})[1].get("dq")
     if dq is None:
         return None
     xs, ys = pixels[:, 0], pixels[:, 1]
@@ -246,18 +300,18 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
     """
     l2_path = Path(l2_path)
     center, radius = _circle(region)
-    wcs, shape, l2_pattern = _l2_facts(l2_path)
+    wcs, to_pixel, shape, l2_pattern = _l2_facts(_version(l2_path))
     l1_path = Path(l1_path) if l1_path is not None else _find_level1(l2_path)
-    pixels, note = _select(wcs, shape, center, radius, max_pixels)
-    store, pattern, frame_time = _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir)
+    pixels, note = _select(wcs, to_pixel, shape, center, radius, max_pixels)
+    arrays, pattern, frame_time = _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir)
 
     ys, xs = pixels[:, 1] + L1_BORDER, pixels[:, 0] + L1_BORDER
-    data = store.arrays["data"]
+    data = arrays["data"]
     box, y0, x0 = _read_chunks(data, ys, xs)
     counts = box[:, ys - y0, xs - x0].T.astype(np.float64)
     groupdq = None
-    if "groupdq" in store.arrays:
-        gbox, gy0, gx0 = _read_chunks(store.arrays["groupdq"], ys, xs)
+    if "groupdq" in arrays:
+        gbox, gy0, gx0 = _read_chunks(arrays["groupdq"], ys, xs)
         groupdq = gbox[:, ys - gy0, xs - gx0].T
     top = float(np.iinfo(data.dtype).max) if np.dtype(data.dtype).kind in "ui" else np.inf
     return RampCube(pixels=pixels, times=resultant_times(pattern, frame_time), counts=counts,

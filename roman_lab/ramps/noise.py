@@ -101,8 +101,8 @@ def estimate_read_noise(noise, counts, usable=None, gain=DEFAULT_GAIN):
     def excess(s):  # > 0 while s is too small
         return np.median(magnitude / np.sqrt(s * s * read_coef + poisson_var)) - _MEDIAN_ABS_NORMAL
 
-    low, high = 1e-3, 1e4
-    for _ in range(60):
+    low, high = 1e-1, 1e3  # DN; 24 halvings of the log range: 1e-6 relative
+    for _ in range(24):
         mid = np.sqrt(low * high)
         low, high = (mid, high) if excess(mid) > 0 else (low, mid)
     return float(np.sqrt(low * high))
