@@ -24,6 +24,10 @@ export async function openByDoubleClick(page: Page, name: string, state = 'compl
   await page.locator('.jp-DirListing-item', { hasText: name }).dblclick();
   const viewer = page.locator('.jp-RomanViewer');
   await expect(viewer).toHaveAttribute('data-ready', state, { timeout: 30000 });
+  if (state === 'complete') {
+    // every chunk of the view is drawn
+    await expect(viewer.locator('canvas')).toHaveAttribute('data-pending', '0', { timeout: 30000 });
+  }
   return viewer;
 }
 
