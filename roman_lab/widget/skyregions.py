@@ -48,8 +48,3 @@ def region_json(region):
 def regions_to_json(regions, _widget=None):
     """ipywidgets serializer of the `regions` trait."""
     return [region_json(r) for r in regions]
-
-
-def regions_from_json(items, _widget=None):
-    """ipywidgets deserializer of the `regions` trait (what the browser draws)."""
-    return [as_region(item) for item in items or []]

@@ -25,7 +25,7 @@ from .display import DEFAULT_DISPLAY, check_display, interval_object, interval_s
 from .display import check_colormap
 from .geometry import read_geometry
 from .image_api import ImageDisplayAPI
-from .skyregions import as_region, regions_from_json, regions_to_json
+from .skyregions import as_region, regions_to_json
 from .viewport import NOMINAL_VIEW_SIDE, ViewFrame
 
 STATIC = Path(__file__).parent / "static"
@@ -75,7 +75,7 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
     image_display = t.Dict().tag(sync=True)
     center = t.Dict(default_value=None, allow_none=True).tag(sync=True)
     zoom_level = t.Float(None, allow_none=True).tag(sync=True)
-    regions = t.List().tag(sync=True, to_json=regions_to_json, from_json=regions_from_json)
+    regions = t.List().tag(sync=True, to_json=regions_to_json)  # the browser's JSON: converted by _valid_regions
     catalogs = t.Dict().tag(sync=True)
     blink_interval = t.Float(0.5).tag(sync=True)
     blinking = t.Bool(False).tag(sync=True)
@@ -540,22 +540,23 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
         index = self._region_index(i)
         self.regions = [r for k, r in enumerate(self.regions) if k != index]
 
-    def ramps(self, image=None, region=None):
-        """The up-the-ramp samples of the pixels in a circle (`roman_lab.ramps`): of the image on
-        screen (or `image`) and the last circle drawn (or `region`)."""
-        from roman_lab.ramps import ramps  # issue 7
+    def ramps(self, image=None, region=None, **options):
+        """The up-the-ramp samples of the pixels in a circle, with their jumps (a `RampSet`): of
+        the image on screen (or `image`) and the last circle drawn (or `region`). `options` go
+        to `roman_lab.ramps` (threshold=, read_noise=, ...)."""
+        from roman_lab.ramps import ramps
 
-        index = self.current if image is None else self._index(image)
         if not self.images:
             raise ValueError("the viewer has no images: load an exposure first")
+        index = self.current if image is None else self._index(image)
         region = self.get_region() if region is None else as_region(region)
-        return ramps(self.images[index]["path"], region)
+        return ramps(self.images[index]["path"], region, **options)
 
     def show_ramps(self, image=None, region=None):
         """Open the ramp panel of the view on an image (default: on screen) and a circle (default: the last)."""
-        index = self.current if image is None else self._index(image)
         if not self.images:
             raise ValueError("the viewer has no images: load an exposure first")
+        index = self.current if image is None else self._index(image)
         region = self.get_region() if region is None else as_region(region)
         if region.meta["name"] not in [r.meta["name"] for r in self.regions]:
             self.add_region(region)
