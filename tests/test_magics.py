@@ -1,0 +1,106 @@
+"""`%roman` through a real IPython InteractiveShell, on the small demo."""
+
+import astropy.units as u
+import pytest
+from astropy.coordinates import SkyCoord
+from IPython.core.interactiveshell import InteractiveShell
+from regions import CircleSkyRegion
+
+from roman_lab.widget.viewer import Viewer
+
+
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROMAN_LAB_CACHE", str(tmp_path / "stores"))
+    monkeypatch.setattr(Viewer, "_latest", None)  # no viewer from another test
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "roman_lab")
+    yield ip
+    for name in ("_region", "_exposures", "_ramps", "mine"):
+        ip.user_ns.pop(name, None)
+
+
+def roman(shell, capsys, line):
+    """Run `%roman line`; its printed output."""
+    shell.run_line_magic("roman", line)
+    return capsys.readouterr().out
+
+
+def test_help_and_docstring(shell, capsys):
+    out = roman(shell, capsys, "help")
+    for sub in ("open PATH", "region", "find [--source lineage|local|mast]", "load [VAR]", "stretch NAME",
+                "blink [INTERVAL]", "ramps", "save PATH", "restore PATH"):
+        assert f"%roman {sub}" in out
+    assert shell.find_line_magic("roman").__doc__.count("%roman ") >= 12  # what `%roman?` shows
+
+
+def test_the_science_case_in_magics(shell, capsys, small_demo, tmp_path):
+    mosaic = small_demo.path(small_demo["mosaic"]["file"])
+    out = roman(shell, capsys, f"open {mosaic}")
+    # the viewer was created and shown (as text in a shell without widgets), then loaded
+    assert out == "<roman_lab.Viewer: empty>\nshowing r00042_p_v01_lsbd1_f158_coadd (1 image(s) in the viewer)\n"
+    viewer = Viewer.latest()
+    assert roman(shell, capsys, "region").startswith("%roman region: no circle yet: draw one in the viewer")
+
+    faint = small_demo["faint_cosmic_ray"]
+    viewer.add_region(CircleSkyRegion(SkyCoord(faint["ra"], faint["dec"], unit="deg"), 2.5 * u.arcsec))
+    out = roman(shell, capsys, "region")
+    assert shell.user_ns["_region"] == viewer.get_region() and out.startswith("_region = ")
+
+    out = roman(shell, capsys, "find --source lineage")
+    exposures = shell.user_ns["_exposures"]
+    assert len(exposures) >= 2 and faint["exposure"] in [e.name for e in exposures]
+    assert out.startswith(f"_exposures = ExposureList of {len(exposures)} exposures")
+
+    out = roman(shell, capsys, "load")
+    assert out == f"loaded {len(exposures)} image(s); the viewer has {len(exposures) + 1}\n"
+
+    roman(shell, capsys, "stretch asinh 1 20")
+    assert viewer.display["stretch"] == {"name": "asinh"}
+    assert viewer.display["interval"] == {"kind": "manual", "vmin": 1.0, "vmax": 20.0}
+    roman(shell, capsys, "stretch sqrt 99")
+    assert viewer.display["interval"] == {"kind": "percentile", "percentile": 99.0}
+    roman(shell, capsys, "stretch log zscale")
+    assert viewer.display == {**viewer.display, "stretch": {"name": "log"}, "interval": {"kind": "zscale"}}
+
+    roman(shell, capsys, "blink 0.3")
+    assert viewer.blinking and viewer.blink_interval == 0.3
+    roman(shell, capsys, "stop")
+    assert not viewer.blinking
+
+    viewer.current = faint["exposure"].removesuffix(".asdf")
+    out = roman(shell, capsys, "ramps")
+    assert out.startswith("_ramps = ") and len(shell.user_ns["_ramps"].pixels) >= len(faint["pixels"])
+
+    out = roman(shell, capsys, f"save {tmp_path / 'case.romanview.json'}")
+    assert out == f"saved the viewer state to {tmp_path / 'case.romanview.json'}\n"
+    viewer.remove(0)
+    out = roman(shell, capsys, f"restore {tmp_path / 'case.romanview.json'}")
+    assert out == f"restored {len(exposures) + 1} image(s) from {tmp_path / 'case.romanview.json'}\n"
+    assert viewer.images[0]["kind"] == "mosaic" and viewer.display["stretch"] == {"name": "log"}
+
+
+def test_load_a_variable(shell, capsys, small_demo):
+    shell.user_ns["mine"] = [small_demo.path(e["cal"]) for e in small_demo["exposures"][:2]]
+    assert roman(shell, capsys, "load mine").endswith("\nloaded 2 image(s); the viewer has 2\n")
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("frobnicate", "%roman frobnicate: unknown subcommand 'frobnicate'; try `%roman help`"),
+        ("open", "%roman open: usage: %roman open PATH"),
+        ("open /no/such_cal.asdf", "%roman open: /no/such_cal.asdf does not exist"),
+        ("load", "%roman load: no variable '_exposures' in the notebook (run `%roman find` first)"),
+        ("stretch cubic", "%roman stretch: Stretch 'cubic' is not valid: use one of linear, sqrt, log, asinh, sinh, power, histeq"),
+        ("stretch linear 1 x", "%roman stretch: 'x' is not a number"),
+        ("blink", "%roman blink: blinking needs at least two images in the viewer"),
+        ("find --radius 3", "%roman find: unknown option --radius; options: --source, --root"),
+        ("restore /no/state.json", "%roman restore: /no/state.json does not exist"),
+    ],
+)
+def test_errors_are_one_line(shell, capsys, line, message):
+    out = roman(shell, capsys, line)
+    assert out.splitlines()[-1] == message
+    assert "Traceback" not in out
