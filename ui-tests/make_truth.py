@@ -73,6 +73,7 @@ def blink_truth(demo_dir, manifest, box=12):
                     "values": values.tolist(),
                 })
     return {
+        "cosmic_ray": {key: cr[key] for key in ("exposure", "ra", "dec", "resultant", "pixels")},
         "mosaic": manifest["mosaic"]["file"],
         "star": {"ra": ra, "dec": dec, "x": rx, "y": ry},
         "glitch": cr["exposure"],

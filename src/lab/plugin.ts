@@ -15,6 +15,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { isFitsFile, isRomanFile } from '../viewer/products';
 import { romanIcon } from './icons';
+import { rampWidget } from './rampWidget';
 import { RomanSidebar } from './sidebar';
 import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
 import { IViewerDefaults } from './viewerWidget';
@@ -33,6 +34,7 @@ export namespace CommandIDs {
   export const previousImage = 'roman-lab:previous-image';
   export const blink = 'roman-lab:blink';
   export const addToStack = 'roman-lab:add-to-stack';
+  export const ramps = 'roman-lab:ramps';
 }
 
 const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5, chunkCacheMB: 512, blinkInterval: 0.5 };
@@ -93,7 +95,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.docRegistry.addWidgetFactory(factory);
 
-    const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id));
+    const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id), () => void commands.execute(CommandIDs.ramps));
     shell.add(sidebar, 'left', { rank: 850 });
     void sidebar.refreshServer();
     tracker.currentChanged.connect((_, current) => sidebar.setViewer(current?.content ?? null));
@@ -205,6 +207,41 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.ramps, {
+      label: 'Show the Ramps of the Pixels in the Circle',
+      caption: 'The Level 1 up-the-ramp samples of every pixel of the current exposure inside the selected circle, jumps marked',
+      isEnabled: () => !!current()?.imageView,
+      execute: async () => {
+        const doc = tracker.currentWidget;
+        const viewer = doc?.content;
+        const image = viewer?.imageView?.current;
+        if (!doc || !viewer || !image) {
+          return;
+        }
+        const circle = viewer.selectedSkyCircle();
+        if (!circle) {
+          Notification.warning('Select a circle first (draw one with the Circle tool, C): the ramps are of the pixels inside it.', {
+            autoClose: 5000
+          });
+          return;
+        }
+        if (image.info.kind === 'mosaic') {
+          Notification.warning(
+            `${image.info.name} is a Level 3 mosaic: ramps belong to single exposures. Show an exposure of the blink stack (N) and ask again.`,
+            { autoClose: 6000 }
+          );
+          return;
+        }
+        const widget = rampWidget({ viewer, imageId: image.id, path: image.info.path, name: image.info.name, circle });
+        shell.add(widget, 'main', { mode: 'split-right', ref: doc.id });
+        try {
+          await widget.content.load();
+        } catch (error) {
+          Notification.error(`Ramps of ${image.info.name}: ${(error as Error).message}`, { autoClose: 8000 });
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.showPanel, {
       label: 'Show the Roman Panel',
       execute: () => shell.activateById(sidebar.id)
@@ -222,7 +259,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.nextImage,
         CommandIDs.previousImage,
         CommandIDs.blink,
-        CommandIDs.addToStack
+        CommandIDs.addToStack,
+        CommandIDs.ramps
       ]) {
         palette.addItem({ command, category: 'Roman' });
       }

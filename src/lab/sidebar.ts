@@ -26,7 +26,8 @@ export class RomanSidebar extends Widget {
   constructor(
     private readonly docManager: IDocumentManager,
     private readonly notebooks: INotebookTracker | null,
-    private readonly activateById: (id: string) => void
+    private readonly activateById: (id: string) => void,
+    private readonly openRamps: () => void
   ) {
     super();
     this.id = 'roman-lab-sidebar';
@@ -370,7 +371,13 @@ export class RomanSidebar extends Widget {
         );
       }
       if (sky) {
-        item.append(this.button('Find exposures', 'jp-RomanSidebar-find', () => void this.findExposures(sky, circle.id, item)));
+        item.append(
+          this.button('Find exposures', 'jp-RomanSidebar-find', () => void this.findExposures(sky, circle.id, item)),
+          this.button('Ramps', 'jp-RomanSidebar-ramps', () => {
+            layer?.select(circle.id);
+            this.openRamps();
+          })
+        );
       }
       item.append(this.button('Delete', 'jp-RomanSidebar-delete', () => layer?.remove(circle.id)));
       const results = this.results.get(circle.id);

@@ -10,6 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { romanProduct, stackKind } from '../viewer/products';
 import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
+import { PixelMarker } from '../viewer/pixelMarker';
 import { ISkyCircle } from '../viewer/math/regions';
 import { formatDec, formatRA } from '../viewer/math/sexagesimal';
 import { TanSipWcs } from '../viewer/math/wcs';
@@ -91,7 +92,10 @@ export class RomanViewerWidget extends Widget {
       }
       this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
         onStatus: status => this.showStatus(status),
-        onDraw: () => this.circleLayer?.render(),
+        onDraw: () => {
+          this.circleLayer?.render();
+          this.marker?.render();
+        },
         onDisplayChanged: () => this.displayChanged.emit(undefined),
         onStackChanged: () => this.onStackChanged(),
         onError: message => Notification.error(message, { autoClose: 5000 }),
@@ -101,6 +105,11 @@ export class RomanViewerWidget extends Widget {
         this.circlesChangedSignal.emit({ circles, selected });
       });
       this.circleLayer.tool = this.tool;
+      const view = this.view;
+      this.marker = new PixelMarker(view.host, (x, y) => {
+        const current = view.current;
+        return current ? view.imageToScreen(...view.toReference(current, x, y)) : [NaN, NaN];
+      });
       await this.view.add(store, this.imageInfo(this.path));
       this.referenceId = this.view.reference?.id ?? null;
       this.applyStretch();
@@ -277,6 +286,24 @@ export class RomanViewerWidget extends Widget {
     }
   }
 
+  /** Outlines pixels of the current image (the ramp panel's hovered pixel); [] clears. */
+  markPixels(pixels: Array<[number, number]>): void {
+    this.marker?.set(pixels);
+  }
+
+  /** The pixel of the current image under the pointer (null when it leaves the image). */
+  get pixelHovered(): ISignal<this, { imageId: string; x: number; y: number } | null> {
+    return this.pixelHoveredSignal;
+  }
+
+  /** The selected circle on the sky (or the only one), for the ramps and Python. */
+  selectedSkyCircle(): ISkyCircle | null {
+    const layer = this.circleLayer;
+    const circles = layer?.circles ?? [];
+    const circle = circles.find(c => c.id === layer?.selected) ?? (circles.length === 1 ? circles[0] : null);
+    return circle ? this.toSky(circle) : null;
+  }
+
   /** The stack changed (images, order, marks, current image, reference, blinking). */
   get stackChanged(): ISignal<this, void> {
     return this.stackChangedSignal;
@@ -424,6 +451,7 @@ export class RomanViewerWidget extends Widget {
 
   dispose(): void {
     this.circleLayer?.dispose();
+    this.marker?.dispose();
     this.view?.dispose();
     this.view = null;
     super.dispose();
@@ -462,6 +490,8 @@ export class RomanViewerWidget extends Widget {
 
   private showStatus(status: IStatus): void {
     const readout = this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement;
+    const imageId = this.view?.current?.id;
+    this.pixelHoveredSignal.emit(status.x === null || status.y === null || !imageId ? null : { imageId, x: status.x, y: status.y });
     if (status.x === null || status.y === null) {
       readout.textContent = '';
       return;
@@ -485,6 +515,8 @@ export class RomanViewerWidget extends Widget {
   private blinkIntervalSeconds = 0.5;
   private readonly firstLoaded = new PromiseDelegate<void>();
   private readonly stackChangedSignal = new Signal<this, void>(this);
+  private readonly pixelHoveredSignal = new Signal<this, { imageId: string; x: number; y: number } | null>(this);
+  private marker: PixelMarker | null = null;
   private dqFlags: Record<string, number> = {};
   private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';
