@@ -10,6 +10,7 @@ from traitlets.config import Configurable
 
 from .handlers import DqFlagsHandler, ExposuresHandler, HealthHandler, InfoHandler, RampsHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
 from .jobs import Conversions
+from .openstores import OpenStores
 
 NAMESPACE = "roman-lab"
 
@@ -52,6 +53,7 @@ def load(server_app):
     web_app = server_app.web_app
     web_app.settings["roman_lab_conversions"] = conversions
     web_app.settings["roman_lab_cache_dir"] = cache_dir
+    web_app.settings["roman_lab_open_stores"] = OpenStores(cache_dir)
     web_app.settings["roman_lab_mast"] = dict(config.mast)
     web_app.settings["roman_lab_ramps_max_pixels"] = config.ramps_max_pixels
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)

@@ -154,41 +154,36 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
         self.root = str(self.servable_store_path(store_id))
         self._etag = f'"{store_id}/{key}"'
         if key == "zarr.json":
-            return self.finish_root_metadata(include_body)
+            return self.finish_root_metadata(store_id, include_body)
         return await tornado.web.StaticFileHandler.get(self, key, include_body)
 
-    def finish_root_metadata(self, include_body):
+    def finish_root_metadata(self, store_id, include_body):
         """The root `zarr.json` without the server's own folders (the source file's absolute
-        path, its L1's): the browser needs neither, and they are not the user's business."""
-        meta = json.loads((Path(self.root) / "zarr.json").read_text())
-        attrs = meta.get("attributes", {}).get("roman_lab", {})
-        attrs.get("source", {}).pop("path", None)
-        attrs.get("lineage", {}).pop("l1_path", None)
+        path, its L1's): the browser needs neither, and they are not the user's business.
+        A complete store's is built once; a display-ready one's is read each time (it changes)."""
+        body = self.settings["roman_lab_open_stores"].root_json(store_id, without_server_paths)
+        if body is None:
+            body = json.dumps(without_server_paths(json.loads((Path(self.root) / "zarr.json").read_text())))
         self.set_header("Content-Type", "application/json")
         self.set_header("Etag", self._etag)
         self.set_extra_headers(None)
         if self.check_etag_header():
             self.set_status(304)
             return self.finish()
-        return self.finish(json.dumps(meta) if include_body else None)
+        return self.finish(body if include_body else None)
 
     def servable_store_path(self, store_id):
         """A complete store (also one converted before this server started), or one this
         server is converting whose coarse levels are published; arrays still being written
-        do not exist yet and answer 404 until they are renamed into place."""
-        from ..io import RomanFileError
-        from ..store import open_store
-
-        cache_dir = self.settings["roman_lab_cache_dir"]
-        try:
-            store = open_store(store_id, cache_dir)
-        except RomanFileError:
-            job = self.settings["roman_lab_conversions"].get(store_id)
-            if job is not None and job.status == "running" and job.display_ready:
-                return Path(cache_dir) / store_id
-            raise RomanHTTPError(404, f"Store {store_id} is not ready; POST its path to /roman-lab/api/stores.") from None
-        store.touch()
-        return store.path
+        do not exist yet and answer 404 until they are renamed into place. Complete stores
+        are looked up through `OpenStores` (not re-opened for every chunk)."""
+        path = self.settings["roman_lab_open_stores"].path(store_id)
+        if path is not None:
+            return path
+        job = self.settings["roman_lab_conversions"].get(store_id)
+        if job is not None and job.status == "running" and job.display_ready:
+            return Path(self.settings["roman_lab_cache_dir"]) / store_id
+        raise RomanHTTPError(404, f"Store {store_id} is not ready; POST its path to /roman-lab/api/stores.")
 
     @tornado.web.authenticated
     @authorized
@@ -213,6 +208,14 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
         self.set_header("Content-Type", "application/json")
         message = exc.message if isinstance(exc, RomanHTTPError) else self._reason
         self.finish(json.dumps({"message": message, "status": status_code}))
+
+
+def without_server_paths(meta):
+    """A store's root zarr.json metadata minus the server's own folders."""
+    attrs = meta.get("attributes", {}).get("roman_lab", {})
+    attrs.get("source", {}).pop("path", None)
+    attrs.get("lineage", {}).pop("l1_path", None)
+    return meta
 
 
 class ResolveHandler(RomanAPIHandler):
