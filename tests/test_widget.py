@@ -3,6 +3,8 @@
 The browser's side of the traits is exercised through `set_state` / `get_state`, which is
 what the widget's comm messages call."""
 
+from pathlib import Path
+
 import astropy.units as u
 import numpy as np
 import pytest
@@ -366,3 +368,23 @@ def test_images_from_the_browser_are_validated(viewer):
         viewer.set_state({"images": [entry, {**entry, "id": "other"}]})
     viewer.set_state({"images": [viewer.images[1]]})  # the browser removed all others
     assert len(viewer.images) == 1 and viewer.reference == viewer.images[0]["id"] and viewer.current == 0
+
+
+def test_remote_exposures_are_downloaded_then_loaded(small_demo, tmp_path, capsys):
+    """MAST through astroquery against the loopback replay of tests/mast_replay."""
+    from mast_replay.server import ReplayServer
+
+    from roman_lab.archive.mast import MastArchive
+
+    with ReplayServer(files=small_demo.path(".")) as server:
+        ra, dec, radius = server.cones["faint_cosmic_ray"]
+        region = CircleSkyRegion(SkyCoord(ra * u.deg, dec * u.deg), radius * u.deg)
+        found = MastArchive(timeout=10, base_url=server.url).find(region)
+        assert found and not any(e.local for e in found)
+        v = roman_lab.Viewer()
+        v.load(found)
+    downloads = tmp_path / ".roman-lab" / "downloads"
+    assert [e["path"] for e in v.images] == [str(downloads / e.name) for e in found]
+    assert all(Path(e["path"]).stat().st_size == small_demo.path(e["name"] + ".asdf").stat().st_size for e in v.images)
+    assert [e["meta"]["time"] for e in v.images] == [e.start_time for e in found]
+    assert "MAST download" in capsys.readouterr().err  # the progress bar

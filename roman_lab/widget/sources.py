@@ -86,11 +86,12 @@ def from_exposures(exposures, download_dir):
     `download_dir` first, with a progress bar."""
     from roman_lab.archive import ExposureList
 
+    archive = getattr(exposures, "archive", None)  # the source that found them (ExposureList)
     exposures = list(exposures)
     remote = [e for e in exposures if not e.local]
     paths = {}
     if remote:
-        archive = getattr(exposures, "archive", None) or _archive_of(remote)
+        archive = archive or _archive_of(remote)
         fetched = ExposureList(remote, archive=archive).download(download_dir, progress=True)
         # ExposureList sorts by time: match the downloads back by file name
         paths = {Path(p).name: Path(p) for p in fetched}
