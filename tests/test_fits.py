@@ -167,6 +167,17 @@ def test_scaled_integers_become_physical_float32(tmp_path):
     np.testing.assert_array_equal(data[1:], raw[1:].astype(np.float32) * 0.25 + 1000)
 
 
+def test_blank_of_unscaled_integers_is_nan(tmp_path):
+    raw = np.arange(SHAPE[0] * SHAPE[1], dtype=np.int32).reshape(SHAPE)
+    raw[3, 4] = -1
+    hdu = fits.PrimaryHDU(raw)
+    hdu.header["BLANK"] = -1
+    hdu.writeto(tmp_path / "blank.fits")
+    data = _convert(tmp_path / "blank.fits", tmp_path).arrays["data"][...]
+    assert np.isnan(data[3, 4]) and np.count_nonzero(np.isnan(data)) == 1
+    assert data[0, 1] == 1
+
+
 def test_plain_integers_and_float64(tmp_path):
     for name, dtype in (("int32.fits", np.int32), ("float64.fits", np.float64)):
         raw = (np.arange(SHAPE[0] * SHAPE[1]).reshape(SHAPE) - 5000).astype(dtype)
