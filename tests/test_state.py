@@ -134,7 +134,7 @@ def test_refusals_say_why(tmp_path):
 
 def _docs_example():
     text = DOCS.read_text()
-    block = re.search(r"### Example.*?```json\n(.*?)```", text, re.S).group(1)
+    block = re.search(r"### Example.*?```json\n(.*?)```", text, re.DOTALL).group(1)
     return json.loads(block)
 
 

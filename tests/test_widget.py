@@ -165,7 +165,7 @@ def test_remove_move_mark_keep_the_image_on_screen(viewer):
     names = [e["name"] for e in viewer.images]
     viewer.current = 2
     viewer.move(2, 0)
-    assert [e["name"] for e in viewer.images][0] == names[2] and viewer.current == 0
+    assert viewer.images[0]["name"] == names[2] and viewer.current == 0
     viewer.remove(names[1])
     assert names[1] not in viewer.image_labels and viewer.current_image["name"] == names[2]
     viewer.remove(viewer.current)

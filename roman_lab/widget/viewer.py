@@ -21,8 +21,15 @@ import traitlets as t
 from roman_lab import state as view_state
 
 from . import sources
-from .display import DEFAULT_DISPLAY, check_display, interval_object, interval_spec, stretch_object, stretch_spec
-from .display import check_colormap
+from .display import (
+    DEFAULT_DISPLAY,
+    check_colormap,
+    check_display,
+    interval_object,
+    interval_spec,
+    stretch_object,
+    stretch_spec,
+)
 from .geometry import read_geometry
 from .image_api import ImageDisplayAPI
 from .skyregions import as_region, regions_to_json
