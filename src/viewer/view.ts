@@ -878,6 +878,11 @@ export class ImageView {
     this.requestDraw();
   }
 
+  /** The DQ flags the overlay shows (0: hidden). */
+  get dqOverlayBits(): number {
+    return this.dqBits;
+  }
+
   /** Whether the current image has a `dq` array to overlay. */
   get hasDq(): boolean {
     return !!this.stack.current?.dq;
