@@ -60,12 +60,9 @@ class FitsImage:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                hdu = self._hdul[index]
-                raw = np.asarray(hdu.data).reshape(self.shape)
-                arr = raw.astype(np.float32 if name == "data" else np.uint32)
-                blank = hdu.header.get("BLANK")
-                if name == "data" and raw.dtype.kind in "iu" and blank is not None:
-                    arr[raw == blank] = np.nan  # unscaled integers: astropy leaves BLANK as a number
+                # astropy applies BSCALE/BZERO and turns BLANK into NaN (integers become floats)
+                arr = np.asarray(self._hdul[index].data).reshape(self.shape)
+                arr = arr.astype(np.float32 if name == "data" else np.uint32)
         except MemoryError:
             raise RomanFileError(f"{self.path.name}: HDU {index} does not fit in memory", 413, self.path) from None
         except Exception as exc:  # noqa: BLE001 - truncated gzip, corrupt tile compression
