@@ -155,6 +155,20 @@ def test_image_without_wcs_borrows_one(tmp_path):
     assert store.fits_wcs is None
 
 
+def test_a_wcs_no_tan_sip_can_hold_leaves_the_image_without_one(tmp_path, monkeypatch):
+    from roman_lab.store import fitssip
+
+    def singular(*args):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(fitssip, "_fitted", singular)
+    store = _convert(_write(tmp_path / "odd.fits", _image(), _tan_header("SIN")), tmp_path)
+    a = store.attrs
+    assert a["complete"] and a["fits_wcs"] is None and a["wcs"] is None
+    assert a["wcs_note"] == ("odd.fits: no TAN-SIP approximates this WCS (Singular matrix); "
+                             "borrow an exposure's WCS to place it on the sky")
+
+
 def test_scaled_integers_become_physical_float32(tmp_path):
     raw = np.arange(SHAPE[0] * SHAPE[1], dtype=np.int16).reshape(SHAPE) % 1000
     raw[0, 0] = -32768

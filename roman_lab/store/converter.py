@@ -549,7 +549,7 @@ def _fits_wcs_attrs(rf, header, details):
     if rf.model_type != "FITS":
         return {}
     if header is None:
-        note = rf.wcs_note or f"{rf.path.name}: {(details or {}).get('error', 'no TAN-SIP approximates its WCS')}"
+        note = rf.wcs_note or f"{rf.path.name}: {details['error']}; borrow an exposure's WCS to place it on the sky"
         return {"wcs": None, "wcs_note": note}
     return {"wcs": {**details["original"], "method": details["method"]}, "wcs_note": None}
 

@@ -166,23 +166,23 @@ def _fitted(wcs, sky, shape, goal):
 
 def tan_sip(wcs, shape, goal=GOAL_PX):
     """(header dict, worst error px, details) of the browser's TAN-SIP for an astropy celestial
-    WCS over an image of `shape` (ny, nx); (None, None, details) when no TAN-SIP fits at all."""
-    sky = icrs_sky(wcs)
+    WCS over an image of `shape` (ny, nx); (None, None, details with "error") when no TAN-SIP
+    can be made: the image then has no WCS rather than failing to convert."""
     original = {"ctype": list(wcs.wcs.ctype), "radesys": wcs.wcs.radesys or None}
-    if _is_browser_tan_sip(wcs):
-        hd, fwd, inv, inverse_fit = _with_inverse(normalised_header(wcs), sky, shape, goal)
-        method = "header"
-    else:
-        try:
-            best = _fitted(wcs, sky, shape, goal)
-        except Exception as exc:  # noqa: BLE001 - a sky the TAN projection cannot hold
-            best, reason = None, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    try:
+        sky = icrs_sky(wcs)
+        if _is_browser_tan_sip(wcs):
+            hd, fwd, inv, inverse_fit = _with_inverse(normalised_header(wcs), sky, shape, goal)
+            method = "header"
         else:
-            reason = "too few pixels have sky coordinates"
-        if best is None:
-            return None, None, {"original": original, "error": f"no TAN-SIP approximates this WCS ({reason})"}
-        hd, fwd, inv, _degree = best
-        method, inverse_fit = "fit", "least-squares" if "AP_ORDER" in hd else None
+            best = _fitted(wcs, sky, shape, goal)
+            if best is None:
+                raise ValueError("too few pixels have sky coordinates")
+            hd, fwd, inv, _degree = best
+            method, inverse_fit = "fit", "least-squares" if "AP_ORDER" in hd else None
+    except Exception as exc:  # noqa: BLE001 - an unknown frame, a sky TAN cannot hold, a singular fit
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return None, None, {"original": original, "error": f"no TAN-SIP approximates this WCS ({reason})"}
     details = {
         "forward_px": fwd,
         "inverse_px": inv,
