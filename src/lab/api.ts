@@ -142,3 +142,14 @@ export function findExposures(
   }
   return requestAPI(`exposures?${params}`, { signal });
 }
+
+/** A text file of the Jupyter root through the contents API (state files). */
+export async function readTextFile(path: string): Promise<string> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'api', 'contents', URLExt.encodeParts(path)) + '?type=file&format=text&content=1';
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) {
+    throw new RomanApiError(response.status === 404 ? `${path} does not exist.` : `${path} could not be read (${response.status}).`, response.status);
+  }
+  return (await response.json()).content as string;
+}

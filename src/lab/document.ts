@@ -13,6 +13,7 @@ export const FACTORY = 'Roman Viewer';
 export const MODEL = 'roman-lab-unloaded';
 export const FILE_TYPE = 'roman-asdf';
 export const FITS_FILE_TYPE = 'roman-fits';
+export const VIEW_FILE_TYPE = 'roman-view';
 
 export type RomanDocument = DocumentWidget<RomanViewerWidget>;
 

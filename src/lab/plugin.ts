@@ -7,7 +7,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, InputDialog, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
@@ -17,8 +17,8 @@ import { isFitsFile, isRomanFile } from '../viewer/products';
 import { romanIcon } from './icons';
 import { rampWidget } from './rampWidget';
 import { RomanSidebar } from './sidebar';
-import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
-import { IViewerDefaults } from './viewerWidget';
+import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, VIEW_FILE_TYPE, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
+import { isStateFile, IViewerDefaults } from './viewerWidget';
 
 const PLUGIN_ID = 'roman-lab:plugin';
 
@@ -35,6 +35,8 @@ export namespace CommandIDs {
   export const blink = 'roman-lab:blink';
   export const addToStack = 'roman-lab:add-to-stack';
   export const ramps = 'roman-lab:ramps';
+  export const saveState = 'roman-lab:save-state';
+  export const restoreState = 'roman-lab:restore-state';
 }
 
 const FALLBACK_DEFAULTS: IViewerDefaults = { stretch: 'asinh', colormap: 'grey', percentile: 99.5, chunkCacheMB: 512, blinkInterval: 0.5 };
@@ -78,13 +80,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: romanIcon
     });
 
+    app.docRegistry.addFileType({
+      name: VIEW_FILE_TYPE,
+      displayName: 'Roman view state',
+      extensions: ['.romanview.json'],
+      pattern: '.*\\.romanview\\.json$',
+      mimeTypes: ['application/json'],
+      fileFormat: 'text',
+      contentType: 'file',
+      icon: romanIcon
+    });
+
     app.docRegistry.addModelFactory(new UnloadedModelFactory());
     const factory = new RomanViewerFactory({
       name: FACTORY,
       label: 'Roman Viewer',
       modelName: MODEL,
-      fileTypes: [FILE_TYPE, FITS_FILE_TYPE],
-      defaultFor: [FILE_TYPE],
+      fileTypes: [FILE_TYPE, FITS_FILE_TYPE, VIEW_FILE_TYPE],
+      defaultFor: [FILE_TYPE, VIEW_FILE_TYPE],
       readOnly: true
     }, commands);
     factory.widgetCreated.connect((_, widget) => {
@@ -95,7 +108,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.docRegistry.addWidgetFactory(factory);
 
-    const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id), () => void commands.execute(CommandIDs.ramps));
+    const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id), commands);
     shell.add(sidebar, 'left', { rank: 850 });
     void sidebar.refreshServer();
     tracker.currentChanged.connect((_, current) => sidebar.setViewer(current?.content ?? null));
@@ -242,6 +255,55 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.saveState, {
+      label: 'Save the Roman View State…',
+      caption: 'Save the blink stack, display, view and circles as NAME.romanview.json, to come back later (or from Python)',
+      isEnabled: () => !!current()?.imageView,
+      execute: async args => {
+        const doc = tracker.currentWidget;
+        const viewer = doc?.content;
+        const reference = viewer?.imageView?.reference;
+        if (!viewer || !reference) {
+          return;
+        }
+        let path = args.path as string | undefined;
+        if (!path) {
+          const suggested = isStateFile(viewer.path) ? viewer.path : reference.info.path.replace(/\.[^/.]+$/, '') + '.romanview.json';
+          const answer = await InputDialog.getText({ title: 'Save the view state as', text: suggested, okLabel: 'Save' });
+          if (!answer.button.accept || !answer.value) {
+            return;
+          }
+          path = answer.value.endsWith('.romanview.json') ? answer.value : `${answer.value.replace(/\.json$/, '')}.romanview.json`;
+        }
+        try {
+          const content = JSON.stringify(viewer.stateFile(path), null, 1);
+          await docManager.services.contents.save(path, { type: 'file', format: 'text', content });
+          Notification.success(`Saved the view (${viewer.imageView!.images.length} images) as ${path}`, { autoClose: 4000 });
+        } catch (error) {
+          Notification.error(`The view could not be saved as ${path}: ${(error as Error).message}`, { autoClose: 8000 });
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.restoreState, {
+      label: 'Restore a Roman View State…',
+      caption: 'Open a NAME.romanview.json: its images, display, view and circles come back',
+      execute: async args => {
+        let path = args.path as string | undefined;
+        if (!path) {
+          const result = await FileDialog.getOpenFiles({
+            title: 'Restore a Roman view state',
+            manager: docManager,
+            filter: model => (model.type === 'directory' || isStateFile(model.path) ? {} : null)
+          });
+          path = result.button.accept ? result.value?.[0]?.path : undefined;
+        }
+        if (path) {
+          return docManager.openOrReveal(path, FACTORY);
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.showPanel, {
       label: 'Show the Roman Panel',
       execute: () => shell.activateById(sidebar.id)
@@ -260,7 +322,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.previousImage,
         CommandIDs.blink,
         CommandIDs.addToStack,
-        CommandIDs.ramps
+        CommandIDs.ramps,
+        CommandIDs.saveState,
+        CommandIDs.restoreState
       ]) {
         palette.addItem({ command, category: 'Roman' });
       }

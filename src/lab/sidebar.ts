@@ -7,6 +7,7 @@ import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import { COLORMAP_NAMES, colormapRGB, lutIndex } from '../viewer/math/colormap';
@@ -27,7 +28,7 @@ export class RomanSidebar extends Widget {
     private readonly docManager: IDocumentManager,
     private readonly notebooks: INotebookTracker | null,
     private readonly activateById: (id: string) => void,
-    private readonly openRamps: () => void
+    private readonly commands: CommandRegistry
   ) {
     super();
     this.id = 'roman-lab-sidebar';
@@ -73,6 +74,10 @@ export class RomanSidebar extends Widget {
         <button class="jp-mod-styled jp-RomanSidebar-applyAll">Apply this image's display to all</button>
         <label>Aligned on <select class="jp-RomanSidebar-reference" title="the image whose pixel frame every image is drawn in"></select></label>
         <ol class="jp-RomanSidebar-stackList"></ol>
+        <div class="jp-RomanSidebar-buttons">
+          <button class="jp-mod-styled jp-RomanSidebar-saveState" title="Save the stack, display, view and circles as NAME.romanview.json">Save state</button>
+          <button class="jp-mod-styled jp-RomanSidebar-restoreState" title="Open a NAME.romanview.json">Restore state</button>
+        </div>
       </section>
       <section class="jp-RomanSidebar-section jp-RomanSidebar-goto" hidden>
         <h3>Go to</h3>
@@ -375,7 +380,7 @@ export class RomanSidebar extends Widget {
           this.button('Find exposures', 'jp-RomanSidebar-find', () => void this.findExposures(sky, circle.id, item)),
           this.button('Ramps', 'jp-RomanSidebar-ramps', () => {
             layer?.select(circle.id);
-            this.openRamps();
+            void this.commands.execute('roman-lab:ramps');
           })
         );
       }
@@ -567,6 +572,8 @@ export class RomanSidebar extends Widget {
     this.select('limitsMode').addEventListener('change', () => view()?.setLimitsMode(this.select('limitsMode').value as LimitsMode));
     this.$('.jp-RomanSidebar-applyAll').addEventListener('click', () => view()?.applyDisplayToAll());
     this.select('reference').addEventListener('change', () => view()?.setReference(this.select('reference').value));
+    this.$('.jp-RomanSidebar-saveState').addEventListener('click', () => void this.commands.execute('roman-lab:save-state'));
+    this.$('.jp-RomanSidebar-restoreState').addEventListener('click', () => void this.commands.execute('roman-lab:restore-state'));
     this.$('.jp-RomanSidebar-gotoForm').addEventListener('submit', event => {
       event.preventDefault();
       void this.goTo(this.input('gotoText').value);

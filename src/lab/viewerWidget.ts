@@ -3,6 +3,7 @@
  * conversion's progress, then the image view with a status line.
  */
 import { Notification } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
@@ -16,7 +17,21 @@ import { formatDec, formatRA } from '../viewer/math/sexagesimal';
 import { TanSipWcs } from '../viewer/math/wcs';
 import { RomanStore } from '../viewer/store';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
-import { conversionStatus, fetchDqFlags, flagNames, IConversion, startConversion, storeAccess } from './api';
+import {
+  applyView,
+  circleToSky,
+  folderOf,
+  ICircleValue,
+  IStateFile,
+  parseStateFile,
+  readView,
+  relativePath,
+  resolvePath,
+  skyToCircle,
+  STATE_FORMAT,
+  STATE_VERSION
+} from '../viewer/viewState';
+import { conversionStatus, fetchDqFlags, flagNames, IConversion, readTextFile, startConversion, storeAccess } from './api';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -66,12 +81,23 @@ export class RomanViewerWidget extends Widget {
     return this.view;
   }
 
-  /** Starts (or joins) the conversion and shows the image as soon as it can be drawn. */
+  /**
+   * Shows the file: a Roman file or FITS image is converted (or its store joined) and drawn
+   * as soon as it can be; a state file (NAME.romanview.json) restores the view it holds.
+   */
   async load(): Promise<void> {
+    if (isStateFile(this.path)) {
+      return this.restore(this.path);
+    }
+    return this.openFirst(this.path, this.imageInfo(this.path));
+  }
+
+  /** Opens the first image of the stack (the reference frame). */
+  private async openFirst(path: string, info: Partial<IImageInfo>): Promise<void> {
     try {
-      let job = await startConversion(this.path);
+      let job = await startConversion(path);
       while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
-        this.showProgress(job.progress, `Converting ${romanProduct(this.path).name}: ${job.message}`);
+        this.showProgress(job.progress, `Converting ${romanProduct(path).name}: ${job.message}`);
         await sleep(POLL_MS);
         job = await conversionStatus(job.id);
       }
@@ -85,7 +111,7 @@ export class RomanViewerWidget extends Widget {
       if (store.attrs.level === 1) {
         const [n, ny, nx] = store.attrs.shape;
         this.showNotice(
-          `${romanProduct(this.path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
+          `${romanProduct(path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
             'Open its Level 2 exposure (_cal) to see the image; the ramps of the pixels in a circle come from there.'
         );
         return;
@@ -110,7 +136,7 @@ export class RomanViewerWidget extends Widget {
         const current = view.current;
         return current ? view.imageToScreen(...view.toReference(current, x, y)) : [NaN, NaN];
       });
-      await this.view.add(store, this.imageInfo(this.path));
+      await this.view.add(store, info);
       this.referenceId = this.view.reference?.id ?? null;
       this.applyStretch();
       this.hideProgress();
@@ -139,7 +165,10 @@ export class RomanViewerWidget extends Widget {
    * in the order given. Images already in the stack are skipped. Resolves with how many
    * joined; failures are notified one by one and the rest go on.
    */
-  async addImages(paths: string[], options: { wcsFrom?: string | null } = {}): Promise<number> {
+  async addImages(
+    paths: string[],
+    options: { wcsFrom?: string | null; infos?: Record<string, Partial<IImageInfo>> } = {}
+  ): Promise<number> {
     await this.firstLoaded.promise;
     const view = this.view;
     if (!view) {
@@ -161,8 +190,8 @@ export class RomanViewerWidget extends Widget {
         if (store.attrs.level === 1) {
           throw new Error(`${romanProduct(path).name} is a Level 1 ramp file: blink its Level 2 exposure (_cal) instead.`);
         }
-        const info = this.imageInfo(path);
-        if (!store.attrs.fits_wcs && info.kind === 'user') {
+        const info = { ...this.imageInfo(path), ...options.infos?.[path] };
+        if (!store.attrs.fits_wcs && info.kind === 'user' && info.wcsFrom === undefined) {
           info.wcsFrom = options.wcsFrom ?? view.current?.id ?? null;
         }
         await view.add(store, info);
@@ -283,6 +312,124 @@ export class RomanViewerWidget extends Widget {
       const [x, y] = to.worldToPixel(ra, dec);
       const r = (circle.r * from.pixelScaleAt(circle.x, circle.y)) / to.pixelScaleAt(x, y);
       layer.update(circle.id, { x, y, r });
+    }
+  }
+
+  /**
+   * The view as a state file to be saved at `statePath` (docs/state.md): the stack with paths
+   * relative to the state file's folder, display, centre and zoom, circles, blink interval.
+   */
+  stateFile(statePath: string): IStateFile {
+    const view = this.view;
+    if (!view) {
+      throw new Error('The image is not shown yet: there is no view to save.');
+    }
+    const values = readView(view);
+    const folder = folderOf(statePath);
+    const root = PageConfig.getOption('serverRoot');
+    const images = values.images.map(image => ({
+      ...image,
+      path: relativePath(image.path, folder),
+      ...(root ? { absolute_path: `${root.replace(/\/+$/, '')}/${image.path}` } : {})
+    }));
+    const regions = (this.circleLayer?.circles ?? [])
+      .map(circle => circleToSky(view, circle))
+      .filter((c): c is ICircleValue => c !== null);
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      saved: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      ...values,
+      images,
+      regions,
+      catalogs: {},
+      blink_interval: this.blinkIntervalSeconds,
+      ramp_selection: null
+    };
+  }
+
+  /**
+   * Restores a state file: its images are opened by path (relative to the state file, then
+   * the absolute path when saved), the missing ones listed; everything else as saved.
+   */
+  private async restore(statePath: string): Promise<void> {
+    let state: IStateFile;
+    try {
+      this.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
+      state = parseStateFile(JSON.parse(await readTextFile(statePath)));
+    } catch (error) {
+      const message = `${statePath} cannot be restored: ${(error as Error).message}`;
+      this.showError(message);
+      Notification.error(message, { autoClose: false });
+      this.firstLoaded.reject(error);
+      return;
+    }
+    const folder = folderOf(statePath);
+    const found: Array<{ entry: IStateFile['images'][number]; path: string }> = [];
+    const missing: string[] = [];
+    const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
+    for (const entry of state.images) {
+      const candidates = [resolvePath(entry.path, folder)];
+      if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
+        candidates.push(entry.absolute_path.slice(root.length + 1));
+      }
+      const path = await firstExisting(candidates.filter((c): c is string => !!c));
+      if (path) {
+        found.push({ entry, path });
+      } else {
+        missing.push(entry.name);
+      }
+    }
+    if (found.length === 0) {
+      const message = `None of the ${state.images.length} images of ${statePath} was found (${missing.join(', ')}).`;
+      this.showError(message);
+      Notification.error(message, { autoClose: false });
+      this.firstLoaded.reject(new Error(message));
+      return;
+    }
+    const infoOf = (entry: IStateFile['images'][number], path: string): Partial<IImageInfo> => ({
+      id: entry.id,
+      path,
+      name: entry.name,
+      kind: entry.kind === 'ramp' ? 'user' : entry.kind,
+      mark: entry.mark ?? null,
+      wcsFrom: found.some(f => f.entry.id === entry.wcs_from) ? entry.wcs_from : null,
+      time: entry.meta?.time ?? null,
+      detector: entry.meta?.detector ?? null
+    });
+    const first = found.find(f => f.entry.id === state.reference) ?? found[0];
+    await this.openFirst(first.path, infoOf(first.entry, first.path));
+    const rest = found.filter(f => f !== first);
+    await this.addImages(
+      rest.map(f => f.path),
+      { infos: Object.fromEntries(rest.map(f => [f.path, infoOf(f.entry, f.path)])) }
+    );
+    const view = this.view;
+    if (!view) {
+      return;
+    }
+    const kept = state.images.filter(entry => view.images.some(image => image.id === entry.id));
+    const current = state.images[state.current];
+    applyView(view, {
+      ...state,
+      images: kept,
+      current: Math.max(0, kept.findIndex(entry => entry.id === current?.id)),
+      reference: kept.some(entry => entry.id === state.reference) ? state.reference : null,
+      image_display: Object.fromEntries(Object.entries(state.image_display).filter(([id]) => kept.some(e => e.id === id)))
+    });
+    this.blinkSeconds = state.blink_interval;
+    for (const region of state.regions) {
+      const circle = skyToCircle(view, region);
+      if (circle) {
+        this.circleLayer?.add(circle.x, circle.y, circle.r);
+      }
+    }
+    if (state.dq_overlay !== this.dqShown) {
+      this.toggleDq();
+    }
+    this.node.dataset.restored = String(view.images.length);
+    if (missing.length) {
+      Notification.warning(`Restored without ${missing.length} missing image(s): ${missing.join(', ')}`, { autoClose: false });
     }
   }
 
@@ -527,6 +674,29 @@ export class RomanViewerWidget extends Widget {
 
 function formatValue(value: number): string {
   return Number.isFinite(value) ? value.toPrecision(6) : String(value);
+}
+
+/** True for the files that hold a saved view (docs/state.md). */
+export function isStateFile(path: string): boolean {
+  return /\.romanview\.json$/i.test(path);
+}
+
+/** The first of some root-relative paths that the server finds, or null. */
+async function firstExisting(paths: string[]): Promise<string | null> {
+  for (const path of paths) {
+    try {
+      await readTextFile(path).catch(error => {
+        // a binary file answers 400 to format=text: it exists
+        if ((error as { status?: number }).status !== 400) {
+          throw error;
+        }
+      });
+      return path;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
 }
 
 function sleep(ms: number): Promise<void> {
