@@ -27,8 +27,8 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_http import Server, wrk  # noqa: E402
-from bench_store import make_l2  # noqa: E402
+from bench_http import Server, wrk
+from bench_store import make_l2
 
 
 def server_cpu(server):

@@ -273,10 +273,9 @@ def bad_fits(tmp_path):
 def test_bad_fits_is_refused_clearly_and_leaves_no_store(tmp_path):
     cache = tmp_path / "cache"
     for name, (path, status, words) in bad_fits(tmp_path).items():
-        with pytest.raises(RomanFileError) as info:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # astropy's warnings become our errors, not noise
-                roman_lab.convert(path, cache_dir=cache, progress=False)
+        with pytest.raises(RomanFileError) as info, warnings.catch_warnings():
+            warnings.simplefilter("error")  # astropy's warnings become our errors, not noise
+            roman_lab.convert(path, cache_dir=cache, progress=False)
         assert info.value.status == status, (name, info.value.message)
         assert words in info.value.message and info.value.message.startswith(name), (name, info.value.message)
     assert list_stores(cache) == []

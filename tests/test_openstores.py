@@ -42,7 +42,7 @@ def test_a_complete_store_is_opened_once(converted, monkeypatch):
 def test_eviction_and_reconversion_are_seen(converted, tmp_path):
     cache, store = converted
     stores = OpenStores(cache)
-    sanitise = lambda meta: meta  # noqa: E731
+    sanitise = lambda meta: meta
     assert json.loads(stores.root_json(store.id, sanitise))["attributes"]["roman_lab"]["complete"] is True
     scache.remove_tree(store.path)  # evicted (by this process or any other sharing the cache)
     assert stores.path(store.id) is None and stores.root_json(store.id, sanitise) is None

@@ -88,14 +88,14 @@ class FitsImage:
         wcs = None
         if self.wcs is not None:
             ny, nx = self.shape
-            wcs = {"type": "fits", "ctype": list(self.wcs.wcs.ctype)}
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     lon, lat = self.wcs.all_pix2world([[nx / 2 - 0.5, ny / 2 - 0.5]], 0)[0]
-                wcs["center"] = [float(lon), float(lat)]  # in the file's own frame
+                center = [float(lon), float(lat)]  # in the file's own frame
             except Exception:  # noqa: BLE001 - a centre off the projection: the description stays useful
-                pass
+                center = None
+            wcs = {"type": "fits", "ctype": list(self.wcs.wcs.ctype), "center": center}
         return {
             "path": str(self.path),
             "name": self.path.name,
