@@ -89,7 +89,14 @@ def run_demo_algorithm(demo_dir, exposure):
     spec = importlib.util.spec_from_file_location("photon_torpedo", demo_dir / "photon_torpedo.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [Path(p).name for p in module.torpedo(demo_dir / exposure, demo_dir)]
+    written = [Path(p).name for p in module.torpedo(demo_dir / exposure, demo_dir)]
+    # the residual once more as a bare FITS image without a WCS: it must borrow the exposure's
+    from astropy.io import fits
+
+    with rdm.open(demo_dir / written[1]) as residual:
+        fits_name = Path(written[1]).with_suffix(".fits").name
+        fits.PrimaryHDU(np.asarray(residual.data, dtype=np.float32)).writeto(demo_dir / fits_name, overwrite=True)
+    return written + [fits_name]
 
 
 if __name__ == "__main__":

@@ -783,7 +783,7 @@ export class ImageView {
   /** A chunk left the cache: its texture and its meshes go too. */
   private evicted(key: string): void {
     this.renderer.release(key);
-    const at = key.indexOf(':');
+    const at = key.lastIndexOf(':'); // image ids may hold ':', tile names never do
     const reference = this.stack.reference;
     if (at > 0 && reference) {
       this.renderer.releaseMesh(`${key.slice(0, at)}>${reference.id}${key.slice(at)}`);

@@ -65,8 +65,13 @@ async function setView(page: Page, x: number, y: number, zoom: number): Promise<
   );
 }
 
+/** The stack list's entry of a file of the demo folder (its id is its root-relative path). */
+function stackItem(panel: Locator, name: string): Locator {
+  return panel.locator(`.jp-RomanSidebar-stackItem[data-id="demo/${name}"]`);
+}
+
 async function showImage(panel: Locator, canvas: Locator, name: string): Promise<void> {
-  await panel.locator('.jp-RomanSidebar-stackItem', { hasText: name }).locator('.jp-RomanSidebar-stackName').click();
+  await stackItem(panel, name).locator('.jp-RomanSidebar-stackName').click();
   await expect.poll(async () => (await canvasState(canvas)).current, { timeout: 10000 }).toContain(name);
   await expect.poll(async () => (await canvasState(canvas)).pending, { timeout: 20000 }).toBe('0');
 }
@@ -146,8 +151,9 @@ test.describe('Blink stack', () => {
     );
     await expect(viewer).toHaveAttribute('data-adding', '0', { timeout: 60000 });
     const items = panel.locator('.jp-RomanSidebar-stackItem');
+    await expect(items).toHaveCount(names.length + 1);
     for (const name of names) {
-      await expect(items.filter({ hasText: name })).toHaveCount(1);
+      await expect(stackItem(panel, name)).toHaveCount(1);
     }
     await expect(viewer.locator('.jp-RomanViewer-stackNav')).toBeVisible();
     await page.screenshot({ path: testInfo.outputPath('stack-loaded.png') });
@@ -201,20 +207,30 @@ test.describe('Blink stack', () => {
 
     // the user's model and residual of the exposure with the glitch join from the file browser
     await showImage(panel, canvas, blink.glitch);
-    const [model, residual] = blink.user_images;
+    const [model, residual, residualFits] = blink.user_images;
     await page.sidebar.openTab('filebrowser');
     await page.locator('.jp-DirListing-item', { hasText: model }).click();
     await page.locator('.jp-DirListing-item', { hasText: residual }).click({ modifiers: ['Control'] });
+    await page.locator('.jp-DirListing-item', { hasText: residualFits }).click({ modifiers: ['Control'] });
     await page.locator('.jp-DirListing-item', { hasText: residual }).click({ button: 'right' });
     await page.locator('.lm-Menu-item', { hasText: 'Add to Blink Stack' }).click();
     await page.sidebar.openTab('roman-lab-sidebar');
-    await expect.poll(async () => Number(await viewer.getAttribute('data-stack-size')), { timeout: 30000 }).toBe(stackSize + 2);
+    await expect.poll(async () => Number(await viewer.getAttribute('data-stack-size')), { timeout: 30000 }).toBe(stackSize + 3);
     await showImage(panel, canvas, residual);
     await expect(viewer.locator('.jp-RomanViewer-name')).toHaveText(residual);
     await page.screenshot({ path: testInfo.outputPath('residual.png') });
+    const asdfPixels = await canvasWindow(canvas, 200, 150, 256, 256);
+    // the same residual as a FITS file without a WCS borrows the exposure's and lands on the same screen pixels
+    const fitsItem = stackItem(panel, residualFits);
+    await expect(fitsItem.locator('.jp-RomanSidebar-wcsFrom')).toHaveValue(await page.evaluate(
+      name => (window as any).jupyterapp.shell.currentWidget.content.imageView.images.find((i: any) => i.info.name === name).id,
+      blink.glitch
+    ));
+    await showImage(panel, canvas, residualFits);
+    expect(await canvasWindow(canvas, 200, 150, 256, 256)).toEqual(asdfPixels);
 
     // mark the glitch, then a timed blink goes through the images by itself
-    await panel.locator('.jp-RomanSidebar-stackItem', { hasText: blink.glitch }).first().locator('.jp-RomanSidebar-mark').click();
+    await stackItem(panel, blink.glitch).locator('.jp-RomanSidebar-mark').click();
     await expect(panel.locator('.jp-RomanSidebar-stackItem[data-mark="suspicious"]')).toHaveCount(1);
     await panel.locator('.jp-RomanSidebar-blinkInterval').fill('0.2');
     await panel.locator('.jp-RomanSidebar-blinkInterval').press('Enter');
