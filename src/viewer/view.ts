@@ -17,7 +17,6 @@ import { Stack } from './stack';
 import { DEFAULT_DISPLAY, IDisplaySettings, IImageInfo, StackImage } from './stackImage';
 import { IChunk, IPyramidLevel, RomanStore } from './store';
 
-export { percentileInterval } from './stackImage';
 export type { IDisplaySettings, IImageInfo } from './stackImage';
 
 export interface IStatus {
@@ -103,11 +102,6 @@ export class ImageView {
   }
 
   // --- the stack ----------------------------------------------------------------------
-
-  /** Shows a single store (the stack of one image); the view fits it. */
-  async show(store: RomanStore, info?: Partial<IImageInfo>): Promise<StackImage> {
-    return this.add(store, info);
-  }
 
   /**
    * Adds a store to the stack. The first image becomes current and the reference, and the
