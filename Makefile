@@ -35,19 +35,26 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# The built frontend (TypeScript -> lib/ -> the prebuilt labextension inside the Python package).
+# The built frontend (TypeScript -> lib/ -> the prebuilt labextension inside the Python package,
+# and the notebook widget's ESM bundle, src/widget/ -> roman_lab/widget/static/widget.js).
+WIDGET_ESM := roman_lab/widget/static/widget.js
+
 roman_lab/labextension/package.json: node_modules/.package-lock.json $(TS_SOURCES) tsconfig.json package.json
 	npm run build
 	@touch $@
 
-$(STAMPS)/python-installed: pyproject.toml roman_lab/labextension/package.json | $(STAMPS) $(BIN)/python
+# `npm run build` writes it too; this makes it alone when it is missing or older than its sources.
+$(WIDGET_ESM): node_modules/.package-lock.json $(TS_SOURCES) package.json
+	npm run build:widget
+
+$(STAMPS)/python-installed: pyproject.toml roman_lab/labextension/package.json $(WIDGET_ESM) | $(STAMPS) $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	@touch $@
 
 env: $(STAMPS)/python-installed
 
-build: roman_lab/labextension/package.json
+build: roman_lab/labextension/package.json $(WIDGET_ESM)
 
 demo: env
 	$(BIN)/roman-lab demo $(DEMO_DIR) $(DEMO_ARGS)
@@ -98,4 +105,4 @@ bench: env chromium ui-tests/node_modules/.package-lock.json
 	$(BIN)/python benchmarks/bench_viewer.py
 
 clean:
-	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo roman_lab/labextension ui-tests/.demo ui-tests/test-results ui-tests/playwright-report
+	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo roman_lab/labextension $(WIDGET_ESM) ui-tests/.demo ui-tests/test-results ui-tests/playwright-report
