@@ -2,6 +2,8 @@
 
 import itertools
 import json
+import re
+import shutil
 import subprocess
 import sys
 
@@ -232,14 +234,59 @@ def test_generation_is_reproducible(small_demo, tmp_path):
         assert np.array_equal(a.data, b.data)
 
 
+def _outputs(cell):
+    """The text a code cell showed: its streams and the text/plain of what it displayed."""
+    return "".join(out.get("text", "") + out.get("data", {}).get("text/plain", "") for out in cell.outputs)
+
+
 @pytest.mark.notebook
-def test_notebook_runs_top_to_bottom(small_demo):
+def test_notebook_runs_top_to_bottom(small_demo, tmp_path, monkeypatch):
+    """demo.ipynb walks the science case unattended in a copy of the folder (it writes files there):
+    it finds the glitch exposure itself, lists the jump the pipeline missed, and restores its view."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(small_demo.path("demo.ipynb"), as_version=4)
-    NotebookClient(nb, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(small_demo.folder)}}).execute()
-    text = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
-    assert "JUMP_DET in the L2 DQ: False" in text
-    assert "same WCS as the exposure: True" in text
+    folder = tmp_path / "demo"
+    shutil.copytree(small_demo.folder, folder)
+    monkeypatch.setenv("ROMAN_LAB_CACHE", str(tmp_path / "stores"))  # the kernel's ramp stores
+    nb = nbformat.read(folder / "demo.ipynb", as_version=4)
+    assert all(cell.metadata["tags"] == [cell.id] for cell in nb.cells)
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    cells = {cell.id: cell for cell in nb.cells if cell.cell_type == "code"}
+    out = {name: _outputs(cell) for name, cell in cells.items()}
+    faint = small_demo["faint_cosmic_ray"]
+    glitch = faint["exposure"].removesuffix(".asdf")
+
+    def widget_shown(name):
+        return any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cells[name].outputs)
+
+    assert widget_shown("open") and widget_shown("ab") and widget_shown("save")
+    assert "radius=" in out["circle"]
+    assert out["find"].count("_cal.asdf") == len(small_demo["exposures"])
+    assert "asinh stretch, 99.5% cuts, gray (one display for all)" in out["load"]
+    # the glitch is found by comparing the exposures, not read from demo.json
+    assert "manifest" not in cells["glitch"].source
+    assert f"the odd one out: {faint['exposure']}" in out["glitch"]
+    n = len(small_demo["exposures"]) + 1
+    assert f"/{n}: {glitch} (exposure, " in out["mark"] and "suspicious)" in out["mark"]
+    # the ramps list the faint jump, not flagged by the pipeline
+    brightest = faint["pixels"][0]
+    jump = f"pixel ({brightest['x']}, {brightest['y']}) resultant {faint['resultant']}: "
+    line = next(line for line in out["ramps"].splitlines() if jump in line)
+    assert "pipeline-flagged" not in line
+    unflagged = out["ramps"].split("jump(s) the pipeline did not flag:")[1]
+    assert re.search(rf"\b{brightest['x']}\s+{brightest['y']}\s+{faint['resultant']}\s", unflagged)
+    assert any("image/png" in o.get("data", {}) for o in cells["ramps-plot"].outputs)
+    # model and residual next to the exposure, the view saved and restored with the same images
+    listed = out["algorithm"].splitlines()
+    at = next(i for i, line in enumerate(listed) if line == f"{i}: {glitch}")
+    assert listed[at + 1:at + 3] == [f"{at + 1}: {glitch}_model", f"{at + 2}: {glitch}_residual"]
+    assert "same images: True" in out["save"]
+    saved = json.loads((folder / "science_case.romanview.json").read_text())
+    assert [e["name"] for e in saved["images"]] == [line.split(": ", 1)[1] for line in listed]
+    assert saved["images"][saved["current"]]["name"] == glitch and saved["images"][saved["current"]]["mark"] == "suspicious"
+    assert saved["ramp_selection"]["image"] == saved["images"][saved["current"]]["id"]
+    assert saved["display"]["stretch"]["name"] == "asinh" and len(saved["regions"]) == 1
+    # the magics act on the restored viewer
+    assert "_region = " in out["magics"] and "_ramps = RampSet: " in out["magics"] and jump in out["magics"]
+    assert "%roman" not in out["magics"]  # no subcommand answered with an error

@@ -1,9 +1,10 @@
 '''demo.ipynb: the science case, walked through in cells that run on the demo data set.
 
-The notebook is built from CELLS, a list of (name, kind, source) entries: to add a step (for
-example the viewer cells), insert an entry in the list. Each cell is tagged with its name.
-Cells run with the data-set folder as the working directory and use only what is installed
-with roman-lab's core (no plotting library).
+The notebook is built from CELLS, a list of (name, kind, source) entries: to add a step,
+insert an entry in the list. Each cell is tagged with its name.
+Cells run with the data-set folder as the working directory, unattended too (nbclient in the
+tests): the viewer keeps its state in Python, so no cell needs a browser. They use only what is
+installed with roman-lab's core; the ramp plot needs matplotlib and says so when it is missing.
 '''
 
 from typing import NamedTuple
@@ -31,128 +32,213 @@ validates against the Roman schemas.
 
 The science case: on the galaxy's faint outskirts, something looks like a small knot.
 Is it a star-forming clump, or a cosmic ray that the pipeline did not flag? We go from the
-mosaic to the exposures behind it, then to the ramps of the suspicious pixels."""),
+mosaic to the exposures behind it, blink them, open the ramps of the suspicious pixels, run
+our own model on the exposure, and save the whole view to come back to it.
+
+The viewer, `roman_lab.Viewer`, is the Roman viewer of JupyterLab in a notebook output. What
+Python sets on it (images, stretch, circles, ...) is kept in Python too, so this notebook also
+runs unattended, top to bottom, without a browser."""),
     Cell("setup", "code", """\
 import json
 from pathlib import Path
 
+import astropy.units as u
 import numpy as np
 import roman_datamodels.datamodels as rdm
+from astropy.coordinates import SkyCoord
+from regions import CircleSkyRegion
 from roman_datamodels.dqflags import pixel as dqflags
 
+from roman_lab import Viewer, find_exposures
+
 manifest = json.loads(Path("demo.json").read_text())
+mosaic = manifest["mosaic"]["file"]
 galaxy = manifest["galaxy"]
-print(f"{galaxy['name']} at RA {galaxy['ra']:.5f}, Dec {galaxy['dec']:.5f}")
-print(f"{len(manifest['exposures'])} exposures on {', '.join(manifest['detectors'])}, "
-      f"{manifest['detector_pixels']} x {manifest['detector_pixels']} science pixels each")"""),
-    Cell("mosaic-intro", "markdown", """\
-## 1. The mosaic
+pixel = manifest["pixel_scale_arcsec"] * u.arcsec  # one detector pixel on the sky
+print(f"{galaxy['name']} at RA {galaxy['ra']:.5f}, Dec {galaxy['dec']:.5f}; "
+      f"{len(manifest['exposures'])} exposures of {manifest['detector_pixels']} x {manifest['detector_pixels']} "
+      f"pixels of {pixel:.3f}")"""),
+    Cell("open-intro", "markdown", """\
+## 1. Open the mosaic
 
-The Level 3 mosaic is a `MosaicModel` in MJy/sr on a north-up TAN grid. Its WCS is a gwcs
-object: `pixel -> sky` with `mosaic.meta.wcs(x, y)`, `sky -> pixel` with `.invert(ra, dec)`."""),
-    Cell("mosaic-open", "code", """\
-mosaic = rdm.open(manifest["mosaic"]["file"])
-scale = mosaic.meta.wcsinfo.pixel_scale * 3600
-print(f"{type(mosaic).__name__}: {mosaic.data.shape[1]} x {mosaic.data.shape[0]} pixels of {scale:.3f} arcsec")
-x, y = mosaic.meta.wcs.invert(galaxy["ra"], galaxy["dec"])
-centre = mosaic.data[int(round(float(y))), int(round(float(x)))]
-print(f"galaxy centre at mosaic pixel ({float(x):.1f}, {float(y):.1f}): {centre:.4f} MJy/sr")"""),
-    Cell("lineage-intro", "markdown", """\
-## 2. Lineage: which exposures made the mosaic
+Drag to pan, scroll to zoom (`+`/`-`, `1` for one to one, `f` to fit). The status line shows
+the pixel value, x, y, DQ flags and RA/Dec under the cursor."""),
+    Cell("open", "code", """\
+v = Viewer()
+v.load(mosaic)
+v.center_on(SkyCoord(galaxy["ra"], galaxy["dec"], unit="deg"))
+v"""),
+    Cell("circle-intro", "markdown", """\
+## 2. Draw a circle around the knot
 
-`meta.resample.members` names the Level 2 files that went into the mosaic, and
-`meta.individual_image_meta` keeps a table of their metadata (one row per member)."""),
-    Cell("lineage", "code", """\
-members = list(mosaic.meta.resample.members)
-tables = mosaic.meta.individual_image_meta
-for i, name in enumerate(members):
-    print(f"{i}  {name}  {tables.instrument['detector'][i]}  "
-          f"roll {tables.wcsinfo['roll_ref'][i]:6.1f}  start {tables.exposure['start_time'][i]}")"""),
-    Cell("feature-intro", "markdown", """\
-## 3. The suspicious feature
+In the viewer above: the Circle tool (`C`), then drag from the knot's centre. `v.regions` is
+every circle drawn, as `regions.CircleSkyRegion`; `v.get_region()` is the last one.
 
-`demo.json` records where the faint, unflagged cosmic ray was planted. The mosaic's `context`
-array says which members contributed to each mosaic pixel (bit *i* of plane *i // 32* for
-member *i*; a member whose pixel there was flagged, e.g. by a cosmic ray, does not count)."""),
-    Cell("feature-context", "code", """\
-cr = manifest["faint_cosmic_ray"]
-mx, my = (int(round(float(v))) for v in mosaic.meta.wcs.invert(cr["ra"], cr["dec"]))
-bits = mosaic.context[:, my, mx]
-contributors = [m for i, m in enumerate(members) if (int(bits[i // 32]) >> (i % 32)) & 1]
-print(f"RA {cr['ra']:.6f}, Dec {cr['dec']:.6f} is mosaic pixel ({mx}, {my});")
-print(f"{len(contributors)} of {len(members)} exposures contribute there:")
-print(*contributors, sep="\\n")"""),
+Nobody draws in an unattended run: then the next cell puts the circle where `demo.json`
+recorded the knot, three pixels in radius."""),
+    Cell("circle", "code", """\
+if not v.regions:
+    knot = manifest["faint_cosmic_ray"]
+    v.add_region(CircleSkyRegion(SkyCoord(knot["ra"], knot["dec"], unit="deg"), 3 * pixel))
+region = v.get_region()
+v.center_on(region)
+v.zoom_level = 8  # screen pixels per mosaic pixel
+region"""),
+    Cell("find-intro", "markdown", """\
+## 3. Every exposure behind the circle
+
+`find_exposures(region, mosaic=...)` reads the mosaic's lineage: its members
+(`meta.resample.members`) that cover the circle, and from the `context` array whether each
+one's pixels went into the mosaic there (`contributing`; a pixel the pipeline flagged, e.g. as
+a cosmic ray, did not). The same call searches a folder (`root=`, a local SQLite index) or
+MAST (`source="mast"`)."""),
+    Cell("find", "code", """\
+exposures = find_exposures(region, mosaic=mosaic)
+exposures.to_table()["name", "start_time", "detector", "coverage", "x", "y", "contributing"]"""),
+    Cell("load-intro", "markdown", """\
+## 4. Load them all, with one stretch
+
+The exposures join the mosaic in the viewer's blink stack, all drawn aligned on the sky in
+the mosaic's frame. With `sync_stretch` on (the default) one display serves every image; the
+percentile cuts are computed on each image's own pixels, so the mosaic (MJy/sr) and the
+exposures (DN/s) look alike. `v.cuts` also takes a `(vmin, vmax)` pair, `"zscale"` or an
+astropy interval; `v.stretch` an astropy stretch."""),
+    Cell("load", "code", """\
+v.load(exposures)
+v.stretch = "asinh"
+v.cuts = 99.5
+v.colormap = "gray"
+v.current = 1  # the first exposure
+print(v)"""),
     Cell("blink-intro", "markdown", """\
-## 4. Blink the exposures (in numbers)
+## 5. Blink
 
-For every exposure that covers the position, compare the pixel with the local background,
-in units of that pixel's error. A real knot shows in all of them; a glitch in one."""),
+`v.blink(0.5)` shows the next image every half second; the browser keeps time. In the viewer,
+`N` shows the next image, `Shift+N` the previous one, and `Space` starts or stops blinking. A
+real knot is in every exposure; a glitch flashes in one."""),
     Cell("blink", "code", """\
-print(f"{'exposure':52s} {'x':>5s} {'y':>5s} {'excess/err':>10s}  JUMP_DET")
-for name in members:
-    with rdm.open(name) as exp:
-        ex, ey = (int(round(float(v))) for v in exp.meta.wcs.invert(cr["ra"], cr["dec"]))
-        ny, nx = exp.data.shape
-        if not (0 <= ex < nx and 0 <= ey < ny):
-            continue
-        around = exp.data[max(ey - 8, 0):ey + 9, max(ex - 8, 0):ex + 9]
-        excess = (exp.data[ey, ex] - np.nanmedian(around)) / float(exp.err[ey, ex])
-        jump = bool(exp.dq[ey, ex] & dqflags.JUMP_DET)
-        print(f"{name:52s} {ex:5d} {ey:5d} {excess:10.1f}  {jump}")"""),
-    Cell("ramp-intro", "markdown", """\
-## 5. The ramp of the suspicious pixel
+v.blink(0.5)"""),
+    Cell("blink-stop", "code", """\
+v.stop()
+print(f"stopped on {v.current_image['name']}")"""),
+    Cell("glitch-intro", "markdown", """\
+## 6. Which exposure has the glitch?
 
-The Level 1 file of the same exposure (`_cal` -> `_uncal`) holds the resultants: means of
-groups of reads (`meta.exposure.read_pattern`). A cosmic ray adds charge at one moment, so it
-shows as one resultant difference far above its expected noise (read noise and Poisson
-noise). L1 pixels include a 4-pixel reference border: L1 pixel = L2 pixel + 4."""),
-    Cell("ramp", "code", """\
-noise = manifest["noise"]
-pixel = cr["pixels"][0]
-with rdm.open(cr["uncal"]) as raw, rdm.open(cr["exposure"]) as cal:
-    ramp = np.asarray(raw.data[:, pixel["l1_y"], pixel["l1_x"]], dtype=float)
-    pattern, frame_time = raw.meta.exposure.read_pattern, raw.meta.exposure.frame_time
-    flagged = bool(cal.dq[pixel["y"], pixel["x"]] & dqflags.JUMP_DET)
+What the eye does while blinking, in numbers: sample every exposure at the same sky points
+inside the circle (half a pixel apart), leave out pixels the pipeline already flagged, and
+compare each exposure with the median of the others, in units of its own error. A source on
+the sky is in all of them; a cosmic ray stands out in one."""),
+    Cell("glitch", "code", """\
+r = region.radius.to_value(u.deg)
+offsets = np.arange(-r, r + 1e-12, pixel.to_value(u.deg) / 2)
+dra, ddec = np.meshgrid(offsets, offsets)
+inside = np.hypot(dra, ddec) <= r
+points = region.center.spherical_offsets_by(dra[inside] * u.deg, ddec[inside] * u.deg)
 
-reads = [frame_time * np.asarray(group, dtype=float) for group in pattern]
-t = np.array([r.mean() for r in reads])
-n = np.array([len(r) for r in reads])
-cov = np.array([[np.minimum.outer(a, b).mean() for b in reads] for a in reads])  # Poisson, per unit rate
-k = np.arange(1, len(t))
-diffs, dt = np.diff(ramp), np.diff(t)
-others = k != cr["resultant"]
-rate = diffs[others].sum() / dt[others].sum()
-sigma = np.sqrt(noise["read_noise_dn"] ** 2 * (1 / n[k] + 1 / n[k - 1])
-                + max(rate, 0) / noise["gain_e_per_dn"] * (cov[k, k] + cov[k - 1, k - 1] - 2 * cov[k, k - 1]))
-print(f"pixel L2 ({pixel['x']}, {pixel['y']}) = L1 ({pixel['l1_x']}, {pixel['l1_y']}); rate {rate:.3f} DN/s")
-print(f"{'resultant':>9s} {'time s':>8s} {'DN':>8s} {'diff':>8s} {'sigma':>7s}")
-for i in range(len(t)):
-    row = f"{i:9d} {t[i]:8.2f} {ramp[i]:8.0f}"
-    if i:
-        row += f" {(diffs[i - 1] - rate * dt[i - 1]) / sigma[i - 1]:+8.1f} {sigma[i - 1]:7.2f}"
-    print(row)
-print(f"JUMP_DET in the L2 DQ: {flagged}  (recorded: {cr['significance']} sigma at resultant {cr['resultant']})")"""),
+values, errors = [], []
+for exposure in exposures:
+    with rdm.open(exposure.path) as cal:
+        x, y = cal.meta.wcs.invert(points.ra.deg, points.dec.deg)
+        col, row = np.rint(x).astype(int), np.rint(y).astype(int)
+        ny, nx = cal.data.shape
+        off = (col < 0) | (col >= nx) | (row < 0) | (row >= ny)
+        col, row = col.clip(0, nx - 1), row.clip(0, ny - 1)
+        flagged = (cal.dq[row, col] & (dqflags.DO_NOT_USE | dqflags.JUMP_DET)) != 0
+        values.append(np.where(off | flagged, np.nan, cal.data[row, col]))
+        errors.append(cal.err[row, col])
+values, errors = np.array(values), np.array(errors)
+
+others = np.array([np.nanmedian(np.delete(values, i, axis=0), axis=0) for i in range(len(exposures))])
+excess = np.nanmax((values - others) / errors, axis=1)  # the strongest excess over the others, sigma
+for exposure, sigma in zip(exposures, excess):
+    print(f"{sigma:5.1f} sigma  {exposure.name}")
+glitch = exposures[int(np.nanargmax(excess))]
+print(f"the odd one out: {glitch.name}")"""),
+    Cell("mark-intro", "markdown", """\
+Show that exposure and mark it as suspicious (the mark is saved with the view)."""),
+    Cell("mark", "code", """\
+v.current = glitch
+v.mark(glitch)
+print(v)"""),
+    Cell("ramps-intro", "markdown", """\
+## 7. The ramps of the pixels in the circle
+
+`v.ramps()` reads the Level 1 file behind the exposure on screen (`_cal` -> `_uncal`) and
+returns the up-the-ramp samples of every pixel in the circle, each difference between
+resultants tested against its expected noise (read noise and Poisson noise). `.jumps` lists
+the jumps, with `pipeline_flagged` when the Level 2 DQ has `JUMP_DET` there. In the lab, the
+same panel opens with the Ramps button under the circle or the `R` key;
+`v.show_ramps()` opens it in this viewer."""),
+    Cell("ramps", "code", """\
+rs = v.ramps()
+v.show_ramps()
+print(rs)
+jumps = rs.jumps
+unflagged = jumps[~jumps["pipeline_flagged"] & ~jumps["saturated"]]
+print(f"\\n{len(unflagged)} jump(s) the pipeline did not flag:")
+unflagged"""),
+    Cell("ramps-plot-intro", "markdown", """\
+Counts against time for each pixel; the jump the pipeline missed is the orange star
+(`rs.to_table()` has the numbers per pixel). A cosmic ray adds its charge at one moment: one
+step, the same slope before and after. A clump on the sky would only make the slope steeper,
+in every exposure."""),
+    Cell("ramps-plot", "code", """\
+try:
+    rs.plot()
+except ImportError as err:  # matplotlib is not a dependency of roman-lab
+    print(err)"""),
     Cell("algorithm-intro", "markdown", """\
-## 6. Run your own algorithm
+## 8. Run your own algorithm
 
-`photon_torpedo.py` stands for your code: it fits a smooth model to an exposure and writes
-the model and the residual as Roman files carrying the exposure's WCS, to blink against it.
-From a terminal: `python photon_torpedo.py EXPOSURE_cal.asdf [OUTDIR]`."""),
+`photon_torpedo.py` (in this folder) stands for your code: it fits a smooth model to an
+exposure and writes the model and the residual as Roman files carrying the exposure's WCS.
+Load both into the viewer next to the exposure: `N` and `Shift+N` then flip between
+exposure, model and residual."""),
     Cell("algorithm", "code", """\
 from photon_torpedo import torpedo
 
-model_path, residual_path = torpedo(cr["exposure"], "torpedo_output")
-with rdm.open(cr["exposure"]) as cal, rdm.open(residual_path) as residual:
-    same_wcs = np.allclose(cal.meta.wcs(10.0, 20.0), residual.meta.wcs(10.0, 20.0), rtol=0, atol=1e-12)
-    x, y = pixel["x"], pixel["y"]
-    print(f"wrote {model_path} and {residual_path}; same WCS as the exposure: {same_wcs}")
-    print(f"residual at the suspicious pixel: {residual.data[y, x] / float(cal.err[y, x]):.1f} sigma")"""),
-    Cell("next", "markdown", """\
-## Next
+model, residual = torpedo(glitch.path, "torpedo_output")
+v.load([model, residual])
+for offset, image in enumerate([model, residual], start=1):
+    v.move(image, v.current + offset)  # the stack order is the blink order
+print(*(f"{i}: {e['name']}" for i, e in enumerate(v.images)), sep="\\n")"""),
+    Cell("ab-intro", "markdown", """\
+To blink just those three, a second viewer holds them, zoomed on the circle."""),
+    Cell("ab", "code", """\
+ab = Viewer()
+ab.load([glitch, model, residual])
+ab.add_region(region)
+ab.center_on(region)
+ab.zoom_level = 8
+ab.stretch, ab.cuts = "asinh", 99.5
+ab.blink(1.0)
+ab"""),
+    Cell("ab-stop", "code", """\
+ab.stop()"""),
+    Cell("save-intro", "markdown", """\
+## 9. Save the view, restore it later
 
-The same steps, by eye: open the mosaic in the Roman viewer, draw a circle around the knot,
-load the exposures that cover it, blink them with one stretch, and open the ramps of the
-pixels in the circle. Viewer cells are added below as roman-lab grows."""),
+`save_state` writes the stack, the frame, the display, the circles, the marks and the open
+ramp panel to a `NAME.romanview.json` file (docs/state.md; image paths relative to it, so the
+folder can move). JupyterLab opens such a file in the Roman viewer too ("Save state" and
+"Restore state" in the Roman panel do the same)."""),
+    Cell("save", "code", """\
+state = v.save_state("science_case.romanview.json")
+restored = Viewer.from_state(state)
+print(restored)
+print("same images:", [e["name"] for e in restored.images] == [e["name"] for e in v.images])
+restored"""),
+    Cell("magics-intro", "markdown", """\
+## The same in `%roman` magics
+
+`%roman` acts on the viewer created last (here the restored one); `%roman help` lists the
+subcommands (`open`, `region`, `find`, `load`, `stretch`, `blink`, `stop`, `ramps`, `save`,
+`restore`)."""),
+    Cell("magics", "code", """\
+%load_ext roman_lab
+%roman region
+%roman stretch asinh 99.5
+%roman ramps"""),
 ]
 
 
