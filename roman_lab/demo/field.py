@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: the notebook walks the whole science case with roman_lab.Viewer
 SEED = 20270315
 
 FULL_NPIX = 4088  # science pixels of a WFI detector
