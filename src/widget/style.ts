@@ -38,7 +38,7 @@ const CSS = `
   color: #fff;
 }
 .roman-widget-toolbar button:disabled { opacity: 0.5; cursor: default; }
-.roman-widget-toolbar select { font: inherit; max-width: 40ch; }
+.roman-widget-toolbar select { font: inherit; max-width: 22ch; }
 .roman-widget-position { min-width: 5ch; text-align: center; }
 .roman-widget-name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1 1 12ch; min-width: 0; }
 .roman-widget-sep { flex: 0 0 8px; }

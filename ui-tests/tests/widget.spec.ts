@@ -1,0 +1,226 @@
+/**
+ * The notebook widget `roman_lab.Viewer`: the lab's viewer core in a cell output, its traits
+ * synchronised with Python both ways (docs/state.md "Widget traits").
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+
+import { canvasPixels, pixelOnPage, truth } from './roman';
+
+type Page = IJupyterLabPageFixture;
+
+/** Runs code in a new cell at the end of the notebook (the first, empty cell for the first call) and returns its text output. */
+async function run(page: Page, code: string): Promise<string> {
+  const count = await page.notebook.getCellCount();
+  const first = count === 1 && ((await page.notebook.getCellTextInput(0)) ?? '') === '';
+  const index = first ? 0 : count;
+  if (first) {
+    await page.notebook.setCell(0, 'code', code);
+  } else {
+    await page.notebook.addCell('code', code);
+  }
+  await page.notebook.runCell(index, { inplace: true });
+  return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
+}
+
+/** The widget in the output of the `nth` widget cell, once its first image is drawn complete. */
+async function shownWidget(page: Page, nth = 0): Promise<Locator> {
+  const widget = page.locator('.roman-widget').nth(nth);
+  await expect(widget).toBeVisible({ timeout: 30000 });
+  const canvas = widget.locator('canvas');
+  await expect(canvas).toHaveAttribute('data-frames', /\d+/, { timeout: 60000 });
+  await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 60000 });
+  await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
+  return widget;
+}
+
+/** How many of the sampled canvas pixels differ between two samples. */
+function changed(a: number[], b: number[]): number {
+  let n = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i += 4) {
+    if (Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]) > 6) {
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Distinct grey levels among sampled pixels (a drawn image has many, a blank canvas one). */
+function levels(pixels: number[]): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < pixels.length; i += 4) {
+    seen.add(pixels[i]);
+  }
+  return seen.size;
+}
+
+test.describe('roman_lab.Viewer in a notebook', () => {
+  test.setTimeout(240000);
+
+  test('draws an exposure, sends a drawn circle to Python, follows the stretch, blinks, and restores a saved state', async ({
+    page
+  }, testInfo) => {
+    const { file, sky } = await truth(page);
+    const second = file.replace('_0001_', '_0002_');
+    await page.notebook.createNew('widget.ipynb');
+
+    // -- load from Python: the browser converts and draws ----------------------------------
+    await run(
+      page,
+      [
+        'import os, json',
+        'from roman_lab import Viewer',
+        'v = Viewer()',
+        `v.load(os.path.abspath("../demo/${file}"))`,
+        'v'
+      ].join('\n')
+    );
+    const widget = await shownWidget(page);
+    const canvas = widget.locator('canvas');
+    await expect(widget.locator('.roman-widget-name')).toHaveText(file.replace(/\.asdf$/, ''));
+    const drawn = await canvasPixels(canvas, 7);
+    expect(levels(drawn)).toBeGreaterThan(20);
+    await widget.screenshot({ path: testInfo.outputPath('widget-drawn.png') });
+
+    // the browser reported its size
+    const size = JSON.parse(await run(page, 'print(json.dumps(v.view_size))'));
+    const box = (await widget.locator('.roman-widget-host').boundingBox())!;
+    expect(Math.abs(size.width - box.width)).toBeLessThanOrEqual(1);
+    expect(Math.abs(size.height - box.height)).toBeLessThanOrEqual(1);
+
+    // -- Python -> view: centre on a known sky position at zoom 8 --------------------------
+    const target = sky.find(p => p.x === 128 && p.y === 128)!;
+    await run(
+      page,
+      [
+        'from astropy.coordinates import SkyCoord',
+        `v.center_on(SkyCoord(${target.ra}, ${target.dec}, unit="deg"))`,
+        'v.zoom_level = 8'
+      ].join('\n')
+    );
+    await expect.poll(async () => Number(await canvas.getAttribute('data-center-x')), { timeout: 10000 }).toBeCloseTo(128, 1);
+    expect(Number(await canvas.getAttribute('data-center-y'))).toBeCloseTo(128, 1);
+    await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 30000 });
+
+    // -- browser -> Python: draw a circle around pixel (128, 128) ---------------------------
+    await widget.locator('.roman-widget-circle').click();
+    await expect(widget).toHaveAttribute('data-tool', 'circle');
+    const [cx, cy] = await pixelOnPage(canvas, 128, 128);
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 20, cy, { steps: 4 });
+    await page.mouse.move(cx + 40, cy, { steps: 4 });
+    await page.mouse.up();
+    await expect(widget).toHaveAttribute('data-circles', '1');
+    await widget.screenshot({ path: testInfo.outputPath('widget-circle.png') });
+    const regions = JSON.parse(
+      await run(
+        page,
+        [
+          'r = v.get_region()',
+          'print(json.dumps({"n": len(v.regions), "ra": r.center.ra.deg, "dec": r.center.dec.deg,',
+          '                  "radius": r.radius.to_value("arcsec"), "id": r.meta["name"]}))'
+        ].join('\n')
+      )
+    );
+    expect(regions.n).toBe(1);
+    // the press landed within half a CSS pixel of pixel (128, 128): 1/16 of an image pixel at zoom 8
+    const step = sky.find(p => p.x === 144 && p.y === 128)!;
+    const arcsecPerPixel =
+      (Math.hypot((step.ra - target.ra) * Math.cos((target.dec * Math.PI) / 180), step.dec - target.dec) * 3600) / 16;
+    const offArcsec = Math.hypot((regions.ra - target.ra) * Math.cos((target.dec * Math.PI) / 180), regions.dec - target.dec) * 3600;
+    expect(offArcsec).toBeLessThan(0.2 * arcsecPerPixel);
+    // 40 CSS px at 8 CSS px per image pixel: a 5-pixel radius
+    expect(regions.radius).toBeGreaterThan(4.5 * arcsecPerPixel * 0.9);
+    expect(regions.radius).toBeLessThan(5.5 * arcsecPerPixel * 1.1);
+    expect(regions.id).toMatch(/^[0-9a-f]{8}$/);
+
+    // the browser wrote the view back as it is (centre on the sky, zoom 8)
+    const view = JSON.parse(await run(page, 'print(json.dumps({"center": v.center, "zoom": v.zoom_level}))'));
+    expect(view.zoom).toBeCloseTo(8, 6);
+
+    // -- Python -> view: the stretch changes the canvas --------------------------------------
+    const before = await canvasPixels(canvas, 5);
+    await run(page, 'v.stretch = "log"');
+    await expect.poll(async () => changed(before, await canvasPixels(canvas, 5)), { timeout: 10000 }).toBeGreaterThan(100);
+    await widget.screenshot({ path: testInfo.outputPath('widget-log-stretch.png') });
+
+    // -- a second exposure; N on the canvas and the toolbar change `current` ------------------
+    await run(page, `v.load(os.path.abspath("../demo/${second}"))`);
+    await expect(widget).toHaveAttribute('data-stack-size', '2', { timeout: 60000 });
+    await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
+    await canvas.focus();
+    await page.keyboard.press('n');
+    await expect(widget.locator('.roman-widget-name')).toHaveText(second.replace(/\.asdf$/, ''));
+    expect(await run(page, 'print(v.current, v.current_image["name"])')).toContain(`1 ${second.replace(/\.asdf$/, '')}`);
+    await widget.locator('.roman-widget-previous').click();
+    await expect(widget.locator('.roman-widget-name')).toHaveText(file.replace(/\.asdf$/, ''));
+    expect((await run(page, 'print(v.current)')).trim()).toBe('0');
+    // blinking from Python: the browser keeps time and writes `current`
+    await run(page, 'v.blink(0.2)');
+    await expect(widget).toHaveAttribute('data-blinking', 'true');
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          seen.add((await run(page, 'print(v.current)')).trim());
+          return [...seen].sort().join(',');
+        },
+        { timeout: 30000 }
+      )
+      .toBe('0,1');
+    await run(page, 'v.stop()');
+    await expect(widget).toHaveAttribute('data-blinking', 'false');
+
+    // -- catalog markers from Python ----------------------------------------------------------
+    await run(
+      page,
+      [
+        'from astropy.table import Table',
+        `v.load_catalog(Table({"coord": SkyCoord([${target.ra}], [${target.dec}], unit="deg")}), catalog_label="stars", use_skycoord=True)`
+      ].join('\n')
+    );
+    await expect(widget).toHaveAttribute('data-markers', '1');
+    await expect(widget.locator('.roman-widget-markers path')).toHaveAttribute('data-shown', '1');
+
+    // -- save the state and restore it in a second widget -------------------------------------
+    const saved = await run(
+      page,
+      ['v.current = 1', 'print(v.save_state("widget.romanview.json"))', 'w = Viewer.from_state("widget.romanview.json")', 'w'].join('\n')
+    );
+    expect(saved).toContain('widget.romanview.json');
+    const restored = await shownWidget(page, 1);
+    await expect(restored).toHaveAttribute('data-stack-size', '2', { timeout: 60000 });
+    await expect(restored.locator('.roman-widget-name')).toHaveText(second.replace(/\.asdf$/, ''));
+    await expect(restored).toHaveAttribute('data-circles', '1');
+    await expect(restored).toHaveAttribute('data-markers', '1');
+    const restoredCanvas = restored.locator('canvas');
+    await expect(restoredCanvas).toHaveAttribute('data-pending', '0', { timeout: 30000 });
+    expect(Number(await restoredCanvas.getAttribute('data-zoom'))).toBeCloseTo(Number(await canvas.getAttribute('data-zoom')), 3);
+    expect(levels(await canvasPixels(restoredCanvas, 7))).toBeGreaterThan(20);
+    const same = JSON.parse(
+      await run(page, 'print(json.dumps([[e["path"] for e in w.images] == [e["path"] for e in v.images], w.stretch.__class__.__name__]))')
+    );
+    expect(same).toEqual([true, 'LogStretch']);
+    await restored.screenshot({ path: testInfo.outputPath('widget-restored.png') });
+  });
+
+  test('a file the server refuses is reported in the widget with its message', async ({ page }) => {
+    await page.notebook.createNew('widget-error.ipynb');
+    await run(
+      page,
+      [
+        'import os',
+        'from roman_lab import Viewer',
+        'open("not-roman.asdf", "w").write("this is not ASDF")',
+        'v = Viewer()',
+        'v.images = [{"id": "x1", "path": os.path.abspath("not-roman.asdf"), "name": "not-roman", "kind": "user",',
+        '             "wcs_from": None, "mark": None, "meta": {"time": None, "detector": None, "level": None}}]',
+        'v'
+      ].join('\n')
+    );
+    const widget = page.locator('.roman-widget').first();
+    await expect(widget.locator('.roman-widget-error')).toContainText('not-roman could not be shown', { timeout: 30000 });
+    await expect(widget.locator('.roman-widget-error')).toContainText(/ASDF/);
+  });
+});
