@@ -103,6 +103,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     factory.widgetCreated.connect((_, widget) => {
       widget.title.icon = romanIcon;
       widget.content.setDefaults(defaults);
+      widget.content.rampsWanted.connect(() => void commands.execute(CommandIDs.ramps));
       void tracker.add(widget);
       widget.context.pathChanged.connect(() => void tracker.save(widget));
     });
@@ -247,6 +248,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
         const widget = rampWidget({ viewer, imageId: image.id, path: image.info.path, name: image.info.name, circle });
         shell.add(widget, 'main', { mode: 'split-right', ref: doc.id });
+        const selection = { imageId: image.id, circleId: viewer.selectedCircleId! };
+        viewer.setRampSelection(selection);
+        widget.disposed.connect(() => viewer.setRampSelection(null));
         try {
           await widget.content.load();
         } catch (error) {

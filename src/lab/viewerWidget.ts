@@ -332,9 +332,18 @@ export class RomanViewerWidget extends Widget {
       path: relativePath(image.path, folder),
       ...(root ? { absolute_path: `${root.replace(/\/+$/, '')}/${image.path}` } : {})
     }));
-    const regions = (this.circleLayer?.circles ?? [])
-      .map(circle => circleToSky(view, circle))
-      .filter((c): c is ICircleValue => c !== null);
+    const regions: ICircleValue[] = [];
+    for (const circle of this.circleLayer?.circles ?? []) {
+      const sky = circleToSky(view, circle);
+      if (sky) {
+        regions.push({ ...sky, id: String(circle.id) });
+      }
+    }
+    const ramps = this.rampSelection;
+    const rampSelection =
+      ramps && regions.some(r => r.id === String(ramps.circleId)) && view.images.some(i => i.id === ramps.imageId)
+        ? { image: ramps.imageId, region: String(ramps.circleId) }
+        : null;
     return {
       format: STATE_FORMAT,
       version: STATE_VERSION,
@@ -344,7 +353,7 @@ export class RomanViewerWidget extends Widget {
       regions,
       catalogs: {},
       blink_interval: this.blinkIntervalSeconds,
-      ramp_selection: null
+      ramp_selection: rampSelection
     };
   }
 
@@ -418,19 +427,45 @@ export class RomanViewerWidget extends Widget {
       image_display: Object.fromEntries(Object.entries(state.image_display).filter(([id]) => kept.some(e => e.id === id)))
     });
     this.blinkSeconds = state.blink_interval;
+    const circleIds = new Map<string, number>();
     for (const region of state.regions) {
       const circle = skyToCircle(view, region);
-      if (circle) {
-        this.circleLayer?.add(circle.x, circle.y, circle.r);
+      const added = circle && this.circleLayer?.add(circle.x, circle.y, circle.r);
+      if (added && region.id !== undefined) {
+        circleIds.set(region.id, added.id);
       }
     }
     if (state.dq_overlay !== this.dqShown) {
       this.toggleDq();
     }
+    const ramps = state.ramp_selection;
+    const rampCircle = ramps ? circleIds.get(ramps.region) : undefined;
+    if (ramps && rampCircle !== undefined && view.images.some(i => i.id === ramps.image)) {
+      view.setCurrent(ramps.image);
+      this.circleLayer?.select(rampCircle);
+      this.rampsWantedSignal.emit(undefined);
+    }
     this.node.dataset.restored = String(view.images.length);
     if (missing.length) {
       Notification.warning(`Restored without ${missing.length} missing image(s): ${missing.join(', ')}`, { autoClose: false });
     }
+  }
+
+  /** The ramp panel shows the ramps of this circle on this image (kept in the saved state). */
+  setRampSelection(selection: { imageId: string; circleId: number } | null): void {
+    this.rampSelection = selection;
+  }
+
+  /** A restored state had the ramp panel open: the current image and circle are set, show it. */
+  get rampsWanted(): ISignal<this, void> {
+    return this.rampsWantedSignal;
+  }
+
+  /** The id of the selected circle (or the only one), or null. */
+  get selectedCircleId(): number | null {
+    const layer = this.circleLayer;
+    const circles = layer?.circles ?? [];
+    return circles.find(c => c.id === layer?.selected)?.id ?? (circles.length === 1 ? circles[0].id : null);
   }
 
   /** Outlines pixels of the current image (the ramp panel's hovered pixel); [] clears. */
@@ -664,6 +699,8 @@ export class RomanViewerWidget extends Widget {
   private readonly stackChangedSignal = new Signal<this, void>(this);
   private readonly pixelHoveredSignal = new Signal<this, { imageId: string; x: number; y: number } | null>(this);
   private marker: PixelMarker | null = null;
+  private rampSelection: { imageId: string; circleId: number } | null = null;
+  private readonly rampsWantedSignal = new Signal<this, void>(this);
   private dqFlags: Record<string, number> = {};
   private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';

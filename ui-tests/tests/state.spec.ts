@@ -13,7 +13,8 @@ interface IBlink {
 /** The active viewer's state as the page sees it. */
 function viewerState(page: Page) {
   return page.evaluate(() => {
-    const content = (window as any).jupyterapp.shell.currentWidget.content;
+    const widgets = Array.from((window as any).jupyterapp.shell.widgets('main')) as any[];
+    const content = widgets.find(w => w.content?.imageView).content;
     const view = content.imageView;
     return {
       images: view.images.map((image: any) => image.id),
@@ -27,7 +28,7 @@ function viewerState(page: Page) {
 }
 
 test.describe('View state', () => {
-  test('a saved view comes back from its .romanview.json: stack, marks, display, view and circles', async ({ page }, testInfo) => {
+  test('a saved view comes back from its .romanview.json: stack, marks, display, view, circles and the ramp panel', async ({ page }, testInfo) => {
     const blink = ((await truth(page)) as unknown as { blink: IBlink }).blink;
     const viewer = await openByDoubleClick(page, blink.glitch);
     await page.evaluate(
@@ -40,8 +41,11 @@ test.describe('View state', () => {
         view.setCurrent(1);
         view.setView(100, 120, 4);
         content.circles.add(100, 120, 6);
+        view.setCurrent(0);
+        await (window as any).jupyterapp.commands.execute('roman-lab:ramps');
+        view.setCurrent(1);
       },
-      blink.user_images.map(name => `demo/${name}`)
+      blink.user_images.slice(0, 2).map(name => `demo/${name}`)
     );
     await expect(viewer).toHaveAttribute('data-stack-size', '3');
     const before = await viewerState(page);
@@ -49,13 +53,20 @@ test.describe('View state', () => {
     await expect(page.locator('.jp-toast-container, .Toastify')).toContainText('Saved the view (3 images)');
     const saved = JSON.parse((await (await page.request.get('/files/demo/saved.romanview.json')).text()) as string);
     expect(saved.format).toBe('roman-lab-view');
-    expect(saved.images.map((i: any) => i.path)).toEqual([blink.glitch, ...blink.user_images]);
+    expect(saved.images.map((i: any) => i.path)).toEqual([blink.glitch, ...blink.user_images.slice(0, 2)]);
+    expect(saved.ramp_selection).toEqual({ image: saved.images[0].id, region: saved.regions[0].id });
 
     await page.evaluate(() => (window as any).jupyterapp.commands.execute('application:close-all'));
     await page.filebrowser.refresh();
     await page.locator('.jp-DirListing-item', { hasText: 'saved.romanview.json' }).dblclick();
     const restored = page.locator('.jp-RomanViewer');
     await expect(restored).toHaveAttribute('data-restored', '3', { timeout: 30000 });
+    // the ramp panel comes back too, on the exposure
+    await expect(page.locator('.jp-RomanRamps')).toHaveAttribute('data-state', 'ready', { timeout: 30000 });
+    await page.evaluate(() => {
+      const widgets = Array.from((window as any).jupyterapp.shell.widgets('main')) as any[];
+      widgets.find(w => w.content?.imageView).content.imageView.setCurrent(1); // the image shown when saved
+    });
     const after = await viewerState(page);
     expect(after).toEqual(before);
     await page.screenshot({ path: testInfo.outputPath('restored.png') });
