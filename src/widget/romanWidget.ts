@@ -11,6 +11,7 @@
  */
 import { CircleLayer, ICircle } from '../viewer/circles';
 import { formatDec, formatRA } from '../viewer/math/sexagesimal';
+import { PixelMarker } from '../viewer/pixelMarker';
 import { RomanStore } from '../viewer/store';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
 import {
@@ -25,6 +26,7 @@ import {
   skyToCircle
 } from '../viewer/viewState';
 import { ICatalogValue, MarkerLayer, projectCatalog } from './markers';
+import { RampSection } from './ramps';
 import * as server from './server';
 import { injectStyle } from './style';
 import * as traits from './traits';
@@ -63,7 +65,8 @@ const TRAITS = [
   'catalogs',
   'blink_interval',
   'blinking',
-  'dq_overlay'
+  'dq_overlay',
+  'ramp_selection'
 ] as const;
 
 interface IPending {
@@ -99,6 +102,7 @@ export class RomanWidget {
         <button class="roman-widget-pan" title="Pan tool: drag moves the view (P)" aria-pressed="true">Pan</button>
         <button class="roman-widget-circle" title="Circle tool: drag draws a circle, Delete removes the selected one (C)" aria-pressed="false">Circle</button>
         <button class="roman-widget-dq" title="Show the DQ flags (D)" aria-pressed="false">DQ</button>
+        <button class="roman-widget-ramp" title="The Level 1 ramps of the selected circle on the exposure on screen (R)" aria-pressed="false">Ramps</button>
         <button class="roman-widget-fit" title="Fit the reference image in the view (F)">Fit</button>
       </div>
       <div class="roman-widget-progress" hidden>
@@ -119,6 +123,7 @@ export class RomanWidget {
       onDraw: () => {
         this.circles.render();
         this.markers.render();
+        this.pixelMarker.render();
       },
       onStackChanged: () => this.onStackChanged(),
       onError: message => this.showError(message),
@@ -126,6 +131,19 @@ export class RomanWidget {
     });
     this.circles = new CircleLayer(this.view, circles => this.onCirclesChanged(circles));
     this.markers = new MarkerLayer(this.host, (x, y) => this.view.imageToScreen(x, y));
+    this.pixelMarker = new PixelMarker(this.host, (x, y) => {
+      const current = this.view.current;
+      return current ? this.view.imageToScreen(...this.view.toReference(current, x, y)) : [NaN, NaN];
+    });
+    this.ramps = new RampSection(this.settings, {
+      onClose: () => {
+        this.write({ ramp_selection: null });
+        this.applyRamps();
+      },
+      onHoverPixel: (pixel, imageId) => this.pixelMarker.set(pixel && this.view.current?.id === imageId ? [pixel] : []),
+      onError: message => this.showError(message)
+    });
+    this.part('errors').before(this.ramps.node);
 
     this.bindToolbar();
     this.bindInput();
@@ -139,6 +157,7 @@ export class RomanWidget {
 
     this.syncImages();
     this.applyCatalogs();
+    this.applyRamps();
     this.updateToolbar();
   }
 
@@ -157,8 +176,11 @@ export class RomanWidget {
     window.clearTimeout(this.viewTimer);
     window.clearTimeout(this.regionsTimer);
     this.resizeObserver.disconnect();
+    window.clearTimeout(this.rampsTimer);
     this.circles.dispose();
     this.markers.dispose();
+    this.pixelMarker.dispose();
+    this.ramps.dispose();
     this.view.dispose();
     this.root.remove();
   }
@@ -211,6 +233,7 @@ export class RomanWidget {
       switch (name) {
         case 'images':
           this.syncImages();
+          this.applyRamps();
           break;
         case 'current':
         case 'reference':
@@ -228,6 +251,10 @@ export class RomanWidget {
           break;
         case 'regions':
           this.applyRegions();
+          this.applyRamps();
+          break;
+        case 'ramp_selection':
+          this.applyRamps();
           break;
         case 'catalogs':
           this.applyCatalogs();
@@ -612,7 +639,65 @@ export class RomanWidget {
     this.regionsWritten = performance.now();
     if (traits.regionsDiffer(regions, this.values().regions)) {
       this.write({ regions });
+      // the ramps follow their circle once it stops moving
+      window.clearTimeout(this.rampsTimer);
+      this.rampsTimer = window.setTimeout(() => this.applyRamps(), 300);
     }
+  }
+
+  // --- ramps --------------------------------------------------------------------------
+
+  /** The ramp panel of `ramp_selection` (hidden when null). */
+  private applyRamps(): void {
+    const values = this.values();
+    const selection = values.ramp_selection;
+    const entry = selection && values.images.find(e => e.id === selection.image);
+    const region = selection && values.regions.find(r => r.id === selection.region);
+    this.part('ramp').setAttribute('aria-pressed', String(!!selection));
+    if (!selection || !entry) {
+      this.ramps.hide();
+      this.pixelMarker.set([]);
+      return;
+    }
+    if (!region) {
+      this.ramps.hide();
+      this.showError(`The ramp panel's circle ${selection.region} is not among the circles any more.`);
+      return;
+    }
+    this.ramps.show({
+      imageId: entry.id,
+      path: entry.path,
+      name: entry.name,
+      circle: { ra: region.ra, dec: region.dec, radius_arcsec: region.radius_arcsec }
+    });
+  }
+
+  /** Opens the ramps of the selected (else the last) circle on the exposure on screen, or closes them. */
+  private toggleRamps(): void {
+    const values = this.values();
+    if (values.ramp_selection) {
+      this.write({ ramp_selection: null });
+      this.applyRamps();
+      return;
+    }
+    const current = this.view.current;
+    const entry = current && values.images.find(e => e.id === current.id);
+    if (!entry) {
+      this.showError('No image on screen: the ramps are of the exposure shown.');
+      return;
+    }
+    if (entry.kind !== 'exposure') {
+      this.showError(`${entry.name} is not a Level 2 exposure (_cal): the ramps come from an exposure's Level 1 file.`);
+      return;
+    }
+    const selected = this.circles.selected;
+    const region = (selected !== null ? this.regionOf.get(selected) : undefined) ?? values.regions[values.regions.length - 1]?.id;
+    if (!region) {
+      this.showError('Draw a circle first (the Circle tool, C): the ramps are of the pixels inside it.');
+      return;
+    }
+    this.write({ ramp_selection: { image: entry.id, region } });
+    this.applyRamps();
   }
 
   // --- catalogs -----------------------------------------------------------------------
@@ -725,6 +810,7 @@ export class RomanWidget {
     this.part('pan').addEventListener('click', () => this.setTool('pan'));
     this.part('circle').addEventListener('click', () => this.setTool('circle'));
     this.part('dq').addEventListener('click', () => this.toggleDq());
+    this.part('ramp').addEventListener('click', () => this.toggleRamps());
     this.part('fit').addEventListener('click', () => {
       this.view.fit();
       this.userMovedView();
@@ -765,7 +851,8 @@ export class RomanWidget {
           ' ': () => this.toggleBlink(),
           c: () => this.setTool('circle'),
           p: () => this.setTool('pan'),
-          d: () => this.toggleDq()
+          d: () => this.toggleDq(),
+          r: () => this.toggleRamps()
         };
         const action = own[event.key];
         if (action) {
@@ -904,6 +991,7 @@ export class RomanWidget {
   }
 
   private showStatus(status: IStatus): void {
+    this.ramps.hoverImagePixel(this.view.current?.id ?? '', status.x, status.y);
     const readout = this.part('readout');
     if (status.x === null || status.y === null) {
       readout.textContent = '';
@@ -956,6 +1044,9 @@ export class RomanWidget {
   private readonly view: ImageView;
   private readonly circles: CircleLayer;
   private readonly markers: MarkerLayer;
+  private readonly pixelMarker: PixelMarker;
+  private readonly ramps: RampSection;
+  private rampsTimer = 0;
   private readonly resizeObserver: ResizeObserver;
   private readonly abort = new AbortController();
   private readonly listeners: Array<[string, () => void]> = [];

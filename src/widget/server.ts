@@ -112,9 +112,10 @@ function cookies(): string {
 export async function requestApi<T>(
   settings: IServerSettings,
   endPoint: string[],
-  init: { method?: string; body?: unknown; signal?: AbortSignal } = {}
+  init: { method?: string; body?: unknown; signal?: AbortSignal; query?: Record<string, string> } = {}
 ): Promise<T> {
-  const url = serverUrl(settings, 'roman-lab', 'api', ...endPoint);
+  const query = init.query ? `?${new URLSearchParams(init.query)}` : '';
+  const url = serverUrl(settings, 'roman-lab', 'api', ...endPoint) + query;
   const hasBody = init.body !== undefined;
   let response: Response;
   try {
@@ -161,4 +162,19 @@ export function storeAccess(settings: IServerSettings, id: string): { url: strin
     headers.Authorization = `token ${settings.token}`;
   }
   return { url: `${serverUrl(settings, 'roman-lab', 'stores', id)}/`, init: { headers, credentials: 'same-origin' } };
+}
+
+/** The L1 ramps of the pixels of an exposure inside a sky circle (`GET /roman-lab/api/ramps`), as JSON. */
+export function fetchRamps(
+  settings: IServerSettings,
+  request: { path: string; ra: number; dec: number; radius_arcsec: number },
+  signal?: AbortSignal
+): Promise<unknown> {
+  const query = {
+    path: request.path,
+    ra: String(request.ra),
+    dec: String(request.dec),
+    radius_arcsec: String(request.radius_arcsec)
+  };
+  return requestApi<unknown>(settings, ['ramps'], { query, signal });
 }

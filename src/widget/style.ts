@@ -70,6 +70,14 @@ const CSS = `
 }
 .roman-widget-error span { flex: 1; white-space: pre-wrap; }
 .roman-widget-error button { border: none; background: none; color: inherit; cursor: pointer; font: inherit; }
+.roman-widget-ramps { border-top: 1px solid var(--jp-border-color2, #ccc); }
+.roman-widget-ramps[hidden] { display: none; }
+.roman-widget-rampsHeader { display: flex; align-items: center; gap: 6px; padding: 2px 6px; font-weight: 600; }
+.roman-widget-rampsTitle { flex: 1; }
+.roman-widget-rampsHeader button { border: none; background: none; color: inherit; cursor: pointer; font: inherit; font-size: 16px; }
+.roman-widget-rampsStatus { padding: 0 6px 2px; font-size: 12px; color: var(--jp-ui-font-color2, #666); }
+.roman-widget-ramps[data-state='error'] .roman-widget-rampsStatus { color: var(--jp-error-color1, #c00); }
+.roman-widget-rampsPanel { height: 420px; overflow: auto; }
 .roman-widget-empty {
   position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   color: #aaa; pointer-events: none; text-align: center; padding: 1em;

@@ -27,7 +27,7 @@ async function run(page: Page, code: string): Promise<string> {
 async function shownWidget(page: Page, nth = 0): Promise<Locator> {
   const widget = page.locator('.roman-widget').nth(nth);
   await expect(widget).toBeVisible({ timeout: 30000 });
-  const canvas = widget.locator('canvas');
+  const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
   await expect(canvas).toHaveAttribute('data-frames', /\d+/, { timeout: 60000 });
   await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 60000 });
   await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
@@ -76,7 +76,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
       ].join('\n')
     );
     const widget = await shownWidget(page);
-    const canvas = widget.locator('canvas');
+    const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
     await expect(widget.locator('.roman-widget-name')).toHaveText(file.replace(/\.asdf$/, ''));
     const drawn = await canvasPixels(canvas, 7);
     expect(levels(drawn)).toBeGreaterThan(20);
@@ -105,6 +105,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     // -- browser -> Python: draw a circle around pixel (128, 128) ---------------------------
     await widget.locator('.roman-widget-circle').click();
     await expect(widget).toHaveAttribute('data-tool', 'circle');
+    await canvas.scrollIntoViewIfNeeded();
     const [cx, cy] = await pixelOnPage(canvas, 128, 128);
     await page.mouse.move(cx, cy);
     await page.mouse.down();
@@ -139,11 +140,47 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     const view = JSON.parse(await run(page, 'print(json.dumps({"center": v.center, "zoom": v.zoom_level}))'));
     expect(view.zoom).toBeCloseTo(8, 6);
 
+    // -- the ramp panel of the circle, opened from Python, closed in the widget ----------------
+    await run(page, 'v.show_ramps()');
+    const ramps = widget.locator('.roman-widget-ramps');
+    await expect(ramps).toHaveAttribute('data-state', 'ready', { timeout: 60000 });
+    await expect(ramps.locator('.jp-RomanRampPanel canvas').first()).toBeVisible();
+    await widget.screenshot({ path: testInfo.outputPath('widget-ramps.png') });
+    await ramps.locator('.roman-widget-rampsClose').click();
+    await expect(ramps).toBeHidden();
+    expect((await run(page, 'print(v.ramp_selection)')).trim()).toBe('None');
+
     // -- Python -> view: the stretch changes the canvas --------------------------------------
     const before = await canvasPixels(canvas, 5);
     await run(page, 'v.stretch = "log"');
     await expect.poll(async () => changed(before, await canvasPixels(canvas, 5)), { timeout: 10000 }).toBeGreaterThan(100);
     await widget.screenshot({ path: testInfo.outputPath('widget-log-stretch.png') });
+
+    // -- browser -> Python: a zoom with the wheel and a pan with the Pan tool ------------------
+    await widget.locator('.roman-widget-pan').click();
+    await canvas.scrollIntoViewIfNeeded();
+    const [px, py] = await pixelOnPage(canvas, 128, 128);
+    await page.mouse.move(px, py);
+    await page.mouse.wheel(0, -300);
+    await expect.poll(async () => Number(await run(page, 'print(v.zoom_level)')), { timeout: 10000 }).toBeGreaterThan(10);
+    const zoomed = Number(await canvas.getAttribute('data-zoom')) / (await page.evaluate(() => devicePixelRatio));
+    expect(Number(await run(page, 'print(v.zoom_level)'))).toBeCloseTo(zoomed, 4);
+    await canvas.scrollIntoViewIfNeeded();
+    const [qx, qy] = await pixelOnPage(canvas, 128, 128); // the notebook may have scrolled
+    await page.mouse.move(qx + 80, qy + 40);
+    await page.mouse.down();
+    await page.mouse.move(qx, qy, { steps: 5 });
+    await page.mouse.up();
+    const panned = JSON.parse(await run(page, 'print(json.dumps(v.center))'));
+    // dragging the image 80 CSS px left and 40 up moves the centre 80/zoom pixels right (+x) and 40/zoom down (y is up)
+    const cxNow = Number(await canvas.getAttribute('data-center-x'));
+    const cyNow = Number(await canvas.getAttribute('data-center-y'));
+    expect(cxNow - 128).toBeCloseTo(80 / zoomed, 1);
+    expect(cyNow - 128).toBeCloseTo(-40 / zoomed, 1);
+    const movedArcsec = Math.hypot((panned.ra - target.ra) * Math.cos((target.dec * Math.PI) / 180), panned.dec - target.dec) * 3600;
+    expect(movedArcsec / arcsecPerPixel).toBeCloseTo(Math.hypot(80, 40) / zoomed, 0);
+    // the circle stays on the sky where it was drawn
+    expect((await run(page, 'print(len(v.regions), v.get_region().meta["name"])')).trim()).toBe(`1 ${regions.id}`);
 
     // -- a second exposure; N on the canvas and the toolbar change `current` ------------------
     await run(page, `v.load(os.path.abspath("../demo/${second}"))`);
@@ -194,7 +231,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     await expect(restored.locator('.roman-widget-name')).toHaveText(second.replace(/\.asdf$/, ''));
     await expect(restored).toHaveAttribute('data-circles', '1');
     await expect(restored).toHaveAttribute('data-markers', '1');
-    const restoredCanvas = restored.locator('canvas');
+    const restoredCanvas = restored.locator('canvas.jp-RomanImageView-canvas');
     await expect(restoredCanvas).toHaveAttribute('data-pending', '0', { timeout: 30000 });
     expect(Number(await restoredCanvas.getAttribute('data-zoom'))).toBeCloseTo(Number(await canvas.getAttribute('data-zoom')), 3);
     expect(levels(await canvasPixels(restoredCanvas, 7))).toBeGreaterThan(20);
