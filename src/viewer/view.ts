@@ -624,6 +624,9 @@ export class ImageView {
    * overlay's chunks at full resolution.
    */
   private wantedTiles(image: StackImage): IWantedTile[] {
+    if (image.levels.length === 0) {
+      return []; // no level written yet (refreshLevels picks them up)
+    }
     const aligned = this.alignmentOf(image) === 'wcs';
     const here = this.geometry;
     const rect = aligned
