@@ -387,7 +387,7 @@ export class RomanWidget {
       }
       await this.addToView(pending, store);
       if (job.status !== 'ready') {
-        void this.completeLater(job);
+        this.completeLater(job);
       }
     } catch (error) {
       if (pending.cancelled || this.disposed || (error as Error)?.name === 'AbortError') {
@@ -442,22 +442,43 @@ export class RomanWidget {
     this.updateToolbar();
   }
 
-  /** Polls a display-ready conversion until complete, then picks up its finer levels. */
-  private async completeLater(job: server.IConversion): Promise<void> {
-    try {
-      while (job.status !== 'ready' && job.status !== 'error' && !this.disposed) {
-        await sleep(COMPLETE_POLL_MS);
-        job = await server.conversionStatus(this.settings, job.id, this.abort.signal);
+  /**
+   * Follows a display-ready conversion until complete, then picks up its finer levels. One
+   * poller asks about every such conversion in turn, so fifty images loading at once cost
+   * one request at a time, not fifty.
+   */
+  private completeLater(job: server.IConversion): void {
+    this.completing.set(job.id, job);
+    if (this.completing.size === 1) {
+      void this.pollCompletions();
+    }
+  }
+
+  private async pollCompletions(): Promise<void> {
+    while (this.completing.size > 0 && !this.disposed) {
+      await sleep(COMPLETE_POLL_MS);
+      let completed = false;
+      for (const [id, before] of [...this.completing]) {
+        if (this.disposed) {
+          return;
+        }
+        try {
+          const job = await server.conversionStatus(this.settings, id, this.abort.signal);
+          if (job.status === 'ready') {
+            this.completing.delete(id);
+            completed = true;
+          } else if (job.status === 'error') {
+            throw new server.ServerError(job.message, job.error_status ?? 500);
+          }
+        } catch (error) {
+          this.completing.delete(id);
+          if (!this.disposed && (error as Error)?.name !== 'AbortError') {
+            this.showError(`The full resolution of ${before.path} could not be made: ${(error as Error)?.message ?? error}`);
+          }
+        }
       }
-      if (job.status === 'error') {
-        throw new server.ServerError(job.message, job.error_status ?? 500);
-      }
-      if (!this.disposed) {
+      if (completed && !this.disposed) {
         await this.view.refreshLevels();
-      }
-    } catch (error) {
-      if (!this.disposed && (error as Error)?.name !== 'AbortError') {
-        this.showError(`The full resolution of ${job.path} could not be made: ${(error as Error)?.message ?? error}`);
       }
     }
   }
@@ -1051,6 +1072,8 @@ export class RomanWidget {
   private readonly abort = new AbortController();
   private readonly listeners: Array<[string, () => void]> = [];
   private readonly pending = new Map<string, IPending>();
+  /** Display-ready conversions still writing their full resolution, by job id. */
+  private readonly completing = new Map<string, server.IConversion>();
   /** Image id -> the path whose conversion failed (not retried until the path changes). */
   private readonly failed = new Map<string, string>();
   /** Circle layer id <-> region id. */
