@@ -68,9 +68,10 @@ export class RomanSidebar extends Widget {
           <label>every <input class="jp-RomanSidebar-blinkInterval" type="number" min="0.05" step="0.05" value="0.5"> s</label>
         </div>
         <label><input type="checkbox" class="jp-RomanSidebar-syncDisplay" checked> Same stretch, interval and colormap for all images</label>
-        <label>Limits <select class="jp-RomanSidebar-limitsMode">
-            <option value="per-image">each image's own (interval computed per image)</option>
-            <option value="fixed">the same vmin, vmax for all (fixed)</option></select></label>
+        <label>Limits <select class="jp-RomanSidebar-limitsMode"
+            title="Each image's own: the interval (percentile, zscale…) is computed on each image. The same for all: the current image's vmin and vmax are fixed and used for every image.">
+            <option value="per-image">each image's own</option>
+            <option value="fixed">the same for all (fixed)</option></select></label>
         <button class="jp-mod-styled jp-RomanSidebar-applyAll">Apply this image's display to all</button>
         <label>Aligned on <select class="jp-RomanSidebar-reference" title="the image whose pixel frame every image is drawn in"></select></label>
         <ol class="jp-RomanSidebar-stackList"></ol>
