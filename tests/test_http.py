@@ -103,6 +103,19 @@ async def test_l1_and_l3_convert_over_http(jp_fetch, jp_root_dir):
         assert json.loads(response.body)["attributes"]["roman_lab"]["level"] == level
 
 
+async def test_a_file_rewritten_in_place_is_described_anew(jp_fetch, jp_root_dir):
+    """What a file is, is kept per file version (size, mtime): a rewrite is read again."""
+    path = jp_root_dir / CAL
+    make_l2(path)
+    code, _ = await fetch_json(jp_fetch, "api", "info", params={"path": CAL})
+    assert code == 200
+    before = path.stat()
+    path.write_bytes(b"#ASDF 1.0.0\nnot a tree any more\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    code, body = await fetch_error(jp_fetch, "api", "info", params={"path": CAL})
+    assert 400 <= code < 500 and body["message"].startswith(CAL)
+
+
 async def test_bad_files_get_clear_4xx(jp_fetch, jp_root_dir):
     cases = bad_files(jp_root_dir)
     assert len(cases) >= 20

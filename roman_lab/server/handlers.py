@@ -1,5 +1,6 @@
 """HTTP handlers. Every one is authenticated and authorised through jupyter_server."""
 
+import functools
 import json
 import math
 import mimetypes
@@ -42,11 +43,11 @@ class RomanAPIHandler(APIHandler):
     def describe_or_fail(self, real_path):
         """What a Roman file is (RomanFile JSON with root-relative paths), turning bad input
         into a 4xx with the reader's message."""
-        from ..io import RomanFileError, open as open_roman
+        from ..io import RomanFileError
 
+        stat = real_path.stat()
         try:
-            with open_roman(real_path) as roman_file:
-                info = roman_file.to_json()
+            info = json.loads(_described(str(real_path), stat.st_size, stat.st_mtime_ns))
         except RomanFileError as err:
             raise RomanHTTPError(err.status, err.message) from err
         root = Path(self.settings["server_root_dir"]).resolve()
@@ -56,6 +57,16 @@ class RomanAPIHandler(APIHandler):
             l1 = Path(l1).resolve()
             info["lineage"]["l1_path"] = l1.relative_to(root).as_posix() if l1.is_relative_to(root) else None
         return info
+
+
+@functools.lru_cache(maxsize=4096)
+def _described(real_path, size, mtime_ns):
+    """RomanFile.to_json() as JSON text, kept per file version: a blink stack asks again for
+    every file it shows, and opening the ASDF tree costs ~0.1 s each time."""
+    from ..io import open as open_roman
+
+    with open_roman(real_path) as roman_file:
+        return json.dumps(roman_file.to_json())
 
 
 class HealthHandler(RomanAPIHandler):

@@ -57,7 +57,8 @@ export class RomanStore {
 
   static async open(url: string, init: RequestInit = {}): Promise<RomanStore> {
     const store = new zarr.FetchStore(url, { overrides: init });
-    const root = await zarr.open(store, { kind: 'group' });
+    // v3 only: roman-lab writes zarr v3, and probing v2 first costs two 404s per store
+    const root = await zarr.open.v3(store, { kind: 'group' });
     const attrs = (root.attrs as { roman_lab?: IStoreAttributes }).roman_lab;
     if (!attrs) {
       throw new Error(`${url} is not a roman-lab store (no roman_lab attributes).`);
@@ -69,23 +70,23 @@ export class RomanStore {
   async pyramid(): Promise<IPyramidLevel[]> {
     const count = this.attrs.pyramid_levels ?? 1;
     const pending = new Set(this.attrs.arrays_pending ?? []);
-    const levels: IPyramidLevel[] = [];
-    for (let index = 0; index < count; index++) {
-      if (pending.has(`data/${index}`)) {
-        continue;
-      }
-      const array = await zarr.open(this.root.resolve(`data/${index}`), { kind: 'array' });
-      if (!array.is('float32')) {
-        throw new Error(`data/${index} is ${array.dtype}, not float32.`);
-      }
-      levels.push({
-        index,
-        shape: [array.shape[0], array.shape[1]],
-        chunks: [array.chunks[0], array.chunks[1]],
-        array
-      });
-    }
-    return levels;
+    const written = Array.from({ length: count }, (_, index) => index).filter(index => !pending.has(`data/${index}`));
+    // the levels' metadata in parallel (one request each)
+    return Promise.all(
+      written.map(async index => {
+        const array = await zarr.open.v3(this.root.resolve(`data/${index}`), { kind: 'array' });
+        if (!array.is('float32')) {
+          throw new Error(`data/${index} is ${array.dtype}, not float32.`);
+        }
+        const level: IPyramidLevel = {
+          index,
+          shape: [array.shape[0], array.shape[1]],
+          chunks: [array.chunks[0], array.chunks[1]],
+          array
+        };
+        return level;
+      })
+    );
   }
 
   /** The `dq` array (uint32 flags, level 0 only), or null when absent or still being written. */
@@ -94,7 +95,7 @@ export class RomanStore {
     if (!names.includes('dq') || (this.attrs.arrays_pending ?? []).includes('dq')) {
       return null;
     }
-    const array = await zarr.open(this.root.resolve('dq'), { kind: 'array' });
+    const array = await zarr.open.v3(this.root.resolve('dq'), { kind: 'array' });
     return array.is('uint32') ? array : null;
   }
 

@@ -760,7 +760,11 @@ export class RomanWidget {
       const values = this.values();
       const id = this.view.current?.id ?? null;
       const index = values.images.findIndex(entry => entry.id === id);
-      if (id !== null && index >= 0 && index !== values.current) {
+      // while Python's current image is still converting, the view shows another one: that is
+      // not the user's choice, so it is not written back (a restore would end on the wrong image)
+      const wanted = values.images[values.current]?.id;
+      const wantedShown = wanted === undefined || this.view.images.some(image => image.id === wanted);
+      if (id !== null && index >= 0 && index !== values.current && wantedShown) {
         this.write({ current: index });
       }
       if (this.view.blinking !== values.blinking && this.view.images.length > 1) {
