@@ -1,6 +1,7 @@
 """HTTP handlers. Every one is authenticated and authorised through jupyter_server."""
 
 import functools
+import hashlib
 import json
 import math
 import mimetypes
@@ -173,11 +174,16 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
         path, its L1's): the browser needs neither, and they are not the user's business.
         A complete store's is built once; a display-ready one's is read each time (it changes)."""
         body = self.settings["roman_lab_open_stores"].root_json(store_id, without_server_paths)
-        if body is None:
-            body = json.dumps(without_server_paths(json.loads((Path(self.root) / "zarr.json").read_text())))
         self.set_header("Content-Type", "application/json")
+        if body is None:
+            # still converting: this file changes as levels are published, so the browser must
+            # ask again (a cached copy would keep it on the coarse levels for good)
+            body = json.dumps(without_server_paths(json.loads((Path(self.root) / "zarr.json").read_text())))
+            self._etag = f'"{store_id}/zarr.json/{hashlib.sha1(body.encode()).hexdigest()[:16]}"'
+            self.set_header("Cache-Control", "no-cache")
+        else:
+            self.set_extra_headers(None)
         self.set_header("Etag", self._etag)
-        self.set_extra_headers(None)
         if self.check_etag_header():
             self.set_status(304)
             return self.finish()

@@ -44,6 +44,8 @@ export interface IViewerDefaults {
 }
 
 const POLL_MS = 150;
+/** Images of a stack being converted or opened at once. */
+const PREPARE_CONCURRENCY = 4;
 
 
 export class RomanViewerWidget extends Widget {
@@ -178,7 +180,10 @@ export class RomanViewerWidget extends Widget {
     const todo = [...new Set(paths)].filter(path => !present.has(path) && !this.pending.has(path));
     todo.forEach(path => this.pending.add(path));
     this.showLoading();
-    const jobs = todo.map(path => this.prepare(path));
+    // a few at a time, in order: the server converts with a couple of workers anyway, and a
+    // poll loop per queued file would flood it (and the browser's six connections per host)
+    const slot = limiter(PREPARE_CONCURRENCY);
+    const jobs = todo.map(path => slot(() => this.prepare(path)));
     let added = 0;
     for (const [i, job] of jobs.entries()) {
       const path = todo[i];
@@ -734,6 +739,24 @@ async function firstExisting(paths: string[]): Promise<string | null> {
     }
   }
   return null;
+}
+
+/** Runs the tasks given to it at most `concurrency` at a time, in the order given. */
+function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async task => {
+    if (running >= concurrency) {
+      await new Promise<void>(resolve => waiting.push(resolve));
+    }
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 function sleep(ms: number): Promise<void> {

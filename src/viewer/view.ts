@@ -57,6 +57,8 @@ const MAX_TRIES = 3;
 const MESH_TOLERANCE_PX = 0.01;
 /** The share of the chunk cache that fetching ahead may fill (the rest is for panning). */
 const PREFETCH_SHARE = 0.75;
+/** Main-thread time a prefetch pass may spend making alignment meshes (the rest waits for the next pass). */
+const MESH_BUDGET_MS = 6;
 /** Recent frame-switch draw times kept for `frameTimes` (benchmarks). */
 const FRAME_TIMES_KEPT = 512;
 
@@ -126,6 +128,7 @@ export class ImageView {
     const first = this.stack.length === 0;
     const template = this.syncDisplay && this.stack.current ? this.stack.current.display : DEFAULT_DISPLAY;
     this.stack.add(image);
+    this.prefetchKey = '';
     image.setDisplay({ ...template }, () => this.sample(image));
     if (first) {
       this.resize();
@@ -204,6 +207,7 @@ export class ImageView {
       }
     }
     this.renderer.releaseMeshes(`${id}>`);
+    this.prefetchKey = '';
     if (wasReference) {
       this.referenceChanged(center);
     }
@@ -231,6 +235,7 @@ export class ImageView {
       image.info.wcsFrom = from;
       this.renderer.releaseMeshes(`${id}>`);
       this.steps.clear();
+      this.prefetchKey = '';
       this.stackChanged();
     }
   }
@@ -681,10 +686,15 @@ export class ImageView {
     });
   }
 
+  /** The key of the GPU mesh placing a tile in the reference frame. */
+  private meshKey(tile: IWantedTile): string {
+    return `${tile.image.id}>${this.stack.reference!.id}:${tile.key.slice(tile.image.id.length + 1)}`;
+  }
+
   /** The GPU mesh placing a tile in the reference frame (made on first use). */
   private meshFor(tile: IWantedTile): string {
     const reference = this.stack.reference!;
-    const key = `${tile.image.id}>${reference.id}:${tile.key.slice(tile.image.id.length + 1)}`;
+    const key = this.meshKey(tile);
     if (!this.renderer.hasMesh(key)) {
       const aligned = this.alignmentOf(tile.image) === 'wcs';
       const from = aligned ? this.wcsOf(tile.image)! : null;
@@ -785,7 +795,6 @@ export class ImageView {
     if (at > 0 && reference) {
       this.renderer.releaseMesh(`${key.slice(0, at)}>${reference.id}${key.slice(at)}`);
     }
-    this.prefetchKey = '';
   }
 
   // --- fetching ahead -----------------------------------------------------------------
@@ -803,46 +812,60 @@ export class ImageView {
   /**
    * Fetches the chunks of the current view for the other images, in blink order, within
    * PREFETCH_SHARE of the cache, and makes their meshes so a switch only draws. Counts the
-   * images that are ready (`readyCount`, and `data-stack-ready` on the canvas).
+   * images that are ready (`readyCount`, and `data-stack-ready` on the canvas). Each image's
+   * chunk list is kept while the view and the stack's make-up stay (a blink only reorders),
+   * and meshes are made at most MESH_BUDGET_MS per pass, the rest in the next pass, so frames
+   * keep coming while a large stack gets ready.
    */
   private prefetch(): void {
     const current = this.stack.current;
     if (!current) {
       return;
     }
-    const key = `${this.centerX},${this.centerY},${this.zoom},${this.canvas.width},${this.canvas.height},${this.dqBits},${this.stackVersion}`;
+    const key = `${this.centerX},${this.centerY},${this.zoom},${this.canvas.width},${this.canvas.height},${this.dqBits}`;
     if (key !== this.prefetchKey) {
       this.prefetchKey = key;
-      this.prefetchPlan = null;
+      this.prefetchTiles.clear();
     }
-    if (this.prefetchPlan === null) {
-      this.prefetchPlan = [current, ...this.stack.prefetchOrder()].map(image => ({ image, tiles: this.wantedTiles(image) }));
-    }
+    const started = performance.now();
     let budget = PREFETCH_SHARE * this.cacheBytes;
     let ready = 0;
-    for (const { image, tiles } of this.prefetchPlan) {
+    let meshesLeft = false;
+    for (const image of [current, ...this.stack.prefetchOrder()]) {
+      let tiles = this.prefetchTiles.get(image.id);
+      if (!tiles) {
+        tiles = this.wantedTiles(image);
+        this.prefetchTiles.set(image.id, tiles);
+      }
       const bytes = tiles.reduce((n, tile) => n + tile.bytes, 0);
       if (bytes > budget) {
         break;
       }
       budget -= bytes;
-      let resident = 0;
+      let done = 0;
       for (const tile of tiles) {
-        if (this.cache.get(tile.key)) {
-          resident++;
+        if (!this.cache.get(tile.key)) {
           if (image !== current) {
-            this.meshFor(tile);
+            this.fetchChunk(tile); // refused while all requests are taken: a finished one draws and comes back here
           }
-        } else if (image !== current) {
-          this.fetchChunk(tile); // refused while all requests are taken: a finished one draws and comes back here
+        } else if (image === current || this.renderer.hasMesh(this.meshKey(tile))) {
+          done++;
+        } else if (performance.now() - started < MESH_BUDGET_MS) {
+          this.meshFor(tile);
+          done++;
+        } else {
+          meshesLeft = true;
         }
       }
-      if (resident === tiles.length && image.levels.length > 0) {
+      if (done === tiles.length && image.levels.length > 0) {
         ready++;
       }
     }
     this.ready = ready;
     this.canvas.dataset.stackReady = String(ready);
+    if (meshesLeft) {
+      this.schedulePrefetch();
+    }
   }
 
   // --- pixels under the cursor --------------------------------------------------------
@@ -888,7 +911,6 @@ export class ImageView {
   // --- geometry and events ------------------------------------------------------------
 
   private stackChanged(): void {
-    this.stackVersion++;
     this.previousScale = this.referenceScale();
     this.requestDraw();
     this.options.onStackChanged?.();
@@ -1050,9 +1072,12 @@ export class ImageView {
   private blinkMs = 500;
   private switchedAt: number | null = null;
   private readonly switchTimes: number[] = [];
-  private stackVersion = 0;
   private prefetchKey = '';
-  private prefetchPlan: Array<{ image: StackImage; tiles: IWantedTile[] }> | null = null;
+  /**
+   * Each image's chunks for the view of `prefetchKey`; cleared (key '') when what an image
+   * needs can change: images added or removed, the reference, a borrowed WCS, new levels.
+   */
+  private readonly prefetchTiles = new Map<string, IWantedTile[]>();
   private prefetchTimer = 0;
   private ready = 0;
   private previousScale: number | null = null;
