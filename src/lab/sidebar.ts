@@ -74,6 +74,7 @@ export class RomanSidebar extends Widget {
             <option value="fixed">the same for all (fixed)</option></select></label>
         <button class="jp-mod-styled jp-RomanSidebar-applyAll">Apply this image's display to all</button>
         <label>Aligned on <select class="jp-RomanSidebar-reference" title="the image whose pixel frame every image is drawn in"></select></label>
+        <p class="jp-RomanSidebar-cacheHint" hidden></p>
         <ol class="jp-RomanSidebar-stackList"></ol>
         <div class="jp-RomanSidebar-buttons">
           <button class="jp-mod-styled jp-RomanSidebar-saveState" title="Save the stack, display, view and circles as NAME.romanview.json">Save state</button>
@@ -235,6 +236,12 @@ export class RomanSidebar extends Widget {
     this.input('blinkInterval').value = String(viewer.blinkSeconds);
     this.$('.jp-RomanSidebar-stackBlink').textContent = view.blinking ? 'Stop' : 'Blink';
     const images = view.images;
+    const hint = this.$('.jp-RomanSidebar-cacheHint');
+    hint.hidden = view.fittingCount >= images.length;
+    hint.textContent = hint.hidden
+      ? ''
+      : `The chunk cache holds this view of ${view.fittingCount} of the ${images.length} images: the others load as they are shown. ` +
+        'Raise “Chunk cache (MiB)” in Settings → Roman Viewer for a blink without gaps.';
     const reference = view.reference;
     const signature = JSON.stringify([reference?.id, images.map(i => [i.id, i.info.mark, i.info.wcsFrom])]);
     if (signature !== this.stackSignature) {

@@ -296,6 +296,14 @@ export class ImageView {
     return this.ready;
   }
 
+  /**
+   * How many images' chunks for the current view fit in the share of the chunk cache that
+   * prefetch may fill; fewer than the stack: a blink shows gaps (raise the cache setting).
+   */
+  get fittingCount(): number {
+    return this.fitting;
+  }
+
   /** Recent CPU times (ms) of the first frame drawn after the current image changed. */
   get frameTimes(): readonly number[] {
     return this.switchTimes;
@@ -831,6 +839,7 @@ export class ImageView {
     let budget = PREFETCH_SHARE * this.cacheBytes;
     let ready = 0;
     let meshesLeft = false;
+    let fits = this.stack.length;
     for (const image of [current, ...this.stack.prefetchOrder()]) {
       let tiles = this.prefetchTiles.get(image.id);
       if (!tiles) {
@@ -839,6 +848,7 @@ export class ImageView {
       }
       const bytes = tiles.reduce((n, tile) => n + tile.bytes, 0);
       if (bytes > budget) {
+        fits = ready;
         break;
       }
       budget -= bytes;
@@ -863,6 +873,10 @@ export class ImageView {
     }
     this.ready = ready;
     this.canvas.dataset.stackReady = String(ready);
+    if (fits !== this.fitting) {
+      this.fitting = fits;
+      this.options.onStackChanged?.();
+    }
     if (meshesLeft) {
       this.schedulePrefetch();
     }
@@ -1080,6 +1094,7 @@ export class ImageView {
   private readonly prefetchTiles = new Map<string, IWantedTile[]>();
   private prefetchTimer = 0;
   private ready = 0;
+  private fitting = 0;
   private previousScale: number | null = null;
   private dqBits = 0;
   private frames = 0;

@@ -195,6 +195,7 @@ test.describe('Blink stack', () => {
     // after one pass every image of the stack has the chunks of this view: a blink never shows a gap
     const stackSize = Number(await viewer.getAttribute('data-stack-size'));
     await expect.poll(async () => Number((await canvasState(canvas)).stackReady), { timeout: 20000 }).toBe(stackSize);
+    await expect(panel.locator('.jp-RomanSidebar-cacheHint')).toBeHidden(); // the stack fits in the chunk cache
 
     // change the stretch once: every image takes it
     await panel.locator('.jp-RomanSidebar-stretch').selectOption('sqrt');
