@@ -143,6 +143,13 @@ export function findExposures(
   return requestAPI(`exposures?${params}`, { signal });
 }
 
+/** Whether a path of the Jupyter root exists (the contents API without the content: no file is read). */
+export async function pathExists(path: string): Promise<boolean> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'api', 'contents', URLExt.encodeParts(path)) + '?content=0';
+  return (await ServerConnection.makeRequest(url, {}, settings)).ok;
+}
+
 /** A text file of the Jupyter root through the contents API (state files). */
 export async function readTextFile(path: string): Promise<string> {
   const settings = ServerConnection.makeSettings();

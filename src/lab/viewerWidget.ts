@@ -31,7 +31,7 @@ import {
   STATE_FORMAT,
   STATE_VERSION
 } from '../viewer/viewState';
-import { conversionStatus, fetchDqFlags, flagNames, IConversion, readTextFile, startConversion, storeAccess } from './api';
+import { conversionStatus, fetchDqFlags, flagNames, IConversion, pathExists, readTextFile, startConversion, storeAccess } from './api';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -382,18 +382,24 @@ export class RomanViewerWidget extends Widget {
     const found: Array<{ entry: IStateFile['images'][number]; path: string }> = [];
     const missing: string[] = [];
     const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
-    for (const entry of state.images) {
-      const candidates = [resolvePath(entry.path, folder)];
-      if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
-        candidates.push(entry.absolute_path.slice(root.length + 1));
-      }
-      const path = await firstExisting(candidates.filter((c): c is string => !!c));
+    // every image's file looked up at once (metadata only), kept in the state's order
+    const located = await Promise.all(
+      state.images.map(entry => {
+        const candidates = [resolvePath(entry.path, folder)];
+        if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
+          candidates.push(entry.absolute_path.slice(root.length + 1));
+        }
+        return firstExisting(candidates.filter((c): c is string => !!c));
+      })
+    );
+    state.images.forEach((entry, i) => {
+      const path = located[i];
       if (path) {
         found.push({ entry, path });
       } else {
         missing.push(entry.name);
       }
-    }
+    });
     if (found.length === 0) {
       const message = `None of the ${state.images.length} images of ${statePath} was found (${missing.join(', ')}).`;
       this.showError(message);
@@ -726,16 +732,8 @@ export function isStateFile(path: string): boolean {
 /** The first of some root-relative paths that the server finds, or null. */
 async function firstExisting(paths: string[]): Promise<string | null> {
   for (const path of paths) {
-    try {
-      await readTextFile(path).catch(error => {
-        // a binary file answers 400 to format=text: it exists
-        if ((error as { status?: number }).status !== 400) {
-          throw error;
-        }
-      });
+    if (await pathExists(path).catch(() => false)) {
       return path;
-    } catch {
-      // try the next one
     }
   }
   return null;
