@@ -491,9 +491,8 @@ export class RomanViewerWidget extends Widget {
 
   /** The selected circle on the sky (or the only one), for the ramps and Python. */
   selectedSkyCircle(): ISkyCircle | null {
-    const layer = this.circleLayer;
-    const circles = layer?.circles ?? [];
-    const circle = circles.find(c => c.id === layer?.selected) ?? (circles.length === 1 ? circles[0] : null);
+    const id = this.selectedCircleId;
+    const circle = this.circleLayer?.circles.find(c => c.id === id);
     return circle ? this.toSky(circle) : null;
   }
 
@@ -526,23 +525,17 @@ export class RomanViewerWidget extends Widget {
 
   /** A circle in sky coordinates: centre through the WCS, radius with the local pixel scale. */
   toSky(circle: ICircle): ISkyCircle | null {
-    if (!this.wcs) {
-      return null;
-    }
-    const [ra, dec] = this.wcs.pixelToWorld(circle.x, circle.y);
-    return { ra, dec, radiusArcsec: circle.r * this.wcs.pixelScaleAt(circle.x, circle.y), frame: 'icrs' };
+    const sky = this.view && circleToSky(this.view, circle);
+    return sky ? { ra: sky.ra, dec: sky.dec, radiusArcsec: sky.radius_arcsec, frame: 'icrs' } : null;
   }
 
   /** Adds a sky circle (DS9 import, Python); false when it is off this image or there is no WCS. */
   addSkyCircle(circle: ISkyCircle): boolean {
-    if (!this.wcs || !this.circleLayer) {
+    const pixels = this.view && skyToCircle(this.view, { ra: circle.ra, dec: circle.dec, radius_arcsec: circle.radiusArcsec });
+    if (!pixels || !this.circleLayer) {
       return false;
     }
-    const [x, y] = this.wcs.worldToPixel(circle.ra, circle.dec);
-    if (!Number.isFinite(x) || !Number.isFinite(y)) {
-      return false;
-    }
-    this.circleLayer.add(x, y, circle.radiusArcsec / this.wcs.pixelScaleAt(x, y));
+    this.circleLayer.add(pixels.x, pixels.y, pixels.r);
     return true;
   }
 

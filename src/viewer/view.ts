@@ -7,9 +7,10 @@
  * same view.
  */
 import { chooseStep, tileMesh } from './math/align';
+import { lutIndex } from './math/colormap';
 import { LRU } from './math/lru';
 import { Interval, normalizeValue } from './math/stretch';
-import { chunkOfPixel, chunkRect, chunksInRect, IPyramid, IRect, mappedRect, viewRect } from './math/tiles';
+import { chooseLevel, chunkOfPixel, chunkRect, chunksInRect, IPyramid, IRect, mappedRect, viewRect } from './math/tiles';
 import * as geometry from './math/view';
 import { mapPixel, TanSipWcs } from './math/wcs';
 import { IMeshDraw, IViewTransform, TileRenderer } from './renderer';
@@ -197,7 +198,7 @@ export class ImageView {
 
   remove(id: string): void {
     const wasReference = this.stack.reference?.id === id;
-    const center = wasReference ? this.centerSky() : null;
+    const anchor = wasReference ? this.skyAnchor() : null;
     if (!this.stack.remove(id)) {
       return;
     }
@@ -209,7 +210,7 @@ export class ImageView {
     this.renderer.releaseMeshes(`${id}>`);
     this.prefetchKey = '';
     if (wasReference) {
-      this.referenceChanged(center);
+      this.referenceChanged(anchor);
     }
     this.stackChanged();
   }
@@ -245,9 +246,9 @@ export class ImageView {
    * sky and its scale on the screen.
    */
   setReference(id: string): void {
-    const center = this.centerSky();
+    const anchor = this.skyAnchor();
     if (this.stack.setReference(id)) {
-      this.referenceChanged(center);
+      this.referenceChanged(anchor);
       this.stackChanged();
     }
   }
@@ -374,28 +375,31 @@ export class ImageView {
     return geometry.imageToScreen(this.geometry, x, y);
   }
 
-  /** The sky position at the view centre (null without a reference WCS). */
-  private centerSky(): [number, number] | null {
+  /**
+   * The sky position at the view centre and the reference's arcsec per pixel there (null
+   * without a reference WCS): what a change of reference keeps.
+   */
+  private skyAnchor(): { center: [number, number]; scale: number } | null {
     const reference = this.stack.reference;
     const wcs = reference && this.wcsOf(reference);
-    return wcs ? wcs.pixelToWorld(this.centerX, this.centerY) : null;
+    return wcs
+      ? { center: wcs.pixelToWorld(this.centerX, this.centerY), scale: wcs.pixelScaleAt(this.centerX, this.centerY) }
+      : null;
   }
 
   /** After the reference changed: same sky centre and screen scale, meshes remade. */
-  private referenceChanged(center: [number, number] | null): void {
+  private referenceChanged(anchor: { center: [number, number]; scale: number } | null): void {
     this.renderer.releaseMeshes('');
     this.steps.clear();
     this.prefetchKey = '';
     const reference = this.stack.reference;
     const wcs = reference && this.wcsOf(reference);
-    if (!reference || !wcs || !center) {
+    if (!reference || !wcs || !anchor) {
       this.fit();
       return;
     }
-    const [x, y] = wcs.worldToPixel(center[0], center[1]);
-    const scaleBefore = this.previousScale ?? wcs.pixelScaleAt(x, y);
-    const zoom = (this.zoom * wcs.pixelScaleAt(x, y)) / scaleBefore;
-    this.setView(x, y, zoom);
+    const [x, y] = wcs.worldToPixel(anchor.center[0], anchor.center[1]);
+    this.setView(x, y, (this.zoom * wcs.pixelScaleAt(x, y)) / anchor.scale);
   }
 
   // --- display ------------------------------------------------------------------------
@@ -553,7 +557,7 @@ export class ImageView {
           picture.data[at + 3] = 0;
           continue;
         }
-        const k = 4 * Math.min(255, Math.floor(t * 256));
+        const k = 4 * lutIndex(t);
         picture.data.set(lut.subarray(k, k + 4), at);
       }
     }
@@ -656,11 +660,7 @@ export class ImageView {
       zoom = Number.isFinite(ratio) && ratio > 0 ? here.zoom * ratio : here.zoom;
     }
     const pyramid = image.pyramid;
-    const wantedLevel = Math.min(
-      Math.max(Math.ceil(Math.log2(1 / (zoom * here.dpr)) - 1e-9), 0),
-      pyramid.levels.length - 1
-    );
-    const level = image.levelAtLeast(wantedLevel);
+    const level = image.levelAtLeast(chooseLevel(pyramid, { ...here, zoom }));
     const coarsest = image.coarsest;
     const tiles = this.gridTiles(image, coarsest, rect);
     if (level !== coarsest) {
@@ -925,16 +925,8 @@ export class ImageView {
   // --- geometry and events ------------------------------------------------------------
 
   private stackChanged(): void {
-    this.previousScale = this.referenceScale();
     this.requestDraw();
     this.options.onStackChanged?.();
-  }
-
-  /** Arcsec per reference pixel at the view centre (kept to rescale on a reference change). */
-  private referenceScale(): number | null {
-    const reference = this.stack.reference;
-    const wcs = reference && this.wcsOf(reference);
-    return wcs ? wcs.pixelScaleAt(this.centerX, this.centerY) : null;
   }
 
   private thumbnailReady(): void {
@@ -1095,7 +1087,6 @@ export class ImageView {
   private prefetchTimer = 0;
   private ready = 0;
   private fitting = 0;
-  private previousScale: number | null = null;
   private dqBits = 0;
   private frames = 0;
   private frame = 0;
