@@ -34,10 +34,8 @@ Chromium here has no GPU: WebGL2 runs on SwiftShader, which paces headless frame
 import argparse
 import json
 import os
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,24 +43,16 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _lab import ROOT, Lab, browser_env
 from bench_store import make_l2
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 JDAVIZ_S_PER_FILE = 2.8  # issue 6: jdaviz WCS linking, Python side, per full-size Roman file
 # Demo-field exposures whose detector / roll / dither the sources take (roman_lab.demo.field.EXPOSURES)
 SOURCE_EXPOSURES = [0, 4, 1, 6]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_source(path, index):
@@ -165,7 +155,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (server, browser, scratch) when killed
 
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-blink-"))
-    root, cache_dir, settings_dir = work / "root", work / "cache", work / "settings"
+    root, settings_dir = work / "root", work / "settings"
     root.mkdir()
     (settings_dir / "roman-lab").mkdir(parents=True)
     (settings_dir / "roman-lab" / "plugin.jupyterlab-settings").write_text(json.dumps({"chunkCacheMB": args.cache_mb}))
@@ -185,26 +175,13 @@ def main(argv=None):
         for src, _ in sources:
             src.unlink()  # the hard links keep the data; only the 100 names are in the root
 
-        port, token = free_port(), secrets.token_hex(16)
-        server = subprocess.Popen(
-            [str(VENV_BIN / "jupyter"), "lab", f"--ServerApp.root_dir={root}", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
-             "--LabApp.expose_app_in_browser=True", f"--RomanLab.cache_dir={cache_dir}",
-             f"--LabApp.user_settings_dir={settings_dir}", f"--LabApp.workspaces_dir={work / 'workspaces'}",
-             "--LabApp.extension_manager=readonly"],
-            stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))  # noqa: SIM115 (lives as long as the server)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/roman-lab/api/health", headers={"Authorization": f"token {token}"}).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("the server did not start: " + (work / "server.log").read_text()[-2000:])
+        server_log = open(work / "server.log", "w")  # noqa: SIM115 (lives as long as the server)
+        try:
+            server = Lab(root, work, f"--LabApp.user_settings_dir={settings_dir}", stderr=server_log)
+        except RuntimeError as err:
+            raise SystemExit(f"{err}: " + (work / "server.log").read_text()[-2000:]) from None
         time.sleep(3)  # the server pre-imports the store modules in a thread at start
-        sampler = Sampler(server.pid)
+        sampler = Sampler(server.proc.pid)
         sampler.start()
 
         config = {
@@ -212,8 +189,7 @@ def main(argv=None):
             "naive": names[:args.naive], "timeoutS": args.timeout, "blinkSwitches": args.switches,
             "smallCacheMB": [int(mb) for mb in args.small_cache_mb.split(",") if mb],
         }
-        env = {**os.environ, "BENCH_BASE": base, "BENCH_TOKEN": token, "BENCH_CONFIG": json.dumps(config),
-               "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"), "NODE_PATH": str(ROOT / "ui-tests" / "node_modules")}
+        env = browser_env(BENCH_BASE=server.base, BENCH_TOKEN=server.token, BENCH_CONFIG=json.dumps(config))
         node = subprocess.Popen(["node", str(Path(__file__).parent / "blink_browser.cjs")], cwd=ROOT / "ui-tests",
                                 env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
         result = None
@@ -236,11 +212,7 @@ def main(argv=None):
         if sampler is not None:
             sampler.stop.set()
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.stop()
         if args.keep:
             print(f"# kept {work}", file=sys.stderr)
         else:

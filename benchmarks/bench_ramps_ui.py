@@ -12,27 +12,16 @@ first animation frame after the panel has drawn its charts.
 
 import argparse
 import json
-import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from _lab import ROOT, Lab, browser_env  # noqa: E402
 
 
 def main(argv=None):
@@ -49,25 +38,10 @@ def main(argv=None):
         raise SystemExit(f"{args.demo} holds the small demo: give a full-size one (roman-lab demo DIR --no-launch)")
     hit = manifest["faint_cosmic_ray"]
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-ramps-ui-"))
-    port, token = free_port(), secrets.token_hex(16)
-    server = subprocess.Popen(
-        [str(VENV_BIN / "jupyter"), "lab", f"--ServerApp.root_dir={args.demo.resolve()}", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
-         "--LabApp.expose_app_in_browser=True", f"--RomanLab.cache_dir={work / 'cache'}", "--LabApp.extension_manager=readonly",
-         f"--LabApp.workspaces_dir={work / 'workspaces'}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lab = Lab(args.demo.resolve(), work)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/roman-lab/api/health", headers={"Authorization": f"token {token}"}).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        env = {**os.environ, "BENCH_BASE": base, "BENCH_TOKEN": token, "BENCH_RUNS": str(args.runs),
-               "BENCH_FILE": hit["exposure"], "BENCH_PIXEL": json.dumps(hit["pixels"][0]),
-               "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"), "NODE_PATH": str(ROOT / "ui-tests" / "node_modules")}
+        env = browser_env(BENCH_BASE=lab.base, BENCH_TOKEN=lab.token, BENCH_RUNS=str(args.runs),
+                          BENCH_FILE=hit["exposure"], BENCH_PIXEL=json.dumps(hit["pixels"][0]))
         out = subprocess.run(["node", str(Path(__file__).parent / "ramps_browser.cjs")], cwd=ROOT / "ui-tests",
                              env=env, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
@@ -81,8 +55,7 @@ def main(argv=None):
         print(f"| warm (goal <= 500 ms) | {np.median(warm):.0f} ms | {np.percentile(warm, 95):.0f} ms | {len(warm)} |")
         print(f"| of which the HTTP request (warm) | {np.median(r['request'][1:]):.0f} ms | {np.percentile(r['request'][1:], 95):.0f} ms | {len(warm)} |")
     finally:
-        server.terminate()
-        server.wait(20)
+        lab.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

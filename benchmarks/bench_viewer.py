@@ -17,29 +17,17 @@ bound of what a laptop with a GPU shows.
 import argparse
 import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _lab import ROOT, Lab, browser_env  # noqa: E402
 from bench_store import make_l2  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def stats(values, unit="ms", scale=1.0):
@@ -54,29 +42,14 @@ def main(argv=None):
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-viewer-"))
     root = work / "root"
     root.mkdir()
-    port, token = free_port(), secrets.token_hex(16)
-    server = None
+    lab = None
     try:
         source = make_l2(root / "f000_cal.asdf")
         for i in range(1, args.files + 1):
             os.link(source, root / f"f{i:03d}_cal.asdf")
-        server = subprocess.Popen(
-            [str(VENV_BIN / "jupyter"), "lab", f"--ServerApp.root_dir={root}", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
-             "--LabApp.expose_app_in_browser=True", f"--RomanLab.cache_dir={work / 'cache'}",
-             "--LabApp.extension_manager=readonly"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/roman-lab/api/health", headers={"Authorization": f"token {token}"}).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        lab = Lab(root, work)
         names = [f"f{i:03d}_cal.asdf" for i in range(1, args.files + 1)]
-        env = {**os.environ, "BENCH_BASE": base, "BENCH_TOKEN": token, "BENCH_FILES": json.dumps(names),
-               "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"), "NODE_PATH": str(ROOT / "ui-tests" / "node_modules")}
+        env = browser_env(BENCH_BASE=lab.base, BENCH_TOKEN=lab.token, BENCH_FILES=json.dumps(names))
         out = subprocess.run(["node", str(Path(__file__).parent / "viewer_browser.cjs")], cwd=ROOT / "ui-tests",
                              env=env, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
@@ -94,9 +67,8 @@ def main(argv=None):
         print(f"\nJS heap: {r['heap_mb']:.0f} MB "
               f"after visiting every full-resolution chunk (chunk cache bound 512 MiB; the GPU holds the same chunks as textures)")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(20)
+        if lab is not None:
+            lab.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -41,9 +41,7 @@ Reported (medians and p95):
 import argparse
 import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,19 +52,9 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _lab import ROOT, Lab, browser_env
 from bench_store import make_l2
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port():
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port != 8765:
-            return port
 
 
 def stat(values):
@@ -114,7 +102,6 @@ def main(argv=None):
     root = work / "root"
     deep = root / "deep"
     deep.mkdir(parents=True)
-    port, token = free_port(), secrets.token_hex(16)
     server = None
     server_log = open(work / "server.log", "w")  # noqa: SIM115 (closed in finally)
     try:
@@ -127,21 +114,8 @@ def main(argv=None):
         print(f"# made 2 full-size L2 files and {args.n - 2} hard links in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
         env = {**os.environ, "ROMAN_LAB_CACHE": str(work / "cache")}
-        server = subprocess.Popen(
-            [str(VENV_BIN / "jupyter"), "lab", f"--ServerApp.root_dir={root}", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
-             "--LabApp.expose_app_in_browser=True", f"--RomanLab.cache_dir={work / 'cache'}",
-             "--LabApp.extension_manager=readonly", f"--LabApp.workspaces_dir={work / 'workspaces'}"],
-            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=server_log)
-        base = f"http://127.0.0.1:{port}"
-        headers = {"Authorization": f"token {token}"}
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/roman-lab/api/health", headers=headers).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        server = Lab(root, work, cwd=root, env=env, stderr=server_log)
+        base, headers = server.base, server.headers
         converted_s = convert_all(base, headers, paths)
         print(f"# converted {args.n} stores in {converted_s:.0f} s", file=sys.stderr)
 
@@ -175,9 +149,7 @@ def main(argv=None):
                   "first_unconverted_id": json.loads(Path(state_first_unconverted).read_text())["images"][0]["id"],
                   "drags": args.drags, "restores": args.restores,
                   "loads": args.loads, "n": args.n}
-        node_env = {**os.environ, "BENCH_BASE": base, "BENCH_TOKEN": token, "BENCH_CONFIG": json.dumps(config),
-                    "CHROMIUM": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                    "NODE_PATH": str(ROOT / "ui-tests" / "node_modules")}
+        node_env = browser_env(BENCH_BASE=base, BENCH_TOKEN=server.token, BENCH_CONFIG=json.dumps(config))
         out = subprocess.run(["node", str(Path(__file__).parent / "widget_browser.cjs")], check=False, cwd=ROOT / "ui-tests",
                              env=node_env, stdout=subprocess.PIPE, stderr=None, text=True, timeout=3600)
         lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
@@ -189,11 +161,7 @@ def main(argv=None):
             args.json.write_text(json.dumps(r))
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.stop()
         server_log.close()
         shutil.rmtree(work, ignore_errors=True)
 
