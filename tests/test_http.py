@@ -192,18 +192,21 @@ async def test_absolute_paths_inside_the_root_are_accepted(jp_fetch, jp_root_dir
 
 def test_resolve_follows_a_symlinked_root(tmp_path):
     """A root reached through a symlink: absolute paths through either name are inside it."""
+    from types import SimpleNamespace
+
     from roman_lab.server.errors import RomanHTTPError
-    from roman_lab.server.paths import resolve_in_root
+    from roman_lab.server.paths import jupyter_root, resolve_in_root
 
     real_root = tmp_path / "real"
     real_root.mkdir()
     (real_root / "a.fits").write_bytes(b"x")
     (tmp_path / "link").symlink_to(real_root)
-    for root in (real_root, tmp_path / "link"):
+    for configured in (real_root, tmp_path / "link"):
+        root = jupyter_root(SimpleNamespace(contents_manager=SimpleNamespace(root_dir=str(configured))))
         for given in ("a.fits", str(real_root / "a.fits"), str(tmp_path / "link" / "a.fits")):
-            assert resolve_in_root(str(root), given) == real_root / "a.fits"
+            assert resolve_in_root(root, given) == real_root / "a.fits"
         with pytest.raises(RomanHTTPError) as info:
-            resolve_in_root(str(root), str(tmp_path / "elsewhere.fits"))
+            resolve_in_root(root, str(tmp_path / "elsewhere.fits"))
         assert info.value.status_code == 403 and "points outside the Jupyter root" in info.value.message
 
 

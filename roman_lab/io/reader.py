@@ -185,7 +185,7 @@ def _members(meta):
 class RomanFile:
     """An opened Roman file: metadata in memory, arrays read only on demand (`read`)."""
 
-    def __init__(self, path, af, model, level, arrays, blocks_ok):
+    def __init__(self, path, af, model, level, arrays, handle):
         self.path = Path(path)
         self._af = af
         self._model = model
@@ -196,20 +196,19 @@ class RomanFile:
         self.summary = _summary(meta, level)
         self.wcs = _get(meta, "wcs", None) if level in (2, 3) else None
         self.lineage = self._lineage(meta)
-        self._blocks_ok = blocks_ok
+        self._handle = handle  # the open file asdf reads its blocks from; ours to close
 
     # -- lineage ---------------------------------------------------------------------------
     def _lineage(self, meta):
         if self.level == 3:
             return {"members": _members(meta)}
         if self.level == 2:
-            name = l1_name_for(self.summary.get("filename")) or l1_name_for(self.path.name)
-            l1_path = None
-            if name:
-                candidate = self.path.with_name(name)
-                if candidate.exists():
-                    l1_path = str(candidate)
-            return {"l1": name, "l1_path": l1_path}
+            # the name the pipeline gave the file first, then the one it has now (a user may
+            # have renamed the pair)
+            names = [n for n in (l1_name_for(self.summary.get("filename")), l1_name_for(self.path.name)) if n]
+            found = next((self.path.with_name(n) for n in names if self.path.with_name(n).exists()), None)
+            return {"l1": found.name if found else (names[0] if names else None),
+                    "l1_path": str(found) if found else None}
         return {}
 
     # -- arrays ----------------------------------------------------------------------------
@@ -260,6 +259,8 @@ class RomanFile:
             self._af.close()
         except Exception:  # noqa: BLE001
             pass
+        if self._handle is not None:
+            self._handle.close()
 
     def __enter__(self):
         return self
@@ -389,13 +390,20 @@ def open(path):  # noqa: A001 - the public name of the API
 
     af = None
     try:
+        # by file handle: given a path string, asdf parses it as a URL, so a name with '#', '?'
+        # or '%20' would name another file
+        fh = path.open("rb")
+    except OSError as exc:
+        raise RomanFileError(f"{name} cannot be read ({exc.strerror or exc})", 404, path) from None
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            af = asdf.open(str(path), lazy_load=True, memmap=False)
+            af = asdf.open(fh, lazy_load=True, memmap=False)
             tree = af.tree
     except Exception as exc:  # noqa: BLE001 - yaml errors, truncated headers, schema errors
         if af is not None:
             af.close()
+        fh.close()
         raise RomanFileError(
             f"{name} is an ASDF file that cannot be read: it is truncated or corrupt ({_short(exc)})", 422, path
         ) from None
@@ -477,12 +485,14 @@ def open(path):  # noqa: A001 - the public name of the API
                 raise RomanFileError(f"{name}: meta.wcs is a {type(wcs).__name__}, not a gwcs WCS", 422, path)
         for info in arrays.values():
             info.pop("nbytes", None)
-        return RomanFile(path, af, model, level, arrays, True)
+        return RomanFile(path, af, model, level, arrays, fh)
     except RomanFileError:
         af.close()
+        fh.close()
         raise
     except Exception as exc:  # noqa: BLE001 - never let a raw traceback out
         af.close()
+        fh.close()
         raise RomanFileError(f"{name} cannot be read as a Roman data model ({_short(exc)})", 422, path) from None
 
 

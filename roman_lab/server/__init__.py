@@ -8,9 +8,20 @@ from jupyter_server.utils import url_path_join
 from traitlets import Dict, Int, Unicode
 from traitlets.config import Configurable
 
-from .handlers import DqFlagsHandler, ExposuresHandler, HealthHandler, InfoHandler, RampsHandler, ResolveHandler, StoreFileHandler, StoreJobHandler, StoresHandler
+from .handlers import (
+    DqFlagsHandler,
+    ExposuresHandler,
+    HealthHandler,
+    InfoHandler,
+    RampsHandler,
+    ResolveHandler,
+    StoreFileHandler,
+    StoreJobHandler,
+    StoresHandler,
+)
 from .jobs import Conversions
 from .openstores import OpenStores
+from .paths import jupyter_root
 
 NAMESPACE = "roman-lab"
 
@@ -38,7 +49,7 @@ def load(server_app):
     from ..store import cache, convert
 
     config = RomanLab(parent=server_app)
-    cache_dir = Path(config.cache_dir) if config.cache_dir else cache.default_cache_dir()
+    cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else cache.default_cache_dir()
     max_bytes = config.cache_max_bytes or cache.default_max_bytes()
 
     def key_of(real_path):
@@ -51,6 +62,7 @@ def load(server_app):
         workers=config.conversion_workers,
     )
     web_app = server_app.web_app
+    web_app.settings["roman_lab_root"] = root = jupyter_root(server_app)
     web_app.settings["roman_lab_conversions"] = conversions
     web_app.settings["roman_lab_cache_dir"] = cache_dir
     web_app.settings["roman_lab_open_stores"] = OpenStores(cache_dir)
@@ -73,7 +85,7 @@ def load(server_app):
     )
     # The first ASDF open in a process costs ~1 s of imports: pay it now, off the event loop.
     threading.Thread(target=_warmup, name="roman-lab-warmup", daemon=True).start()
-    server_app.log.info("roman-lab: server extension loaded under %s (stores in %s)", base, cache_dir)
+    server_app.log.info("roman-lab: server extension loaded under %s (root %s, stores in %s)", base, root, cache_dir)
 
 
 def _warmup():

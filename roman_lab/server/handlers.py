@@ -30,8 +30,13 @@ class RomanAPIHandler(APIHandler):
     def conversions(self):
         return self.settings["roman_lab_conversions"]
 
+    @property
+    def root(self):
+        """The Jupyter root as a real path (`paths.jupyter_root`, taken once at load)."""
+        return self.settings["roman_lab_root"]
+
     def resolve(self, rel):
-        return resolve_in_root(self.settings["server_root_dir"], rel)
+        return resolve_in_root(self.root, rel)
 
     def write_error(self, status_code, **kwargs):
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -51,7 +56,7 @@ class RomanAPIHandler(APIHandler):
             info = json.loads(_described(str(real_path), stat.st_size, stat.st_mtime_ns))
         except RomanFileError as err:
             raise RomanHTTPError(err.status, err.message) from err
-        root = Path(self.settings["server_root_dir"]).resolve()
+        root = self.root
         info["path"] = real_path.relative_to(root).as_posix()
         l1 = info.get("lineage", {}).get("l1_path")
         if l1 is not None:  # the server's own folders never leave it
@@ -292,7 +297,7 @@ class ExposuresHandler(RomanAPIHandler):
             raise RomanHTTPError(400, f"Unknown source {source!r}: use lineage, local, mast or auto.")
         mosaic_rel = self.get_query_argument("mosaic", "")
         mosaic = self.resolve(mosaic_rel) if mosaic_rel else None
-        root = Path(self.settings["server_root_dir"]).resolve()
+        root = self.root
         found = await tornado.ioloop.IOLoop.current().run_in_executor(
             None, find_for_http, ra, dec, radius, source, mosaic, root, self.settings["roman_lab_mast"]
         )
@@ -349,7 +354,7 @@ class RampsHandler(RomanAPIHandler):
         real = self.resolve(self.get_query_argument("path", ""))
         if not real.is_file():
             raise RomanHTTPError(400, f"{self.get_query_argument('path')} is a folder, not a Roman file.")
-        root = Path(self.settings["server_root_dir"]).resolve()
+        root = self.root
         payload = await tornado.ioloop.IOLoop.current().run_in_executor(
             None, ramps_for_http, real, ra, dec, radius, threshold, root,
             self.settings["roman_lab_cache_dir"], self.settings["roman_lab_ramps_max_pixels"],
