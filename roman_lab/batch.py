@@ -34,8 +34,8 @@ def convert_many(paths, cache_dir=None, scheduler=None, progress=True, n_workers
 
     from .store import default_cache_dir
 
-    paths = [str(Path(p).resolve()) for p in paths]
-    cache_dir = str(Path(cache_dir) if cache_dir else default_cache_dir())
+    paths = [str(Path(p).expanduser().resolve()) for p in paths]
+    cache_dir = str(Path(cache_dir).expanduser() if cache_dir else default_cache_dir())
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)

@@ -327,7 +327,7 @@ def _without(values, gone, document):
 
 def save(path, values):
     """Write the state of view `values` to `path` (atomically: a half-written state never exists)."""
-    path = Path(path)
+    path = Path(path).expanduser()
     document = to_document(values, path.parent)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(json.dumps(document, indent=1) + "\n")
@@ -337,7 +337,7 @@ def save(path, values):
 
 def load(path):
     """(view values, missing images) of the state file at `path`."""
-    path = Path(path)
+    path = Path(path).expanduser()
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:

@@ -59,9 +59,9 @@ def _lineage(mosaic, root):
     members' footprints and the context array are read once)."""
     from .lineage import LineageArchive
 
-    path = Path(mosaic).resolve()
+    path = Path(mosaic).expanduser().resolve()
     st = path.stat() if path.exists() else None
-    key = (str(path), st and st.st_size, st and st.st_mtime_ns, str(Path(root).resolve()) if root else None)
+    key = (str(path), st and st.st_size, st and st.st_mtime_ns, str(Path(root).expanduser().resolve()) if root else None)
     archive = _LINEAGE_CACHE.pop(key, None)
     if archive is None:
         archive = LineageArchive(path, root=root)

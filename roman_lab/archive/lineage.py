@@ -40,8 +40,8 @@ class LineageArchive(Archive):
     def __init__(self, mosaic_path, root=None, cache_dir=None):
         import roman_lab
 
-        self.mosaic_path = Path(mosaic_path)
-        self.root = Path(root) if root is not None else self.mosaic_path.parent
+        self.mosaic_path = Path(mosaic_path).expanduser()
+        self.root = Path(root).expanduser() if root is not None else self.mosaic_path.parent
         self.cache_dir = cache_dir
         with roman_lab.open(self.mosaic_path) as rf:
             if rf.level != 3:

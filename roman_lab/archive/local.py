@@ -147,8 +147,8 @@ class LocalArchive(Archive):
     name = "local"
 
     def __init__(self, root=None, db=None):
-        self.root = str(Path(root if root is not None else os.getcwd()).resolve())
-        self.db = Path(db) if db is not None else default_db()
+        self.root = str(Path(root if root is not None else os.getcwd()).expanduser().resolve())
+        self.db = Path(db).expanduser() if db is not None else default_db()
         self.db.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(_SCHEMA)

@@ -53,7 +53,8 @@ def torpedo(path, outdir=None):
     outdir = Path(outdir) if outdir is not None else path.parent
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
-    with rdm.open(path) as exposure:
+    # by file handle: given a name, roman_datamodels passes it to asdf as a URL ('#', '?' cut it)
+    with path.open("rb") as fh, rdm.open(fh) as exposure:
         data = np.asarray(exposure.data, dtype=np.float32)
         err = np.asarray(exposure.err, dtype=np.float32)
         bad = dqflags.DO_NOT_USE | dqflags.JUMP_DET
@@ -63,9 +64,18 @@ def torpedo(path, outdir=None):
             product = exposure.copy()
             product.data = values.astype(np.float32)
             target = outdir / f"{path.stem}_{suffix}.asdf"
-            product.save(target)
+            save(product, target)
             written.append(target)
     return tuple(written)
+
+
+def save(model, path):
+    """`model.save(path)` for any file name, through a file handle (see `torpedo`)."""
+    model.meta.filename = path.name
+    asdf_file = model.open_asdf()
+    asdf_file["roman"] = model._instance
+    with path.open("wb") as fh:
+        asdf_file.write_to(fh, all_array_compression="lz4")
 
 
 def main(argv):

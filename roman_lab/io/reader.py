@@ -359,7 +359,7 @@ def _check_shapes(path, level, arrays, block_sizes):
 def open(path):  # noqa: A001 - the public name of the API
     """Open a Roman ASDF file (or a FITS image, by its name: `fitsfile.FITS_SUFFIXES`) without
     reading its arrays. Raises RomanFileError on bad input."""
-    path = Path(path)
+    path = Path(path).expanduser()
     name = path.name or str(path)
     try:
         st = path.stat()

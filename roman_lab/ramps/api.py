@@ -57,9 +57,9 @@ def _paths(source, download_to, mast):
                 raise RomanFileError(
                     f"{source.name} is in MAST, not on this computer: pass download_to='a folder' to download "
                     "its L2 and L1 files there first (a few hundred MB each)", 404)
-            return _download(source, Path(download_to), mast)
+            return _download(source, Path(download_to).expanduser(), mast)
         raise RomanFileError(f"{source.name} is not on this computer (no local path)", 404)
-    path = Path(getattr(source, "path", source))  # a RomanFile or a path
+    path = Path(getattr(source, "path", source)).expanduser()  # a RomanFile or a path
     if path.name.endswith("_uncal.asdf"):
         l2 = path.with_name(path.name[: -len("_uncal.asdf")] + "_cal.asdf")
         if not l2.exists():

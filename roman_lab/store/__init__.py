@@ -13,7 +13,7 @@ def open_store(store_id, cache_dir=None):
 
     if not isinstance(store_id, str) or not ID_RE.match(store_id):
         raise RomanFileError(f"no store {store_id!r}", 404)
-    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     return Store(base / store_id)
 
 

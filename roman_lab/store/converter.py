@@ -176,7 +176,7 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
     on_progress: callable(fraction in [0, 1], message) for the caller and every other caller
       waiting on the same conversion. options: chunk=, codec= (benchmarks).
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     name = path.name or str(path)
     try:
         real = os.path.realpath(path)
@@ -185,7 +185,7 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
         raise RomanFileError(f"{name} does not exist", 404, path) from None
     except OSError as exc:
         raise RomanFileError(f"{name} cannot be read ({exc.strerror or exc})", 404, path) from None
-    cache_dir = Path(cache_dir) if cache_dir is not None else _cache.default_cache_dir()
+    cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else _cache.default_cache_dir()
     if max_cache_bytes is None:
         max_cache_bytes = _cache.default_max_bytes()
     try:
