@@ -294,6 +294,7 @@ def from_document(document, folder):
         _keys(entry, where, ("id", "path", "name", "kind"), ("absolute_path", "wcs_from", "mark", "meta"))
         relative = _text(entry["path"], f"{where}.path")
         absolute = _text(entry.get("absolute_path"), f"{where}.absolute_path", optional=True)
+        absolute = absolute and os.path.expanduser(absolute)  # the lab writes a root inside HOME as ~/...
         found = next((p for p in (folder / relative, absolute) if p is not None and Path(p).is_file()), None)
         if found is None:
             missing.append({"id": entry["id"], "name": entry["name"], "path": absolute or str(folder / relative)})

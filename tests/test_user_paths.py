@@ -54,7 +54,7 @@ def test_the_example_algorithm_takes_odd_names(tmp_path, small_demo, faint):
     shutil.copy(small_demo.path(faint["exposure"]), exposure)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model, residual = photon_torpedo.torpedo(exposure)
+        _model, residual = photon_torpedo.torpedo(exposure)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [exposure.name, "mine #2 ?_cal_model.asdf", "mine #2 ?_cal_residual.asdf"])
     with roman_lab.open(residual) as rf:
@@ -98,3 +98,16 @@ def test_tilde_means_home_in_every_path(home, small_demo, faint, monkeypatch, tm
 
     assert len(roman_lab.ramps(cal, circle(faint, small_demo), cache_dir="~/stores")) > 0
     assert not (tmp_path / "~").exists()
+
+
+def test_a_lab_state_with_a_root_inside_home_restores(home, small_demo, faint, tmp_path):
+    """The lab writes `absolute_path` from the root as jupyter_server shows it: `~/project/...`."""
+    from roman_lab import state
+
+    (home / "project").mkdir()
+    shutil.copy(small_demo.path(faint["exposure"]), home / "project" / faint["exposure"])
+    document = {"format": state.FORMAT, "version": state.VERSION, "images": [{
+        "id": "1", "name": "exposure", "kind": "exposure", "path": f"moved/{faint['exposure']}",
+        "absolute_path": f"~/project/{faint['exposure']}"}]}
+    values, missing = state.from_document(document, tmp_path)
+    assert missing == [] and values["images"][0]["path"] == str(home / "project" / faint["exposure"])
