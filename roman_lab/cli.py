@@ -16,7 +16,7 @@ def _demo(args):
     except demo.DemoError as err:
         print(f"roman-lab demo: {err}", file=sys.stderr)
         return 2
-    folder = Path(args.dir).resolve()
+    folder = Path(args.dir).expanduser().resolve()
     print(f"Demo data set ready in {folder} ({len(manifest['files'])} files).")
     if args.no_launch:
         return 0
