@@ -105,4 +105,5 @@ bench: env chromium ui-tests/node_modules/.package-lock.json
 	$(BIN)/python benchmarks/bench_viewer.py
 
 clean:
-	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo roman_lab/labextension $(WIDGET_ESM) ui-tests/.demo ui-tests/test-results ui-tests/playwright-report
+	[ ! -d ui-tests/.home-run ] || chmod -R u+w ui-tests/.home-run
+	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo roman_lab/labextension $(WIDGET_ESM) ui-tests/.demo ui-tests/.home-run ui-tests/test-results ui-tests/playwright-report

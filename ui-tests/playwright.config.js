@@ -2,10 +2,23 @@
  * Galata (Playwright) against a real JupyterLab in Debian's headless Chromium.
  * Playwright's own browser downloads do not work offline, so the system Chromium
  * is used (CHROMIUM overrides its path).
+ *
+ * Two servers, one project each:
+ * - `lab`: every spec but home.spec.ts, against a server rooted at the small demo field
+ *   (jupyter_server_test_config.py);
+ * - `home`: tests/home.spec.ts, against a server started as a user starts it, `cd ~/project &&
+ *   jupyter lab` in a fresh $HOME, under the JupyterHub-style base URL /user/astro/
+ *   (home_server.sh, jupyter_server_home_config.py).
  */
+const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.ROMAN_LAB_UI_PORT || '8765';
+const homePort = process.env.ROMAN_LAB_UI_HOME_PORT || '8766';
+const jupyter = process.env.JUPYTER || path.resolve(__dirname, '../.venv/bin/jupyter');
+// home.spec.ts reads the same folder (its HOME, the manifest of ~/project, the server log)
+process.env.ROMAN_LAB_UI_HOME_RUN = process.env.ROMAN_LAB_UI_HOME_RUN || path.resolve(__dirname, '.home-run');
+const HOME_SPEC = /home\.spec\.ts$/;
 
 module.exports = {
   ...baseConfig,
@@ -29,10 +42,28 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: `${process.env.JUPYTER || '../.venv/bin/jupyter'} lab --config jupyter_server_test_config.py`,
-    url: `http://127.0.0.1:${port}/lab`,
-    timeout: 120 * 1000,
-    reuseExistingServer: false
-  }
+  projects: [
+    { name: 'lab', testIgnore: HOME_SPEC },
+    {
+      name: 'home',
+      testMatch: HOME_SPEC,
+      // Galata joins baseURL and appPath as strings: the pages are /user/astro/lab/...
+      use: { baseURL: `http://127.0.0.1:${homePort}/user/astro` }
+    }
+  ],
+  webServer: [
+    {
+      command: `${jupyter} lab --config jupyter_server_test_config.py`,
+      url: `http://127.0.0.1:${port}/lab`,
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: 'bash home_server.sh',
+      url: `http://127.0.0.1:${homePort}/user/astro/lab`,
+      env: { JUPYTER: jupyter, ROMAN_LAB_UI_HOME_PORT: homePort },
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    }
+  ]
 };

@@ -17,6 +17,23 @@ export const VIEW_FILE_TYPE = 'roman-view';
 
 export type RomanDocument = DocumentWidget<RomanViewerWidget>;
 
+/**
+ * The model of a Roman file: never filled and never written. Read-only, so "Save" refuses; and
+ * reported as collaborative, which is what makes the document context skip the checkpoint it
+ * otherwise creates on opening: a full copy of the file (hundreds of MB) in `.ipynb_checkpoints/`
+ * beside the user's data.
+ */
+class UnloadedModel extends DocumentModel {
+  constructor() {
+    super();
+    this.readOnly = true;
+  }
+
+  get collaborative(): boolean {
+    return true;
+  }
+}
+
 /** A model that is never filled: `fileFormat: null` tells the context not to fetch content. */
 export class UnloadedModelFactory implements DocumentRegistry.IModelFactory<DocumentRegistry.IModel> {
   readonly name = MODEL;
@@ -30,7 +47,7 @@ export class UnloadedModelFactory implements DocumentRegistry.IModelFactory<Docu
   }
 
   createNew(): DocumentRegistry.IModel {
-    return new DocumentModel();
+    return new UnloadedModel();
   }
 
   dispose(): void {
@@ -47,6 +64,9 @@ export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
   }
 
   protected createNewWidget(context: DocumentRegistry.Context): RomanDocument {
+    // A Roman file has no checkpoints: listing them (JupyterLab does, for the tab's caption)
+    // makes jupyter_server create `.ipynb_checkpoints/` beside the user's data.
+    context.listCheckpoints = () => Promise.resolve([]);
     const content = new RomanViewerWidget(context.path);
     const widget = new DocumentWidget({ content, context });
     widget.addClass('jp-RomanDocument');
