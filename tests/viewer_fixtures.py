@@ -3,8 +3,10 @@
 The browser reimplements astropy.visualization (stretches, intervals), the FITS TAN-SIP WCS,
 sexagesimal coordinates, DS9 circles and matplotlib's colormaps; vitest compares it with the
 JSON written here, so "matches astropy" is a test and not a claim. tests/test_viewer_fixtures.py
-regenerates everything into a temporary folder and compares it with the committed files, so the
-fixtures cannot go stale when astropy, regions or the demo change.
+regenerates everything into a temporary folder and compares it with the committed files (inputs
+exactly, computed numbers within tolerances in their own units, as another machine's libm, numpy
+and SIP fits differ in the last bits), so the fixtures cannot go stale when astropy, regions or
+the demo change.
 
     .venv/bin/python tests/viewer_fixtures.py            # writes src/viewer/math/fixtures/*.json
                                                          # and src/viewer/math/colormapData.ts
@@ -179,15 +181,15 @@ def _strong_distortion_header():
     """A Roman-sized detector with a cubic distortion of ~25 px at the corners, PC + CDELT,
     and deliberately crude inverse polynomials (first order only): the TypeScript inverse must
     still be exact because it refines AP/BP with Newton steps on the forward A/B."""
-    angle = math.radians(30.0)
+    # cos and sin of 30 degrees written out: an input must not hang on the machine's libm
+    cos30, sin30 = 0.8660254037844387, 0.49999999999999994
     scale = 0.11 / 3600.0
     header = {
         "NAXIS": 2, "NAXIS1": 4088, "NAXIS2": 4088,
         "CTYPE1": "RA---TAN-SIP", "CTYPE2": "DEC--TAN-SIP",
         "CRPIX1": 2044.5, "CRPIX2": 2040.25, "CRVAL1": 10.5, "CRVAL2": -45.2,
         "CDELT1": -scale, "CDELT2": scale,
-        "PC1_1": math.cos(angle), "PC1_2": -math.sin(angle),
-        "PC2_1": math.sin(angle), "PC2_2": math.cos(angle),
+        "PC1_1": cos30, "PC1_2": -sin30, "PC2_1": sin30, "PC2_2": cos30,
         "A_ORDER": 3, "B_ORDER": 3,
         "A_2_0": 2.1e-6, "A_1_1": -1.3e-6, "A_0_2": 0.9e-6, "A_3_0": 1.1e-9, "A_1_2": -0.6e-9,
         "B_2_0": -0.8e-6, "B_1_1": 1.7e-6, "B_0_2": 2.4e-6, "B_0_3": 0.9e-9, "B_2_1": 0.5e-9,

@@ -36,6 +36,7 @@ describe('parseCoordinate reads what SkyCoord reads', () => {
     it(JSON.stringify(text), () => {
       const got = parseCoordinate(text);
       expect(got).not.toBeNull();
+      // 1e-9 deg = 3.6 micro-arcsec: both do decimal arithmetic on the same text
       expect(Math.abs(got!.ra - ra)).toBeLessThan(1e-9);
       expect(Math.abs(got!.dec - dec)).toBeLessThan(1e-9);
     });

@@ -39,8 +39,10 @@ describe('intervals match astropy', () => {
       it(`${key} of ${name}`, () => {
         const [vmin, vmax] = intervalLimits(spec, values);
         const [evmin, evmax] = (entry.limits as Record<string, number[]>)[key];
-        expect(close(vmin, evmin, 1e-9), `vmin ${vmin} vs ${evmin}`).toBe(true);
-        expect(close(vmax, evmax, 1e-9), `vmax ${vmax} vs ${evmax}`).toBe(true);
+        // display limits in data units, relative 1e-6: astropy's side (zscale's fit, numpy's
+        // percentiles) was computed on whichever machine wrote the fixture
+        expect(close(vmin, evmin, 1e-6), `vmin ${vmin} vs ${evmin}`).toBe(true);
+        expect(close(vmax, evmax, 1e-6), `vmax ${vmax} vs ${evmax}`).toBe(true);
       });
     }
   }
@@ -85,6 +87,7 @@ describe('ImageNormalize(clip=True) matches astropy for every stretch x interval
           const expected = fromJson(normalized[ikey][skey]);
           probe.forEach((v, i) => {
             const got = normalizeValue(norm, v);
+            // display fractions in [0, 1]: one colour level is 1/256
             expect(close(got, expected[i], 1e-6, 1e-9), `${skey}(${v}) = ${got}, astropy ${expected[i]}`).toBe(true);
           });
         }

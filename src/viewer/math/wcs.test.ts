@@ -37,6 +37,7 @@ describe('TAN-SIP against astropy all_pix2world(..., 0)', () => {
       c.x.forEach((x, i) => {
         const [ra, dec] = wcs.pixelToWorld(x, c.y[i]);
         const sep = separation(ra, dec, c.ra[i], c.dec[i]);
+        // 1e-9 deg = 3.6 micro-arcsec: both evaluate the same committed header, only rounding differs
         expect(sep, `(${x}, ${c.y[i]})`).toBeLessThan(1e-9);
         expect(sep / scaleDeg).toBeLessThan(1e-3);
         expect(ra).toBeGreaterThanOrEqual(0);
@@ -52,7 +53,9 @@ describe('TAN-SIP against astropy all_pix2world(..., 0)', () => {
     });
 
     it(`pixel scale: ${c.name}`, () => {
-      expect(Math.abs(pixelScaleArcsec(c.header) / c.pixel_scale_arcsec - 1)).toBeLessThan(1e-12);
+      // relative 1e-9: moves the edge of a 4088-px detector by 4e-6 px (astropy's side goes through
+      // LAPACK's determinant on the machine that wrote the fixture)
+      expect(Math.abs(pixelScaleArcsec(c.header) / c.pixel_scale_arcsec - 1)).toBeLessThan(1e-9);
     });
 
     if (c.gwcs_ra && c.gwcs_dec && c.sip_max_error_px !== undefined) {
