@@ -226,3 +226,34 @@ class TestFullDisk(OneSetup):
         job = await _conversion_error(jp_fetch, jp_root_dir, small_demo)
         assert job["error_status"] == 507 and "no space left" in job["message"], job
         assert [p.name for p in (tmp_path / "stores").iterdir() if p.name != ".locks"] == []
+
+
+class TestRootIsHomeWithTheCacheElsewhere:
+    """An admin moves the cache out of a HOME root: the archive index follows it, and the local
+    archive lists neither what a symlink leads to outside nor the root's own path."""
+
+    @pytest.fixture
+    def setup(self):
+        return "root is HOME"
+
+    @pytest.fixture
+    def jp_server_config(self, tmp_path, monkeypatch):
+        for name in ("ROMAN_LAB_CACHE", "XDG_CACHE_HOME"):
+            monkeypatch.delenv(name, raising=False)
+        return {"ServerApp": {"jpserver_extensions": {"roman_lab": True}},
+                "RomanLab": {"cache_dir": str(tmp_path / "elsewhere-cache")}}
+
+    async def test_nothing_is_written_in_home(self, jp_fetch, jp_root_dir, tmp_path, field, small_demo):
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        shutil.copy(small_demo.path(field["exposure"]), outside / "escape_cal.asdf")
+        (jp_root_dir / "escape_cal.asdf").symlink_to(outside / "escape_cal.asdf")
+        before = tree(jp_root_dir)
+        found = await api(jp_fetch, "api", "exposures", params={
+            "ra": str(field["ra"]), "dec": str(field["dec"]), "radius_arcsec": "0.5", "source": "local"})
+        inside = [f"{ODD_FOLDER}/{field['exposure']}", f"{ODD_FOLDER}/{ODD_STEM}_cal.asdf"]
+        assert sorted(e["path"] for e in found["exposures"]) == sorted(inside)
+        empty = await api(jp_fetch, "api", "exposures", params={"ra": "10", "dec": "-40", "radius_arcsec": "1", "source": "local"})
+        assert empty["exposures"] == [] and str(jp_root_dir) not in empty["message"], empty
+        assert tree(jp_root_dir) == before and not (jp_root_dir / ".cache").exists()
+        assert (tmp_path / "elsewhere-cache" / ".archive.sqlite").is_file()

@@ -28,6 +28,7 @@ from .footprint import Footprint, circle, coverage_of, unit
 BAND_DEG = 0.25  # Dec band height and (at the band's widest) RA bin width of the sky index
 RA_BINS_MAX = round(360 / BAND_DEG)
 SCHEMA_VERSION = 1  # PRAGMA user_version
+MAX_QUERY_CELLS = 30_000  # under SQLite's default limit of variables in one statement (32766 since 3.32)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -253,14 +254,17 @@ class LocalArchive(Archive):
         qx, qy, qz = (float(v) for v in unit(ra, dec))
         r = math.radians(radius_deg)
         out = []
+        # cells -> file ids, then the bounding caps: cos(angle) >= cos(cap + r) (+ a margin); a
+        # circle of tens of degrees covers more cells than SQLite takes variables: all files then
+        if len(cells) <= MAX_QUERY_CELLS:
+            files = ("(SELECT DISTINCT file_id FROM cells WHERE cell IN (" + ",".join("?" * len(cells)) + ")) AS c"
+                     " CROSS JOIN files AS f ON f.id = c.file_id")
+        else:
+            files, cells = "files AS f", []
         with self._connect() as con:
             con.row_factory = sqlite3.Row
-            marks = ",".join("?" * len(cells))
-            # cells -> file ids, then the bounding caps: cos(angle) >= cos(cap + r) (+ a margin)
             rows = con.execute(
-                "SELECT f.* FROM (SELECT DISTINCT file_id FROM cells WHERE cell IN (" + marks + ")) AS c"
-                " CROSS JOIN files AS f ON f.id = c.file_id"
-                " WHERE f.root = ? AND f.model_type = ?"
+                f"SELECT f.* FROM {files} WHERE f.root = ? AND f.model_type = ?"
                 " AND f.cx * ? + f.cy * ? + f.cz * ? >= f.cos_cap * ? - f.sin_cap * ? - 1e-9",
                 (*cells, self.root, model_type, qx, qy, qz, math.cos(r), math.sin(r)),
             ).fetchall()

@@ -113,7 +113,13 @@ def _select(wcs, to_pixel, shape, center, radius, max_pixels):
     lon, lat = _sky(wcs, [cx, cx + 1, cx], [cy, cy, cy + 1])
     steps = angular_separation(np.radians(lon[0]), np.radians(lat[0]), np.radians(lon[1:]), np.radians(lat[1:]))
     scale = float(np.degrees(np.min(steps)) * 3600)
+    if not (np.isfinite(scale) and scale > 0):
+        raise RomanFileError(f"the circle's centre {center.to_string('decimal')} is far off the detector "
+                             "of this exposure (its WCS has no usable pixel scale there)", 400)
     r_px = radius.value / scale * 1.05 + 1.5
+    if not np.isfinite(r_px):
+        raise RomanFileError(f"a radius of {radius.value:.3g} arcsec is more than {max_pixels} pixels, the cap "
+                             "(max_pixels); draw a smaller circle", 413)
     bx0, bx1 = int(np.floor(cx - r_px)), int(np.ceil(cx + r_px))
     by0, by1 = int(np.floor(cy - r_px)), int(np.ceil(cy + r_px))
     x0, x1, y0, y1 = max(bx0, 0), min(bx1, nx - 1), max(by0, 0), min(by1, ny - 1)

@@ -35,6 +35,11 @@ class RomanLab(Configurable):
     cache_max_bytes = Int(
         0, config=True, help="Size limit of the store cache, least recently used evicted first (0: $ROMAN_LAB_CACHE_MAX or 20 GiB)."
     )
+    index_db = Unicode(
+        "", config=True,
+        help="The SQLite index of the local archive (default: the kernel's, ~/.cache/roman-lab/archive.sqlite, "
+             "or .archive.sqlite in cache_dir when that is set).",
+    )
     conversion_workers = Int(2, config=True, help="How many files are converted at once.")
     ramps_max_pixels = Int(
         20_000, config=True, help="Most pixels GET /roman-lab/api/ramps returns for one circle; a larger circle is refused (413)."
@@ -65,6 +70,10 @@ def load(server_app):
     web_app.settings["roman_lab_root"] = root = jupyter_root(server_app)
     web_app.settings["roman_lab_conversions"] = conversions
     web_app.settings["roman_lab_cache_dir"] = cache_dir
+    web_app.settings["roman_lab_index_db"] = (
+        Path(config.index_db).expanduser() if config.index_db
+        else cache_dir / ".archive.sqlite" if config.cache_dir else None  # None: the kernel's default
+    )
     web_app.settings["roman_lab_open_stores"] = OpenStores(cache_dir)
     web_app.settings["roman_lab_mast"] = dict(config.mast)
     web_app.settings["roman_lab_ramps_max_pixels"] = config.ramps_max_pixels

@@ -1,5 +1,6 @@
 """HTTP handlers. Every one is authenticated and authorised through jupyter_server."""
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -124,7 +125,7 @@ class StoresHandler(RomanAPIHandler):
     async def post(self):
         try:
             body = json.loads(self.request.body or b"{}")
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: nested thousands deep
             raise RomanHTTPError(400, "The request body must be JSON like {\"path\": \"file.asdf\"}.") from err
         rel = body.get("path") if isinstance(body, dict) else None
         real = self.resolve(rel)
@@ -168,6 +169,8 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, store_id, key, include_body=True):
+        if "\x00" in key:
+            raise RomanHTTPError(404, f"Store {store_id} has no key {key!r}.")
         self.root = str(self.servable_store_path(store_id))
         self._etag = f'"{store_id}/{key}"'
         if key == "zarr.json":
@@ -250,11 +253,18 @@ class ResolveHandler(RomanAPIHandler):
         name = self.get_query_argument("name", "").strip()
         if not name:
             raise RomanHTTPError(400, "Give a target name to resolve, e.g. ?name=M87.")
-        result = await tornado.ioloop.IOLoop.current().run_in_executor(None, resolve_name, name)
+        lookup = tornado.ioloop.IOLoop.current().run_in_executor(None, resolve_name, name)
+        try:  # astropy's timeout bounds each request, not the DNS lookups or its retry on a mirror
+            result = await asyncio.wait_for(lookup, RESOLVE_DEADLINE_S)
+        except TimeoutError:
+            raise RomanHTTPError(
+                503, f"The name resolver did not answer within {RESOLVE_DEADLINE_S} s; type RA and Dec instead."
+            ) from None
         self.finish(json.dumps(result))
 
 
 RESOLVE_TIMEOUT_S = 5
+RESOLVE_DEADLINE_S = 8
 
 
 def resolve_name(name):
@@ -299,12 +309,13 @@ class ExposuresHandler(RomanAPIHandler):
         mosaic = self.resolve(mosaic_rel) if mosaic_rel else None
         root = self.root
         found = await tornado.ioloop.IOLoop.current().run_in_executor(
-            None, find_for_http, ra, dec, radius, source, mosaic, root, self.settings["roman_lab_mast"]
+            None, find_for_http, ra, dec, radius, source, mosaic, root, self.settings["roman_lab_mast"],
+            self.settings["roman_lab_index_db"],
         )
         self.finish(json.dumps(found))
 
 
-def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast):
+def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast, db):
     """find_exposures with its answers made JSON: paths relative to the root, errors as 4xx/503."""
     import astropy.units as u
     from astropy.coordinates import SkyCoord
@@ -314,9 +325,9 @@ def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast):
 
     region = (SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)  # radius 0: "what went into this pixel"
     try:
-        found = find_exposures(region, source=source, mosaic=mosaic, root=root, mast=mast)
+        found = find_exposures(region, source=source, mosaic=mosaic, root=root, mast=mast, db=db)
     except RomanFileError as err:
-        raise RomanHTTPError(err.status, err.message) from err
+        raise RomanHTTPError(err.status, root_relative(err.message, root)) from err
     except ConnectionError as err:  # MAST unreachable or too slow
         raise RomanHTTPError(503, str(err)) from err
     except (ValueError, FileNotFoundError) as err:
@@ -326,9 +337,16 @@ def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast):
         item = exposure.to_dict()
         if item["path"] is not None:
             path = Path(item["path"]).resolve()
-            item["path"] = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+            if not path.is_relative_to(root):  # a symlink out of the root: refused, so not listed
+                continue
+            item["path"] = path.relative_to(root).as_posix()
         exposures.append(item)
-    return {"exposures": exposures, "message": found.message, "source": source}
+    return {"exposures": exposures, "message": root_relative(found.message, root), "source": source}
+
+
+def root_relative(text, root):
+    """A message with the server's own folders left out: files named root-relative."""
+    return text and text.replace(f"{root}/", "").replace(str(root), "the Jupyter root")
 
 
 class RampsHandler(RomanAPIHandler):
@@ -374,6 +392,5 @@ def ramps_for_http(real, ra, dec, radius_arcsec, threshold, root, cache_dir, max
     try:
         found = ramps(real, region, threshold, cache_dir=cache_dir, max_pixels=max_pixels)
     except RomanFileError as err:
-        message = err.message.replace(f"{root}/", "").replace(str(root), ".")
-        raise RomanHTTPError(err.status if 400 <= err.status < 600 else 422, message) from err
+        raise RomanHTTPError(err.status if 400 <= err.status < 600 else 422, root_relative(err.message, root)) from err
     return found.to_json(root)

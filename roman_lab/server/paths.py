@@ -26,7 +26,7 @@ def resolve_in_root(root, given):
     An absolute path is accepted when it lies inside the root after resolving symlinks (the
     notebook widget knows only absolute paths); `..`, absolute paths elsewhere and symlinks
     pointing outside are refused with 403; a path that does not exist gets 404; one the file
-    system cannot take (a name over 255 bytes, a symlink loop) 400. The messages name the path as
+    system cannot take (a name over 255 bytes, a symlink loop, a lone surrogate) 400. The messages name the path as
     the user gave it, never the server's own folders.
     """
     if not isinstance(given, str) or not given.strip():
@@ -41,8 +41,8 @@ def resolve_in_root(root, given):
         if not target.is_relative_to(root):
             raise RomanHTTPError(403, f"{shown} points outside the Jupyter root.")
         exists = target.exists()
-    except (OSError, RuntimeError) as err:
-        reason = getattr(err, "strerror", None) or "a symlink loop"
+    except (OSError, RuntimeError, ValueError) as err:  # ValueError: text no file name can hold (lone surrogates)
+        reason = getattr(err, "strerror", None) or ("a symlink loop" if isinstance(err, RuntimeError) else "not a file name")
         raise RomanHTTPError(400, f"{shown} cannot be a path on this server ({reason}).") from None
     if not exists:
         raise RomanHTTPError(404, f"{shown} does not exist.")
