@@ -139,8 +139,8 @@ test.describe('Roman sidebar', () => {
     const before = await items.first().locator('.jp-RomanSidebar-regionText').textContent();
     await page.locator('#roman-lab-sidebar .jp-RomanSidebar-exportDs9').click();
     const reg = `demo/${file.replace(/\.asdf$/, '')}.reg`;
-    const text = await (await page.request.get(`/files/${reg}`)).text();
-    expect(text).toMatch(/circle\(/);
+    // the export saves asynchronously: the file appears when the contents API has written it
+    await expect.poll(async () => (await page.request.get(`/files/${reg}`)).text(), { timeout: 10000 }).toMatch(/circle\(/);
     await items.first().locator('.jp-RomanSidebar-delete').click();
     await expect(items).toHaveCount(0);
     await page.locator('#roman-lab-sidebar .jp-RomanSidebar-importDs9').click();
