@@ -35,6 +35,7 @@ __all__ = ["__version__", "load_ipython_extension"]
 
 _LAZY = {
     "open": ("io", "open"),
+    "sky_to_pixel": ("io.skypixel", "sky_to_pixel"),
     "RomanFileError": ("io", "RomanFileError"),
     "convert": ("store", "convert"),
     "find_exposures": ("archive", "find_exposures"),

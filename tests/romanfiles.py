@@ -112,13 +112,20 @@ def make_l1(path, shape=(3, 72, 72), ramp=False):
     return path
 
 
-def make_l3(path, shape=(64, 64), members=("a_cal.asdf", "b_cal.asdf"), table_names=("a_cal.asdf", "c_cal.asdf")):
+def make_l3(path, shape=(64, 64), members=("a_cal.asdf", "b_cal.asdf"), table_names=("a_cal.asdf", "c_cal.asdf"),
+            wcs=None, context=None):
+    """A small mosaic; `wcs` and `context` ((planes, ny, nx) uint32) replace the fake ones
+    (the fake context is (ny, nx, 1), not a context of this mosaic)."""
     m = dm.MosaicModel.create_fake_data(shape=shape)
     m.meta.filename = path.name
     m.meta.resample.members = list(members)
     m.meta.individual_image_meta["basic"] = Table({"filename": list(table_names)})
     m.data = _noise(shape, 3)
     m.weight = np.ones(shape, np.float32)
+    if wcs is not None:
+        m.meta.wcs = wcs
+    if context is not None:
+        m.context = np.asarray(context, np.uint32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m.save(path)

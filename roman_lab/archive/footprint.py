@@ -182,15 +182,23 @@ class Footprint:
         return f"<Footprint {len(self.ra)} vertices around ({float(ra):.5f}, {float(dec):.5f})>"
 
 
-def pixel_of(wcs, ra, dec):
-    """The (x, y) pixel (0-based) of a sky position through a gwcs (its inverse, or the
-    iterative `invert` when the transform has no analytic inverse)."""
-    try:
-        x, y = wcs.invert(ra, dec, with_bounding_box=False)
-    except TypeError:
-        x, y = wcs.world_to_pixel_values(ra, dec)
-    except Exception:  # noqa: BLE001 - a transform whose invert fails
-        x, y = wcs.world_to_pixel_values(ra, dec)
+def pixel_of(wcs, ra, dec, shape=None):
+    """The (x, y) pixel (0-based) of an ICRS sky position (degrees) through a gwcs or an astropy
+    WCS (of a detector of `shape`), off the detector too; NaN where it cannot be mapped
+    (`roman_lab.io.skypixel`: never gwcs's numerical `invert`). A WCS in another frame
+    (romanisim's is FK5, ~20 mas from ICRS) gets the position in its frame."""
+    from astropy.coordinates import ICRS, SkyCoord
+
+    from roman_lab.io.skypixel import celestial_frame, sky_to_pixel
+
+    frame = celestial_frame(wcs)
+    if frame is not None and not isinstance(frame, ICRS):
+        try:
+            s = SkyCoord(ra, dec, unit="deg", frame="icrs").transform_to(frame).spherical
+            ra, dec = s.lon.deg, s.lat.deg
+        except Exception:  # noqa: BLE001, S110 - a frame astropy cannot reach: the values as they are
+            pass
+    x, y = sky_to_pixel(wcs, ra, dec, shape=shape)
     return float(x), float(y)
 
 
@@ -198,7 +206,7 @@ def coverage_of(footprint, wcs, shape, ra, dec, radius_deg):
     """(coverage, x, y) of a circle on one exposure: the footprint's answer ('full', 'partial'
     or None), made exact at the centre by its pixel through the gwcs; x, y None if undefined."""
     coverage = footprint.overlap(ra, dec, radius_deg) if footprint is not None else None
-    x, y = pixel_of(wcs, ra, dec)
+    x, y = pixel_of(wcs, ra, dec, shape)
     centre_on = on_detector(x, y, shape)
     if radius_deg <= 0:
         coverage = "full" if centre_on else None

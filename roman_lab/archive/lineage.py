@@ -100,7 +100,7 @@ class LineageArchive(Archive):
         """(ys, xs) of the mosaic pixels whose centres lie in the circle; the nearest pixel when
         none does (a circle smaller than a pixel); empty when the centre is off the mosaic."""
         ny, nx = self.shape
-        cx, cy = pixel_of(self.wcs, ra, dec)
+        cx, cy = pixel_of(self.wcs, ra, dec, self.shape)
         if not (np.isfinite(cx) and np.isfinite(cy)):
             return np.zeros(0, int), np.zeros(0, int)
         # pixel scale at the centre

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from astropy.time import Time
 
+from roman_lab.io.skypixel import sky_to_pixel
+
 from . import exposure as demo_exposure
 from . import field, level1, level2, notebook, readme
 from . import meta as demo_meta
@@ -176,7 +178,7 @@ def _save(products, folder):
 
 def _exposure_record(data, meta, size):
     ex = data.exposure
-    gx, gy = data.wcs.invert(field.GALAXY_RA, field.GALAXY_DEC)
+    gx, gy = sky_to_pixel(data.wcs, field.GALAXY_RA, field.GALAXY_DEC, shape=(size.npix, size.npix))
     return {
         "cal": ex.cal_name,
         "uncal": ex.uncal_name,

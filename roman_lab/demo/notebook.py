@@ -49,7 +49,7 @@ from astropy.coordinates import SkyCoord
 from regions import CircleSkyRegion
 from roman_datamodels.dqflags import pixel as dqflags
 
-from roman_lab import Viewer, find_exposures
+from roman_lab import Viewer, find_exposures, sky_to_pixel
 
 manifest = json.loads(Path("demo.json").read_text())
 mosaic = manifest["mosaic"]["file"]
@@ -138,9 +138,10 @@ points = region.center.spherical_offsets_by(dra[inside] * u.deg, ddec[inside] * 
 values, errors = [], []
 for exposure in exposures:
     with rdm.open(exposure.path) as cal:
-        x, y = cal.meta.wcs.invert(points.ra.deg, points.dec.deg)
-        col, row = np.rint(x).astype(int), np.rint(y).astype(int)
         ny, nx = cal.data.shape
+        x, y = sky_to_pixel(cal.meta.wcs, points.ra.deg, points.dec.deg, shape=(ny, nx))
+        x, y = np.nan_to_num(x, nan=-1.0), np.nan_to_num(y, nan=-1.0)  # NaN: not on this detector
+        col, row = np.rint(x).astype(int), np.rint(y).astype(int)
         off = (col < 0) | (col >= nx) | (row < 0) | (row >= ny)
         col, row = col.clip(0, nx - 1), row.clip(0, ny - 1)
         flagged = (cal.dq[row, col] & (dqflags.DO_NOT_USE | dqflags.JUMP_DET)) != 0

@@ -171,9 +171,11 @@ def _version(path):
 @lru_cache(maxsize=CACHED_FILES)
 def _l2_facts(version):
     """(gwcs, sky -> pixel function, science shape, read pattern or None) of an L2 exposure, from
-    its ASDF tree. Kept per file version: parsing the tree (the gwcs) and building its inverse
-    cost more than everything else of a request."""
+    its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
+    (`roman_lab.io.skypixel`: the analytic one where it round-trips, else Newton on the forward
+    transform; never gwcs's numerical `invert`) cost more than everything else of a request."""
     import roman_lab
+    from roman_lab.io.skypixel import sky_to_pixel
 
     l2_path = Path(version[0])
     with roman_lab.open(l2_path) as rf:
@@ -183,15 +185,13 @@ def _l2_facts(version):
         if rf.wcs is None:
             raise RomanFileError(f"{l2_path.name} has no WCS, so a sky circle cannot be placed on it", 422, l2_path)
         wcs = rf.wcs
-        try:
-            backward = wcs.backward_transform  # analytic inverse, built once here
+        shape = tuple(rf.arrays["data"]["shape"])
 
-            def to_pixel(lon, lat):
-                return backward(lon, lat)
-        except NotImplementedError:
-            def to_pixel(lon, lat):
-                return wcs.invert(lon, lat, with_bounding_box=False)
-        return wcs, to_pixel, tuple(rf.arrays["data"]["shape"]), rf.summary.get("read_pattern")
+        def to_pixel(lon, lat):
+            return sky_to_pixel(wcs, lon, lat, shape=shape)
+
+        to_pixel(*_sky(wcs, [(shape[-1] - 1) / 2], [(shape[-2] - 1) / 2]))  # prepared once here
+        return wcs, to_pixel, shape, rf.summary.get("read_pattern")
 
 
 _level1_found = {}  # L2 version -> its L1 path, while that file exists

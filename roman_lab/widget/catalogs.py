@@ -13,18 +13,21 @@ import math
 DEFAULT_STYLE = {"shape": "circle", "color": "red", "size": 5}
 
 
-def prepared_table(table, x_colname, y_colname, skycoord_colname, use_skycoord, wcs_for):
+def prepared_table(table, x_colname, y_colname, skycoord_colname, use_skycoord, wcs_for, shape=None):
     """A copy of `table` with positions completed where a WCS allows and renamed to x, y, coord.
 
     `wcs_for(required)` gives the WCS to convert with (None when there is none); `required`
-    says whether the call cannot succeed without one (it may then raise)."""
+    says whether the call cannot succeed without one (it may then raise). `shape` (ny, nx):
+    the image's, for sky -> pixel (`roman_lab.io.skypixel.world_to_pixel`)."""
     coords = table[skycoord_colname] if skycoord_colname in table.colnames else None
     xy = (table[x_colname], table[y_colname]) if {x_colname, y_colname} <= set(table.colnames) else None
     wcs = wcs_for((xy is None and coords is not None) or (coords is None and use_skycoord))
     out = table.copy()
     if xy is None:
         if wcs is not None and coords is not None:
-            x, y = wcs.world_to_pixel(coords)
+            from roman_lab.io.skypixel import world_to_pixel
+
+            x, y = world_to_pixel(wcs, coords, shape=shape)
             out[x_colname], out[y_colname] = x, y
             xy = (x, y)
         else:

@@ -177,7 +177,9 @@ class ImageDisplayAPI:
         """Show the positions of a table as markers (pixel columns or a SkyCoord column)."""
         from .catalogs import DEFAULT_STYLE, prepared_table, trait_value
 
-        prepared = prepared_table(table, x_colname, y_colname, skycoord_colname, use_skycoord, self._catalog_wcs)
+        shape = self._geometry(0 if len(self.images) == 1 else self.current).shape if self.images else None
+        prepared = prepared_table(table, x_colname, y_colname, skycoord_colname, use_skycoord, self._catalog_wcs,
+                                  shape=shape)
         label = catalog_label if catalog_label is not None else DEFAULT_LABEL
         style = catalog_style or self._catalog_styles.get(label) or dict(DEFAULT_STYLE)
         frame = self.images[self.current]["id"] if self.images else None
@@ -244,6 +246,8 @@ class ImageDisplayAPI:
         it), rendered in Python; FileExistsError unless `overwrite`."""
         import numpy as np
 
+        from roman_lab.io.skypixel import world_to_pixel
+
         from . import render
         from .geometry import read_data
 
@@ -262,7 +266,9 @@ class ImageDisplayAPI:
         rgb = render.view_rgb(data, interval_object(display["interval"]), stretch, display["colormap"], center, fov, (width, height))
         geometry = self._geometry(index)
         for region in self.regions if geometry.wcs is not None else ():
-            x, y = geometry.wcs.world_to_pixel(region.center)
+            x, y = world_to_pixel(geometry.wcs, region.center, shape=geometry.shape)
+            if not (np.isfinite(x) and np.isfinite(y)):  # far off this image: nothing to draw
+                continue
             radius = region.radius.to_value("deg") / geometry.pixel_scale()
             render.draw_circle(rgb, (float(x), float(y)), radius, center, min(width, height) / fov)
         render.write_image(path, rgb)

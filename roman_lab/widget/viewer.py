@@ -477,7 +477,9 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
             elif sky:
                 center = geometry.wcs.pixel_to_world(*value)
             else:
-                center = tuple(float(v) for v in geometry.wcs.world_to_pixel(value))
+                from roman_lab.io.skypixel import world_to_pixel
+
+                center = tuple(float(v) for v in world_to_pixel(geometry.wcs, value, shape=geometry.shape))
         else:
             center = frame.center_for(self.center, geometry, sky)
         given = self._given_view.get("fov")

@@ -36,10 +36,12 @@ class ViewFrame:
     def center_trait(self, center, image):
         """The `center` trait for a centre given in `image`'s terms (SkyCoord or its pixel (x, y))."""
         if isinstance(center, SkyCoord):
+            from roman_lab.io.skypixel import world_to_pixel
+
             if self.sky:
                 c = center.icrs
                 return {"ra": float(c.ra.deg) % 360.0, "dec": float(c.dec.deg)}
-            x, y = image.wcs.world_to_pixel(center)
+            x, y = world_to_pixel(image.wcs, center, shape=image.shape)
             return {"x": float(x), "y": float(y)}
         x, y = (float(v) for v in center)
         if self.sky:
@@ -56,7 +58,10 @@ class ViewFrame:
             c = SkyCoord(trait["ra"], trait["dec"], unit="deg", frame="icrs")
             if sky:
                 return c
-            x, y = self._aligning_wcs(image).world_to_pixel(c)
+            from roman_lab.io.skypixel import world_to_pixel
+
+            aligning = image if image.wcs is not None else self.ref
+            x, y = world_to_pixel(aligning.wcs, c, shape=aligning.shape)
             return (float(x), float(y))
         if not sky:
             return (trait["x"], trait["y"])
