@@ -23,7 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: statistics carry tail_quantiles and quantiles of the whole subsample
 DEFAULT_MAX_BYTES = 20 * 2**30
 ID_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,48}-[0-9a-f]{16}$")
 TMP_PREFIX = ".tmp-"

@@ -38,32 +38,106 @@ export const DEFAULT_DISPLAY: Readonly<IDisplaySettings> = {
   colormap: 'grey'
 };
 
+/** What the limits below read of a store's statistics (see store.ts, docs/store-format.md). */
+export interface IRankedStatistics {
+  min: number;
+  max: number;
+  /** Sparse percentiles {"0.5", "1", ..., "99.9"}: the fallback of stores without `quantiles`. */
+  percentiles: Record<string, number>;
+  /** Evenly ranked values: quantiles[i] at percentile 100 i / (length - 1). */
+  quantiles?: number[] | null;
+  /** Dense knots in the tails (ranks 0-2 and 98-100 every 0.01 percent). */
+  tail_quantiles?: { percentiles: number[]; values: number[] } | null;
+}
+
+/** Percentiles (increasing) and the values at them, to interpolate in rank. */
+interface IKnots {
+  percents: Float64Array;
+  values: Float64Array;
+}
+
+const knotCache = new WeakMap<IRankedStatistics, IKnots>();
+
 /**
- * (vmin, vmax) of astropy's PercentileInterval(p) from the percentiles the store computed
- * (0.5, 1, 5, 50, 95, 99, 99.5, 99.9, with min and max): exact where the store has the
- * percentile, linearly interpolated between its neighbours elsewhere.
+ * The rank knots of a store's statistics, like ranked_knots in roman_lab/widget/display.py:
+ * the 1025 evenly ranked `quantiles` and the dense `tail_quantiles` when the store has them,
+ * else (stores older than `quantiles`) the sparse percentiles; rank 0 and 100 are always the
+ * exact min and max.
  */
-export function percentileInterval(
-  stats: { min: number; max: number; percentiles: Record<string, number> },
-  percentile: number
-): [number, number] {
-  const known: Array<[number, number]> = [[0, stats.min], [100, stats.max]];
-  for (const [q, value] of Object.entries(stats.percentiles)) {
-    known.push([Number(q), value]);
+function rankedKnots(stats: IRankedStatistics): IKnots {
+  const cached = knotCache.get(stats);
+  if (cached) {
+    return cached;
   }
-  known.sort((a, b) => a[0] - b[0]);
-  const at = (q: number): number => {
-    for (let i = 1; i < known.length; i++) {
-      const [q0, v0] = known[i - 1];
-      const [q1, v1] = known[i];
-      if (q <= q1) {
-        return q1 === q0 ? v1 : v0 + ((v1 - v0) * (q - q0)) / (q1 - q0);
+  const pairs: Array<[number, number]> = [];
+  const quantiles = stats.quantiles;
+  if (quantiles && quantiles.length >= 2) {
+    const last = quantiles.length - 1;
+    quantiles.forEach((value, i) => pairs.push([(100 * i) / last, value]));
+    const tails = stats.tail_quantiles;
+    if (tails && tails.percentiles.length && tails.percentiles.length === tails.values.length) {
+      tails.percentiles.forEach((q, i) => pairs.push([q, tails.values[i]]));
+    }
+  } else {
+    for (const [q, value] of Object.entries(stats.percentiles)) {
+      if (value !== null && value !== undefined) {
+        pairs.push([Number(q), value]);
       }
     }
-    return stats.max;
+  }
+  // the exact ends first; a stable sort keeps them before stored knots at 0 and 100
+  const sorted = [[0, stats.min] as [number, number], [100, stats.max] as [number, number], ...pairs]
+    .filter(([q]) => q >= 0 && q <= 100)
+    .sort((a, b) => a[0] - b[0]);
+  const kept = sorted.filter((pair, i) => i === 0 || pair[0] !== sorted[i - 1][0]);
+  const knots = {
+    percents: Float64Array.from(kept, ([q]) => q),
+    values: Float64Array.from(kept, ([, value]) => value)
   };
+  knotCache.set(stats, knots);
+  return knots;
+}
+
+/** The value at `percent` (0-100), linear in rank between the knots around it. */
+function valueAt({ percents, values }: IKnots, percent: number): number {
+  const n = percents.length;
+  if (percent <= percents[0]) {
+    return values[0];
+  }
+  if (percent >= percents[n - 1]) {
+    return values[n - 1];
+  }
+  let lo = 0;
+  let hi = n - 1; // percents[lo] < percent <= percents[hi]
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (percents[mid] < percent) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  const t = (percent - percents[lo]) / (percents[hi] - percents[lo]);
+  return values[lo] + (values[hi] - values[lo]) * t;
+}
+
+/**
+ * (vmin, vmax) at percentiles `lower` and `upper` (0-100) of the whole image a store's
+ * statistics describe: astropy's AsymmetricPercentileInterval(lower, upper) (numpy.percentile
+ * of the finite pixels), interpolated in rank between the stored knots; within 0.1 percentile
+ * rank of astropy's on the full image (tested on a heavy-tailed image,
+ * fixtures/displayLimits.json). The one way the viewer gets a percentile limit; Python's is
+ * percentile_limits in roman_lab/widget/display.py.
+ */
+export function percentileLimits(stats: IRankedStatistics, lower: number, upper: number): [number, number] {
+  const knots = rankedKnots(stats);
+  return [valueAt(knots, lower), valueAt(knots, upper)];
+}
+
+/** (vmin, vmax) of astropy's PercentileInterval(p): percentiles (100 - p) / 2 and 100 - that. */
+export function percentileInterval(stats: IRankedStatistics, percentile: number): [number, number] {
   const lower = (100 - percentile) / 2;
-  return [at(lower), at(100 - lower)];
+  return percentileLimits(stats, lower, 100 - lower);
 }
 
 export class StackImage {
@@ -144,7 +218,7 @@ export class StackImage {
 
   /**
    * Sets the display and recomputes the normalisation. Limits come from the store's
-   * statistics of the whole full-resolution image (min/max, percentiles, astropy's zscale
+   * statistics of the whole full-resolution image (min/max, ranked values for percentiles, astropy's zscale
    * with its default parameters, ranked values for histeq); anything else from `sample()`
    * (the pixels loaded so far).
    */
@@ -155,6 +229,8 @@ export class StackImage {
     let limits: [number, number];
     if (stats && interval.kind === 'percentile') {
       limits = percentileInterval(stats, interval.percentile);
+    } else if (stats && interval.kind === 'asymmetric') {
+      limits = percentileLimits(stats, interval.lower, interval.upper);
     } else if (stats && interval.kind === 'minmax') {
       limits = [stats.min, stats.max];
     } else if (stats?.zscale && interval.kind === 'zscale' && Object.keys(interval).length === 1) {

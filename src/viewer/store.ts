@@ -23,8 +23,10 @@ export interface IStoreAttributes {
     percentiles: Record<string, number>;
     /** astropy's ZScaleInterval limits for the whole image. */
     zscale?: [number, number];
-    /** Evenly ranked values of the image (histogram-equalisation knots). */
+    /** Evenly ranked values of the image (histogram-equalisation and percentile knots). */
     quantiles?: number[];
+    /** Dense knots in the tails (ranks 0-2 and 98-100 every 0.01 %), where percentile limits fall; absent in older stores. */
+    tail_quantiles?: { percentiles: number[]; values: number[] };
   };
   fits_wcs?: Record<string, string | number | boolean>;
   sip_max_error_px?: number;
