@@ -11,7 +11,7 @@ from jupyterlab.galata import configure_jupyter_server
 
 os.environ["JUPYTERLAB_GALATA_ROOT_DIR"] = os.getcwd()  # no stray galata-test-* folder; dropped below
 configure_jupyter_server(c)  # noqa: F821 (c is the config object jupyter passes in)
-c.ServerApp.pop("root_dir")  # noqa: F821 (the working directory is the root, as for a user)
+c.ServerApp.pop("root_dir", None)  # noqa: F821 (the working directory is the root, as for a user)
 del os.environ["JUPYTERLAB_GALATA_ROOT_DIR"]
 c.ServerApp.ip = "127.0.0.1"  # noqa: F821
 c.ServerApp.port = int(os.environ.get("ROMAN_LAB_UI_HOME_PORT", "8766"))  # noqa: F821
