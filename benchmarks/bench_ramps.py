@@ -116,13 +116,13 @@ def recall_curve(out_png, n_ramps=40_000):
     rows = []
     for threshold in sorted([*thresholds, default]):
         def detect(c):
-            return detect_jumps(noise, c, unsaturated, threshold, pattern.read_noise, pattern.gain).jump
+            return detect_jumps(noise, c, unsaturated, threshold, pattern.read_noise, pattern.gain)
 
-        false = detect(counts).sum() / n_ramps
+        false = detect(counts).n_events.sum() / n_ramps  # events (one per cosmic ray), not differences
         recall = {}
         for amplitude in (3.5, 5.0, 12.0):
             jumped = counts + (amplitude * sigma[np.arange(n_ramps), where])[:, None] * after
-            recall[amplitude] = float(detect(jumped)[np.arange(n_ramps), where].mean())
+            recall[amplitude] = float(detect(jumped).jump[np.arange(n_ramps), where].mean())  # explained
         rows.append({"threshold": float(threshold), "false_per_ramp": float(false), "recall": recall,
                      "ideal": {a: float(norm.sf(norm.isf(max(false, 1e-6) / m) - a)) for a in recall},
                      "default": bool(threshold == default)})

@@ -127,12 +127,12 @@ def test_table_repr_plot(rampset, faint, tmp_path):
 def test_json_payload(rampset, small_demo, faint):
     payload = json.loads(json.dumps(rampset.to_json(root=small_demo.folder)))
     assert set(payload) == {"l2_path", "l1_path", "times", "read_pattern", "pixels", "counts", "significance",
-                            "threshold", "read_noise", "gain", "note", "jumps", "saturated"}
+                            "inside_significance", "threshold", "read_noise", "gain", "note", "jumps", "saturated"}
     assert payload["l2_path"] == faint["exposure"] and payload["l1_path"] == faint["uncal"]
     assert len(payload["counts"]) == len(payload["pixels"]) == len(rampset)
     assert all(len(row) == len(payload["times"]) - 1 for row in payload["significance"])
     jump = payload["jumps"][0]
-    assert set(jump) == {"pixel", "x", "y", "resultant", "significance", "pipeline_flagged", "saturated"}
+    assert set(jump) == {"pixel", "x", "y", "resultant", "differences", "significance", "pipeline_flagged", "saturated"}
     assert (jump["x"], jump["y"], jump["resultant"]) == (faint["pixels"][0]["x"], faint["pixels"][0]["y"],
                                                          faint["resultant"])
     assert payload["counts"][jump["pixel"]] == rampset.counts[jump["pixel"]].tolist()

@@ -40,6 +40,9 @@ class RampSet:
     note = property(lambda self: self.cube.note)
     significance = property(lambda self: self.result.significance,
                             doc="(N, n-1) step test of each difference in sigma, NaN where untestable")
+    inside_significance = property(lambda self: self.result.inside_significance,
+                                   doc="(N, n) test of a hit between the reads of each resultant (its best "
+                                       "two-difference template), sigma, NaN where there is none")
 
     @property
     def diffs(self):
@@ -62,38 +65,47 @@ class RampSet:
         return len(self.pixels)
 
     # -- jumps --------------------------------------------------------------------------------
-    def _jump_rows(self):
-        """(pixel, resultant, saturated) of the jumps and of the steps into saturation."""
-        pixel, diff = np.nonzero(self.result.jump | self.result.into_saturation)
-        return pixel, diff + 1, self.result.into_saturation[pixel, diff]
+    def _events(self):
+        """The events (`jumps.select_events`, one per cosmic ray) and steps into saturation,
+        strongest first: dict of (E,) arrays."""
+        events = self.result.events
+        order = np.argsort(-events["significance"], kind="stable")
+        return {key: values[order] for key, values in events.items()}
 
     @property
     def jumps(self):
-        """astropy Table, one row per jump, strongest first: pixel (index), x, y, resultant (the
-        later resultant of the difference), significance (sigma), amplitude_dn, pipeline_flagged
-        (L2 DQ JUMP_DET of the pixel), saturated (a step into the pixel's first saturated
-        resultant: shown, but not a jump, since the saturated value is only a lower bound)."""
+        """astropy Table, one row per jump event (one per cosmic ray), strongest first: pixel
+        (index), x, y, resultant (where it happened: the resultant whose reads the hit fell
+        between, or the later resultant of a step between two resultants), first_difference and
+        n_differences (the differences it explains, index k - 1 for the one into resultant k:
+        a hit inside resultant k explains k - 1 and k), significance (sigma), amplitude_dn (the
+        whole jump), fraction_after (of the resultant's reads after the hit; 1 between
+        resultants), pipeline_flagged (L2 DQ JUMP_DET of the pixel), saturated (a step into the
+        pixel's first saturated resultant: shown, but not a jump, since the saturated value is
+        only a lower bound)."""
         from astropy.table import Table
 
-        pixel, resultant, saturated = self._jump_rows()
-        significance = self.significance[pixel, resultant - 1]
-        order = np.argsort(-significance, kind="stable")
+        events = self._events()
+        pixel = events["pixel"]
         return Table(
             {
-                "pixel": pixel[order],
-                "x": self.pixels[pixel, 0][order],
-                "y": self.pixels[pixel, 1][order],
-                "resultant": resultant[order],
-                "significance": significance[order],
-                "amplitude_dn": self.result.amplitude[pixel, resultant - 1][order],
-                "pipeline_flagged": self.pipeline_flagged[pixel][order],
-                "saturated": saturated[order],
+                "pixel": pixel,
+                "x": self.pixels[pixel, 0],
+                "y": self.pixels[pixel, 1],
+                "resultant": events["resultant"],
+                "first_difference": events["first"],
+                "n_differences": events["count"],
+                "significance": events["significance"],
+                "amplitude_dn": events["amplitude"],
+                "fraction_after": events["fraction"],
+                "pipeline_flagged": self.pipeline_flagged[pixel],
+                "saturated": events["saturated"],
             }
         )
 
     def to_table(self):
         """astropy Table, one row per pixel: x, y, counts and significance (vector columns), the
-        strongest step, the number of jumps, pipeline_flagged, saturated."""
+        strongest step, the number of jumps (events), pipeline_flagged, saturated."""
         from astropy.table import Table
 
         with np.errstate(all="ignore"):
@@ -105,7 +117,7 @@ class RampSet:
                 "counts": self.counts,
                 "significance": self.significance,
                 "max_significance": np.where(np.isinf(strongest), np.nan, strongest),
-                "n_jumps": self.result.jump.sum(axis=1),
+                "n_jumps": self.result.n_events,
                 "pipeline_flagged": self.pipeline_flagged,
                 "saturated": self.saturated.any(axis=1),
             }
@@ -126,7 +138,9 @@ class RampSet:
             f"{len(jumps) - flagged} not" + (f"; {into} step{'s' if into != 1 else ''} into saturation" if into else ""),
         ]
         for row in everything[:10]:
-            lines.append(f"    pixel ({row['x']}, {row['y']}) resultant {row['resultant']}: "
+            inside = row["n_differences"] == 2
+            lines.append(f"    pixel ({row['x']}, {row['y']}) {'inside ' if inside else ''}resultant {row['resultant']}"
+                         f"{' (2 differences)' if inside else ''}: "
                          f"{row['significance']:.1f} sigma, {row['amplitude_dn']:.0f} DN"
                          f"{' (pipeline-flagged)' if row['pipeline_flagged'] else ''}"
                          f"{' (into saturation: not a jump)' if row['saturated'] else ''}")
@@ -152,7 +166,9 @@ class RampSet:
         mid = 0.5 * (t[1:] + t[:-1])
         ramp_ax.plot(t, self.counts.T, color="0.6", lw=0.6, alpha=0.7)
         sig_ax.plot(mid, self.significance.T, color="0.6", lw=0.6, alpha=0.7)
-        pixel, resultant, saturated = self._jump_rows()
+        events = self._events()
+        pixel, resultant, saturated = events["pixel"], events["resultant"], events["saturated"]
+        inside = events["count"] == 2
         flagged = self.pipeline_flagged[pixel]
         for chosen, style in ((flagged & ~saturated, dict(marker="o", color="tab:red", label="jump, pipeline-flagged")),
                               (~flagged & ~saturated, dict(marker="*", color="tab:orange", s=90,
@@ -163,7 +179,8 @@ class RampSet:
                 continue
             p, k = pixel[chosen], resultant[chosen]
             ramp_ax.scatter(t[k], self.counts[p, k], zorder=3, **style)
-            sig_ax.scatter(mid[k - 1], self.significance[p, k - 1], zorder=3, **style)
+            # a hit inside resultant k at its time, between its two differences
+            sig_ax.scatter(np.where(inside[chosen], t[k], mid[k - 1]), events["significance"][chosen], zorder=3, **style)
         sig_ax.axhline(self.threshold, color="k", ls="--", lw=0.8, label=f"threshold {self.threshold:.2f} sigma")
         ramp_ax.set_ylabel("counts (DN)")
         sig_ax.set_ylabel("step significance (sigma)")
@@ -177,9 +194,7 @@ class RampSet:
     def to_json(self, root=None):
         """The HTTP payload (docs/rest.md, `GET /roman-lab/api/ramps`): compact, floats rounded,
         NaN as null; paths relative to `root` when given (a bare file name outside it)."""
-        pixel, resultant, saturated = self._jump_rows()
-        jump_significance = self.significance[pixel, resultant - 1]
-        order = np.argsort(-jump_significance, kind="stable")
+        events = self._events()
         sat_pixel, sat_resultant = np.nonzero(self.saturated)
         return {
             "l2_path": _relative(self.l2_path, root),
@@ -189,21 +204,24 @@ class RampSet:
             "pixels": self.pixels.tolist(),
             "counts": _rounded(self.counts, 1),
             "significance": _rounded(self.significance, 2),
+            "inside_significance": _rounded(self.inside_significance, 2),
             "threshold": round(float(self.threshold), 3),
             "read_noise": round(float(self.read_noise), 3),
             "gain": round(float(self.gain), 3),
             "note": self.note,
             "jumps": [
                 {
-                    "pixel": int(pixel[j]),
-                    "x": int(self.pixels[pixel[j], 0]),
-                    "y": int(self.pixels[pixel[j], 1]),
-                    "resultant": int(resultant[j]),
-                    "significance": round(float(jump_significance[j]), 2),
-                    "pipeline_flagged": bool(self.pipeline_flagged[pixel[j]]),
-                    "saturated": bool(saturated[j]),
+                    "pixel": int(i),
+                    "x": int(self.pixels[i, 0]),
+                    "y": int(self.pixels[i, 1]),
+                    "resultant": int(k),
+                    "differences": list(range(int(first), int(first) + int(count))),
+                    "significance": round(float(sig), 2),
+                    "pipeline_flagged": bool(self.pipeline_flagged[i]),
+                    "saturated": bool(sat),
                 }
-                for j in order
+                for i, k, first, count, sig, sat in zip(events["pixel"], events["resultant"], events["first"],
+                                                        events["count"], events["significance"], events["saturated"])
             ],
             "saturated": [[int(i), int(k)] for i, k in zip(sat_pixel, sat_resultant)],
         }

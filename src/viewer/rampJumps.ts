@@ -3,6 +3,14 @@
  * significance, so moving the threshold re-reads those numbers instead of refetching; the
  * server's own `jumps` list only contributes what the browser cannot know: which pixels carry
  * the pipeline's JUMP_DET flag, and which resultants are saturated.
+ *
+ * One cosmic ray is one jump (event), even when it raises two differences: a hit between the
+ * reads of resultant k puts part of its charge in the difference into k and the rest in the
+ * difference out of it. Events follow from the significances by the rule the server uses
+ * (`select_events` in roman_lab/ramps/jumps.py): differences at or above the threshold trigger,
+ * strongest first; each trigger not yet explained is one event, either the step alone or a hit
+ * inside the resultant before or after it (`inside_significance`, explaining both differences
+ * around that resultant) when that value beats hypot(step, INSIDE_MARGIN).
  */
 import { IRampSet } from './rampSet';
 
@@ -14,11 +22,22 @@ export type JumpKind = 'flagged' | 'unflagged' | 'saturated';
 
 export interface IJump {
   pixel: number;
-  /** The later resultant of the difference. */
+  /** Where it happened: the resultant the hit fell inside, or the later resultant of a step between two. */
   resultant: number;
+  /** The differences it explains (index k - 1 is the one into resultant k): one, or two around `resultant`. */
+  differences: number[];
   significance: number;
   kind: JumpKind;
 }
+
+/** As roman_lab.ramps.jumps.INSIDE_MARGIN: a hit inside a resultant must beat the step alone by this in quadrature. */
+export const INSIDE_MARGIN = 2;
+
+/*
+ * The test of a hit between a resultant's reads is `inside_significance` (NaN where there is
+ * none). Without it (an older server) two consecutive differences at or above the threshold
+ * around a resultant of several reads are one event there, of significance hypot of the two.
+ */
 
 export interface IJumpCounts {
   flagged: number;
@@ -81,23 +100,60 @@ export function rampFacts(set: IRampSet): IRampFacts {
   return { flaggedPixel, saturated, strongest };
 }
 
-/** Every difference that exceeds `threshold`, in pixel then resultant order. */
+/** The in-resultant values of one pixel (length n_resultants, NaN where none) at `threshold`. */
+function insideRow(set: IRampSet, pixel: number, threshold: number): number[] {
+  const sent = set.inside_significance?.[pixel];
+  if (sent) {
+    return sent.map(v => (v === null || v === undefined ? NaN : v));
+  }
+  const row = set.significance[pixel];
+  return set.times.map((_, k) => {
+    const before = row[k - 1];
+    const after = row[k];
+    const multi = (set.read_pattern[k]?.length ?? 1) > 1;
+    return k >= 1 && k < row.length && multi && exceeds(before, threshold) && exceeds(after, threshold)
+      ? Math.hypot(before, after)
+      : NaN;
+  });
+}
+
+/** Every jump event at `threshold`, in pixel then resultant order (see the module comment for the rule). */
 export function jumpsAt(set: IRampSet, facts: IRampFacts, threshold: number): IJump[] {
   const n = set.times.length;
   const jumps: IJump[] = [];
   set.significance.forEach((row, pixel) => {
-    row.forEach((significance, d) => {
-      if (!exceeds(significance, threshold)) {
-        return;
+    const triggers = row
+      .map((s, d) => [s, d] as const)
+      .filter(([s]) => exceeds(s, threshold))
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    if (!triggers.length) {
+      return;
+    }
+    const inside = insideRow(set, pixel, threshold);
+    const taken = new Uint8Array(row.length);
+    const own: IJump[] = [];
+    for (const [step, d] of triggers) {
+      if (taken[d]) {
+        continue;
       }
-      const resultant = d + 1;
-      const kind: JumpKind = facts.saturated.has(pixel * n + resultant)
-        ? 'saturated'
-        : facts.flaggedPixel[pixel]
-          ? 'flagged'
-          : 'unflagged';
-      jumps.push({ pixel, resultant, significance, kind });
-    });
+      let best = { significance: step, resultant: d + 1, differences: [d] };
+      const beat = Math.hypot(step, INSIDE_MARGIN);
+      // a step into a saturated resultant is never half of a hit inside one
+      const free = (k: number): boolean =>
+        k >= 0 && k < row.length && !taken[k] && !facts.saturated.has(pixel * n + k + 1);
+      if (free(d) && free(d - 1) && inside[d] > beat) {
+        best = { significance: inside[d], resultant: d, differences: [d - 1, d] };
+      }
+      if (free(d) && free(d + 1) && inside[d + 1] > Math.max(beat, best.significance)) {
+        best = { significance: inside[d + 1], resultant: d + 1, differences: [d, d + 1] };
+      }
+      best.differences.forEach(k => (taken[k] = 1));
+      const saturated = best.differences.length === 1 && facts.saturated.has(pixel * n + d + 1);
+      const kind: JumpKind = saturated ? 'saturated' : facts.flaggedPixel[pixel] ? 'flagged' : 'unflagged';
+      own.push({ pixel, ...best, kind });
+    }
+    own.sort((a, b) => a.resultant - b.resultant);
+    jumps.push(...own);
   });
   return jumps;
 }

@@ -16,6 +16,8 @@ export interface IRampJump {
   resultant: number;
   /** The difference normalised by its expected noise (sigma). */
   significance: number;
+  /** The differences the jump explains (index k - 1: into resultant k): one, or two around a hit inside a resultant. */
+  differences?: number[];
   /** The pixel carries JUMP_DET in the L2 DQ. */
   pipeline_flagged: boolean;
   /** The later resultant is saturated: shown, but not a jump. */
@@ -36,6 +38,8 @@ export interface IRampSet {
   counts: number[][];
   /** N x (n_resultants - 1): difference k-1 -> k normalised, sigma, at index k-1. NaN when missing. */
   significance: number[][];
+  /** N x n_resultants: the best test of a hit between the reads of resultant k, sigma; NaN where there is none. */
+  inside_significance?: number[][];
   /** The threshold the server detected with, sigma. */
   threshold: number;
   /** DN. */
@@ -118,12 +122,17 @@ function parseJump(value: unknown, i: number, nPixels: number, nResultants: numb
   if (resultant === 0) {
     fail(`${where}.resultant is 0; a jump is the difference into resultant 1 or later`);
   }
+  const differences =
+    'differences' in jump && jump.differences !== null
+      ? array(jump.differences, `${where}.differences`).map((d, j) => index(d, `${where}.differences[${j}]`, nResultants - 1))
+      : undefined;
   return {
     pixel: index(field(jump, 'pixel'), `${where}.pixel`, nPixels),
     x: finite(field(jump, 'x'), `${where}.x`),
     y: finite(field(jump, 'y'), `${where}.y`),
     resultant,
     significance: finite(field(jump, 'significance'), `${where}.significance`),
+    ...(differences ? { differences } : {}),
     pipeline_flagged: flag('pipeline_flagged'),
     saturated: flag('saturated')
   };
@@ -155,6 +164,10 @@ export function parseRampSet(json: unknown): IRampSet {
   const nPixels = pixels.length;
   const counts = matrix(field(obj, 'counts'), 'counts', nPixels, n, 'one per resultant');
   const significance = matrix(field(obj, 'significance'), 'significance', nPixels, n - 1, 'one per difference');
+  const inside =
+    'inside_significance' in obj && obj.inside_significance !== null
+      ? matrix(obj.inside_significance, 'inside_significance', nPixels, n, 'one per resultant')
+      : undefined;
   const threshold = finite(field(obj, 'threshold'), 'threshold');
   if (threshold <= 0) {
     fail(`threshold must be positive, got ${threshold}`);
@@ -179,6 +192,7 @@ export function parseRampSet(json: unknown): IRampSet {
     pixels,
     counts,
     significance,
+    ...(inside ? { inside_significance: inside } : {}),
     threshold,
     read_noise: finite(field(obj, 'read_noise'), 'read_noise'),
     gain: finite(field(obj, 'gain'), 'gain'),

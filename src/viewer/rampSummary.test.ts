@@ -25,11 +25,12 @@ describe('summaryLine', () => {
 describe('pixelReadout', () => {
   it('names the pixel, its strongest difference and its jumps', () => {
     const jumps = [
-      { pixel: 1, resultant: 2, significance: 6.5, kind: 'flagged' as const },
-      { pixel: 0, resultant: 2, significance: -5.5, kind: 'unflagged' as const }
+      { pixel: 1, resultant: 2, differences: [1], significance: 6.5, kind: 'flagged' as const },
+      { pixel: 0, resultant: 2, differences: [1], significance: -5.5, kind: 'unflagged' as const },
+      { pixel: 1, resultant: 1, differences: [0, 1], significance: 9.25, kind: 'flagged' as const }
     ];
     expect(pixelReadout(set, 1, 6.5, jumps)).toBe(
-      'pixel (101, 200): strongest difference 6.5σ; jumps: 1→2 6.5σ pipeline-flagged'
+      'pixel (101, 200): strongest difference 6.5σ; jumps: 1→2 6.5σ pipeline-flagged, inside 1 (0→1→2) 9.3σ pipeline-flagged'
     );
     expect(pixelReadout(set, 2, 4.1, jumps)).toBe('pixel (100, 201): strongest difference 4.1σ');
   });

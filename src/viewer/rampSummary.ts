@@ -45,7 +45,7 @@ export function summaryLine(set: IRampSet, threshold: number): string {
 
 const KIND_TEXT = { flagged: 'pipeline-flagged', unflagged: 'not flagged', saturated: 'saturated' } as const;
 
-/** "pixel (2048, 1024): strongest difference 6.1σ; jumps: 2→3 6.1σ not flagged". */
+/** "pixel (2048, 1024): strongest difference 6.1σ; jumps: 2→3 6.1σ not flagged, inside 4 (3→4→5) 107.0σ not flagged". */
 export function pixelReadout(set: IRampSet, pixel: number, strongest: number, jumps: readonly IJump[]): string {
   const [x, y] = set.pixels[pixel];
   let text = `pixel (${x}, ${y}): strongest difference ${strongest.toFixed(1)}σ`;
@@ -53,7 +53,15 @@ export function pixelReadout(set: IRampSet, pixel: number, strongest: number, ju
   if (own.length) {
     text +=
       '; jumps: ' +
-      own.map(j => `${j.resultant - 1}→${j.resultant} ${j.significance.toFixed(1)}σ ${KIND_TEXT[j.kind]}`).join(', ');
+      own
+        .map(j => {
+          const where =
+            j.differences.length === 2
+              ? `inside ${j.resultant} (${j.resultant - 1}→${j.resultant}→${j.resultant + 1})`
+              : `${j.resultant - 1}→${j.resultant}`;
+          return `${where} ${j.significance.toFixed(1)}σ ${KIND_TEXT[j.kind]}`;
+        })
+        .join(', ');
   }
   return text;
 }
