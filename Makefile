@@ -16,7 +16,7 @@ PYTHON ?= $(find_python)
 
 TS_SOURCES := $(shell find src -name '*.ts' -not -name '*.test.ts' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js style/icons/*.svg)
 
-.PHONY: help env build demo test test-python test-ts test-ui chromium bench clean
+.PHONY: help env build demo test test-python test-ts test-ui chromium bench clean real-data
 
 help:
 	@echo "make demo   set up, generate the demo Roman field in ./$(DEMO_DIR), open JupyterLab on it"
@@ -103,6 +103,12 @@ bench: env chromium ui-tests/node_modules/.package-lock.json
 	@command -v wrk >/dev/null || echo "(wrk not found: the HTTP benchmark uses its Python client only; apt-get install wrk)"
 	$(BIN)/python benchmarks/bench_http.py
 	$(BIN)/python benchmarks/bench_viewer.py
+
+# The real-products corpus (issue 15): romanisim L1+L2, a romancal L3 and truth.json, built offline
+# in its own venv under ${ROMAN_LAB_REAL_DATA:-~/.cache/roman-lab/real-data}; REAL_DATA_SIZE=ci is the
+# smaller corpus. Returns at once when the corpus is there (see real_data/build.sh).
+real-data:
+	bash real_data/build.sh
 
 clean:
 	[ ! -d ui-tests/.home-run ] || chmod -R u+w ui-tests/.home-run
