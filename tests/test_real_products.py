@@ -128,6 +128,6 @@ def test_display_limits_equal_astropys_on_a_real_l2(exposure, cache, percentile)
     lower = (100 - percentile) / 2
     ours = percentile_limits(store.statistics, lower, 100 - lower)
     theirs = PercentileInterval(percentile).get_limits(data)
-    for value, target, reference in zip(ours, (lower, 100 - lower), theirs):
+    for value, target, reference in zip(ours, (lower, 100 - lower), theirs, strict=True):
         rank = 100 * np.searchsorted(finite, value) / finite.size
         assert abs(rank - target) <= 0.1, (percentile, value, reference, rank)
