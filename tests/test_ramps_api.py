@@ -127,7 +127,8 @@ def test_table_repr_plot(rampset, faint, tmp_path):
 def test_json_payload(rampset, small_demo, faint):
     payload = json.loads(json.dumps(rampset.to_json(root=small_demo.folder)))
     assert set(payload) == {"l2_path", "l1_path", "times", "read_pattern", "pixels", "counts", "significance",
-                            "inside_significance", "threshold", "read_noise", "gain", "note", "jumps", "saturated"}
+                            "inside_significance", "threshold", "read_noise", "gain", "note", "jumps", "pipeline_jumps",
+                            "saturated"}
     assert payload["l2_path"] == faint["exposure"] and payload["l1_path"] == faint["uncal"]
     assert len(payload["counts"]) == len(payload["pixels"]) == len(rampset)
     assert all(len(row) == len(payload["times"]) - 1 for row in payload["significance"])
@@ -193,3 +194,25 @@ def test_huge_circle_is_capped(small_demo, faint, region, cache):
         roman_lab.ramps(path, (region.center, 60 * small_demo["pixel_scale_arcsec"] * u.arcsec), cache_dir=cache,
                         max_pixels=5000)
     assert info.value.status == 413 and "5000" in info.value.message
+
+
+@pytest.mark.parametrize("recorded_at", ["the event's resultant", "another resultant"])
+def test_recorded_jump_indices_decide_what_the_pipeline_flagged(small_demo, faint, region, tmp_path, cache, recorded_at):
+    """Where an L2 records its jumps (romancal's `jump_indices`: resultant, y, x), an event is
+    pipeline-flagged when the pipeline recorded a jump at that pixel *and resultant*; the DQ
+    JUMP_DET bit, which cannot say which resultant, is then not what decides."""
+    x, y = faint["pixels"][0]["x"], faint["pixels"][0]["y"]
+    resultant = faint["resultant"] if recorded_at == "the event's resultant" else faint["resultant"] - 1
+    l2 = tmp_path / faint["exposure"]
+    with rdm.open(small_demo.path(faint["exposure"])) as m:
+        m.jump_indices = np.array([[resultant, y, x]], dtype=np.int16)
+        dq = np.asarray(m.dq).copy()
+        dq[y, x] |= JUMP_DET  # the pixel's DQ says "a jump somewhere in this ramp" either way
+        m.dq = dq
+        m.save(l2)
+    shutil.copy(small_demo.path(faint["uncal"]), tmp_path / faint["uncal"])
+    found = roman_lab.ramps(l2, region, cache_dir=cache)
+    event = found.jumps[(found.jumps["x"] == x) & (found.jumps["y"] == y)]
+    assert list(event["resultant"]) == [faint["resultant"]]
+    assert bool(event["pipeline_flagged"][0]) is (recorded_at == "the event's resultant")
+    assert found.to_json()["pipeline_jumps"] == [[int(np.flatnonzero((found.pixels == (x, y)).all(axis=1))[0]), resultant]]

@@ -45,7 +45,8 @@ async def test_ramps_of_the_faint_cosmic_ray(jp_fetch, jp_root_dir, field, small
     assert response.code == 200
     payload = json.loads(response.body)
     assert set(payload) == {"l2_path", "l1_path", "times", "read_pattern", "pixels", "counts", "significance",
-                            "inside_significance", "threshold", "read_noise", "gain", "note", "jumps", "saturated"}
+                            "inside_significance", "threshold", "read_noise", "gain", "note", "jumps", "pipeline_jumps",
+                            "saturated"}
     assert payload["l2_path"] == f"field/{field['exposure']}" and payload["l1_path"] == f"field/{field['uncal']}"
     assert str(jp_root_dir) not in response.body.decode()
     assert b" " not in response.body  # compact

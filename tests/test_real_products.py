@@ -92,13 +92,14 @@ def _ramp_events(path, x, y, cache):
         ra, dec = rf.wcs(x, y)
     found = roman_lab.ramps(path, (SkyCoord(ra * u.deg, dec * u.deg), 0.05 * u.arcsec), cache_dir=cache)
     assert [tuple(int(v) for v in p) for p in found.pixels] == [(x, y)]
+    assert found.cube.pipeline_jumps is not None  # romancal recorded its jumps: they decide "flagged"
     return [(int(j["x"]), int(j["y"]), int(j["resultant"]), bool(j["pipeline_flagged"]), float(j["significance"]))
             for j in found.jumps if not j["saturated"]]
 
 
 def test_ramps_show_each_cosmic_ray_once_flagged_or_not(exposure, cache):
-    """romanisim's hits: each the pipeline flagged comes out as one flagged event at the resultant
-    of the hit (also inside a multi-read resultant); those it missed, as unflagged events there
+    """romanisim's hits: each the pipeline flagged (in its `jump_indices`) comes out as one flagged
+    event at the resultant of the hit (also inside a multi-read resultant); those it missed, as unflagged events there
     when they are above our threshold (most are: a missed hit can be as faint as any); pixels
     without a hit have no event (one false event allowed: 0.005 per ramp)."""
     path, expected = exposure

@@ -35,7 +35,9 @@ class RampCube:
     pixels: (N, 2) int, L2 science (x, y); times: (n_resultants,) mean time of each
     resultant in seconds since reset; counts: (N, n_resultants) float64 DN (L1 data at
     (y + 4, x + 4)); note: "" or a remark such as how many circle pixels are off the detector;
-    dq: (N,) uint32 L2 DQ of the pixels (None when not read); groupdq: (N, n) L1 group DQ or
+    dq: (N,) uint32 L2 DQ of the pixels (None when not read); pipeline_jumps: (K, 2) int (pixel
+    index, resultant) of the jumps the pipeline recorded in the L2's `jump_indices` (romancal's
+    `record_jumps`) for these pixels, None when the L2 has none; groupdq: (N, n) L1 group DQ or
     None; sample: (M, n) ramps of other science pixels of the same chunks (noise estimates);
     top: the largest value the L1 data type holds (a clipped ADC).
     """
@@ -49,6 +51,7 @@ class RampCube:
     read_pattern: list = field(default_factory=list)
     frame_time: float | None = None
     dq: np.ndarray | None = None
+    pipeline_jumps: np.ndarray | None = None
     groupdq: np.ndarray | None = None
     sample: np.ndarray | None = None
     top: float = np.inf
@@ -170,8 +173,8 @@ def _version(path):
 
 @lru_cache(maxsize=CACHED_FILES)
 def _l2_facts(version):
-    """(gwcs, sky -> pixel function, science shape, read pattern or None) of an L2 exposure, from
-    its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
+    """(gwcs, sky -> pixel function, science shape, read pattern or None, jump_indices or None) of
+    an L2 exposure, from its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
     (`roman_lab.io.skypixel`: the analytic one where it round-trips, else Newton on the forward
     transform; never gwcs's numerical `invert`) cost more than everything else of a request."""
     import roman_lab
@@ -191,7 +194,9 @@ def _l2_facts(version):
             return sky_to_pixel(wcs, lon, lat, shape=shape)
 
         to_pixel(*_sky(wcs, [(shape[-1] - 1) / 2], [(shape[-2] - 1) / 2]))  # prepared once here
-        return wcs, to_pixel, shape, rf.summary.get("read_pattern")
+        # the pipeline's jumps as (resultant, y, x), where it recorded them (~0.2 MB a file)
+        jump_indices = rf.read("jump_indices").astype(np.int64) if "jump_indices" in rf.arrays else None
+        return wcs, to_pixel, shape, rf.summary.get("read_pattern"), jump_indices
 
 
 _level1_found = {}  # L2 version -> its L1 path, while that file exists
@@ -283,6 +288,18 @@ def _noise_sample(box, y0, x0, shape):
     return flat[:, ::step].T.astype(np.float64)
 
 
+def _pipeline_jumps(jump_indices, pixels):
+    """(K, 2) (pixel index, resultant) of the recorded jumps (resultant, y, x) at `pixels`."""
+    if jump_indices is None or jump_indices.ndim != 2 or jump_indices.shape[1] != 3:
+        return None
+    xs, ys = pixels[:, 0], pixels[:, 1]
+    r, y, x = jump_indices.T
+    near = jump_indices[(x >= xs.min()) & (x <= xs.max()) & (y >= ys.min()) & (y <= ys.max())]
+    index = {(int(px), int(py)): i for i, (px, py) in enumerate(pixels)}
+    rows = [(index[(x, y)], r) for r, y, x in near.tolist() if (x, y) in index]
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
 def _l2_dq(l2_path, pixels, cache_dir):
     """The L2 DQ of the pixels, from the L2 store (converted if needed)."""
     dq = _store_arrays(l2_path, cache_dir, {"dq": "dq"})[1].get("dq")
@@ -306,7 +323,7 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
     """
     l2_path = Path(l2_path)
     center, radius = _circle(region)
-    wcs, to_pixel, shape, l2_pattern = _l2_facts(_version(l2_path))
+    wcs, to_pixel, shape, l2_pattern, jump_indices = _l2_facts(_version(l2_path))
     l1_path = Path(l1_path) if l1_path is not None else _find_level1(l2_path)
     pixels, note = _select(wcs, to_pixel, shape, center, radius, max_pixels)
     arrays, pattern, frame_time = _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir)
@@ -322,5 +339,6 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
     top = float(np.iinfo(data.dtype).max) if np.dtype(data.dtype).kind in "ui" else np.inf
     return RampCube(pixels=pixels, times=resultant_times(pattern, frame_time), counts=counts,
                     l2_path=l2_path, l1_path=l1_path, note=note, read_pattern=pattern, frame_time=frame_time,
-                    dq=_l2_dq(l2_path, pixels, cache_dir) if with_dq else None, groupdq=groupdq,
+                    dq=_l2_dq(l2_path, pixels, cache_dir) if with_dq else None,
+                    pipeline_jumps=_pipeline_jumps(jump_indices, pixels), groupdq=groupdq,
                     sample=_noise_sample(box, y0, x0, shape), top=top)

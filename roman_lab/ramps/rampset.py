@@ -61,6 +61,17 @@ class RampSet:
             return np.zeros(len(self.pixels), bool)
         return (self.cube.dq & JUMP_DET) != 0
 
+    def flagged_at(self, pixel, resultant):
+        """(E,) bool: the pipeline flagged a jump there. Where the L2 records its jumps
+        (`jump_indices`), at that pixel and resultant; else the pixel's DQ JUMP_DET, which
+        cannot say which resultant."""
+        pixel, resultant = np.asarray(pixel, int), np.asarray(resultant, int)
+        recorded = self.cube.pipeline_jumps
+        if recorded is None:
+            return self.pipeline_flagged[pixel]
+        n = self.counts.shape[1]
+        return np.isin(pixel * n + resultant, recorded[:, 0] * n + recorded[:, 1])
+
     def __len__(self):
         return len(self.pixels)
 
@@ -80,7 +91,8 @@ class RampSet:
         n_differences (the differences it explains, index k - 1 for the one into resultant k:
         a hit inside resultant k explains k - 1 and k), significance (sigma), amplitude_dn (the
         whole jump), fraction_after (of the resultant's reads after the hit; 1 between
-        resultants), pipeline_flagged (L2 DQ JUMP_DET of the pixel), saturated (a step into the
+        resultants), pipeline_flagged (`flagged_at`: the L2's recorded jump there, or its DQ
+        JUMP_DET), saturated (a step into the
         pixel's first saturated resultant: shown, but not a jump, since the saturated value is
         only a lower bound)."""
         from astropy.table import Table
@@ -98,7 +110,7 @@ class RampSet:
                 "significance": events["significance"],
                 "amplitude_dn": events["amplitude"],
                 "fraction_after": events["fraction"],
-                "pipeline_flagged": self.pipeline_flagged[pixel],
+                "pipeline_flagged": self.flagged_at(pixel, events["resultant"]),
                 "saturated": events["saturated"],
             }
         )
@@ -169,7 +181,7 @@ class RampSet:
         events = self._events()
         pixel, resultant, saturated = events["pixel"], events["resultant"], events["saturated"]
         inside = events["count"] == 2
-        flagged = self.pipeline_flagged[pixel]
+        flagged = self.flagged_at(pixel, resultant)
         for chosen, style in ((flagged & ~saturated, dict(marker="o", color="tab:red", label="jump, pipeline-flagged")),
                               (~flagged & ~saturated, dict(marker="*", color="tab:orange", s=90,
                                                            label="jump, not flagged")),
@@ -195,7 +207,9 @@ class RampSet:
         """The HTTP payload (docs/rest.md, `GET /roman-lab/api/ramps`): compact, floats rounded,
         NaN as null; paths relative to `root` when given (a bare file name outside it)."""
         events = self._events()
+        flagged = self.flagged_at(events["pixel"], events["resultant"])
         sat_pixel, sat_resultant = np.nonzero(self.saturated)
+        recorded = self.cube.pipeline_jumps
         return {
             "l2_path": _relative(self.l2_path, root),
             "l1_path": _relative(self.l1_path, root),
@@ -217,12 +231,14 @@ class RampSet:
                     "resultant": int(k),
                     "differences": list(range(int(first), int(first) + int(count))),
                     "significance": round(float(sig), 2),
-                    "pipeline_flagged": bool(self.pipeline_flagged[i]),
+                    "pipeline_flagged": bool(flag),
                     "saturated": bool(sat),
                 }
-                for i, k, first, count, sig, sat in zip(events["pixel"], events["resultant"], events["first"],
-                                                        events["count"], events["significance"], events["saturated"])
+                for i, k, first, count, sig, flag, sat in zip(
+                    events["pixel"], events["resultant"], events["first"], events["count"], events["significance"],
+                    flagged, events["saturated"])
             ],
+            "pipeline_jumps": None if recorded is None else recorded.tolist(),
             "saturated": [[int(i), int(k)] for i, k in zip(sat_pixel, sat_resultant)],
         }
 

@@ -30,6 +30,15 @@ describe('rampFacts', () => {
 });
 
 describe('jumpsAt', () => {
+  it("flags by the L2's recorded jumps (pixel and resultant) when it has them, not by the pixel's DQ", () => {
+    // pixel 1's 6.5-sigma event is at resultant 2 and its DQ has JUMP_DET (the fixture)
+    const elsewhere = parseRampSet({ ...fixture, pipeline_jumps: [[1, 1]] });
+    expect(jumpsAt(elsewhere, rampFacts(elsewhere), 5)[0]).toMatchObject({ pixel: 1, resultant: 2, kind: 'unflagged' });
+    const there = parseRampSet({ ...fixture, pipeline_jumps: [[1, 2]] });
+    expect(jumpsAt(there, rampFacts(there), 5)[0]).toMatchObject({ pixel: 1, resultant: 2, kind: 'flagged' });
+    expect(() => parseRampSet({ ...fixture, pipeline_jumps: [[9, 2]] })).toThrow(/pipeline_jumps\[0\]\[0\]/);
+  });
+
   it('re-thresholds from the significances, positive steps only', () => {
     expect(exceeds(5, 5)).toBe(true);
     expect(exceeds(4.99, 5)).toBe(false);

@@ -68,6 +68,8 @@ export function exceeds(significance: number, threshold: number): boolean {
 export interface IRampFacts {
   /** Pixel carries JUMP_DET in the L2 DQ (per pixel: the DQ array has no time axis). */
   flaggedPixel: Uint8Array;
+  /** `pixel * n_resultants + resultant` of each jump the L2 records (`jump_indices`); null when it records none. */
+  recorded: Set<number> | null;
   /** `pixel * n_resultants + resultant` of each saturated resultant. */
   saturated: Set<number>;
   /** Per pixel, the largest significance over differences into unsaturated resultants (0 if none is positive). */
@@ -89,6 +91,7 @@ export function rampFacts(set: IRampSet): IRampFacts {
       saturated.add(jump.pixel * n + jump.resultant);
     }
   }
+  const recorded = set.pipeline_jumps ? new Set(set.pipeline_jumps.map(([i, k]) => i * n + k)) : null;
   const strongest = new Float64Array(set.pixels.length);
   set.significance.forEach((row, i) => {
     row.forEach((s, d) => {
@@ -97,7 +100,7 @@ export function rampFacts(set: IRampSet): IRampFacts {
       }
     });
   });
-  return { flaggedPixel, saturated, strongest };
+  return { flaggedPixel, recorded, saturated, strongest };
 }
 
 /** The in-resultant values of one pixel (length n_resultants, NaN where none) at `threshold`. */
@@ -149,7 +152,10 @@ export function jumpsAt(set: IRampSet, facts: IRampFacts, threshold: number): IJ
       }
       best.differences.forEach(k => (taken[k] = 1));
       const saturated = best.differences.length === 1 && facts.saturated.has(pixel * n + d + 1);
-      const kind: JumpKind = saturated ? 'saturated' : facts.flaggedPixel[pixel] ? 'flagged' : 'unflagged';
+      // flagged: the pipeline recorded a jump at this pixel and resultant, or (when the L2
+      // records none) the pixel's DQ says it found one somewhere in the ramp
+      const flagged = facts.recorded ? facts.recorded.has(pixel * n + best.resultant) : facts.flaggedPixel[pixel] === 1;
+      const kind: JumpKind = saturated ? 'saturated' : flagged ? 'flagged' : 'unflagged';
       own.push({ pixel, ...best, kind });
     }
     own.sort((a, b) => a.resultant - b.resultant);

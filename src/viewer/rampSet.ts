@@ -48,6 +48,11 @@ export interface IRampSet {
   gain: number;
   note: string;
   jumps: IRampJump[];
+  /**
+   * (pixel index, resultant) of the jumps the pipeline recorded in the L2 (`jump_indices`), or
+   * absent when the L2 records none (then the pixel's DQ JUMP_DET, via `jumps`, is all there is).
+   */
+  pipeline_jumps?: Array<[number, number]>;
   /** Saturated (pixel index, resultant) pairs. */
   saturated: Array<[number, number]>;
 }
@@ -180,6 +185,13 @@ export function parseRampSet(json: unknown): IRampSet {
     return v;
   };
   const jumps = array(field(obj, 'jumps'), 'jumps').map((j, i) => parseJump(j, i, nPixels, n));
+  const pipelineJumps =
+    'pipeline_jumps' in obj && obj.pipeline_jumps !== null
+      ? array(obj.pipeline_jumps, 'pipeline_jumps').map((pair, s) => {
+          const [i, k] = array(pair, `pipeline_jumps[${s}]`, 2);
+          return [index(i, `pipeline_jumps[${s}][0]`, nPixels), index(k, `pipeline_jumps[${s}][1]`, n)] as [number, number];
+        })
+      : undefined;
   const saturated = array(field(obj, 'saturated'), 'saturated').map((pair, s) => {
     const [i, k] = array(pair, `saturated[${s}]`, 2);
     return [index(i, `saturated[${s}][0]`, nPixels), index(k, `saturated[${s}][1]`, n)] as [number, number];
@@ -198,6 +210,7 @@ export function parseRampSet(json: unknown): IRampSet {
     gain: finite(field(obj, 'gain'), 'gain'),
     note: 'note' in obj && obj.note !== null ? text('note') : '',
     jumps,
+    ...(pipelineJumps ? { pipeline_jumps: pipelineJumps } : {}),
     saturated
   };
 }
