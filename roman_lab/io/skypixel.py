@@ -118,7 +118,9 @@ def _fits_sky_to_pixel(wcs, lon, lat, tol):
         scale = _fits_scale_deg(w)
     except Exception:  # noqa: BLE001 - a WCS astropy cannot invert: nothing maps
         return x, y
-    err = np.degrees(_angle(_unit(lon[good], lat[good]), _unit(blon, blat))) / scale
+    from astropy.coordinates import angular_separation
+
+    err = np.degrees(angular_separation(*np.radians([lon[good], lat[good], blon, blat]))) / scale
     ok = np.isfinite(px) & np.isfinite(py) & (err <= tol)
     x[good] = np.where(ok, px, np.nan)
     y[good] = np.where(ok, py, np.nan)
@@ -131,16 +133,11 @@ def _fits_scale_deg(w):
     return float(np.min(np.abs(proj_plane_pixel_scales(w))))
 
 
-# -- spherical helpers -----------------------------------------------------------------------
+# -- sphere -> tangent plane -------------------------------------------------------------------
 def _unit(lon, lat):
     lon, lat = np.radians(lon), np.radians(lat)
     c = np.cos(lat)
     return np.stack([c * np.cos(lon), c * np.sin(lon), np.sin(lat)], axis=-1)
-
-
-def _angle(a, b):
-    """Angle (radians) between unit vectors, accurate for tiny angles."""
-    return np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
 
 
 # -- gwcs -------------------------------------------------------------------------------------
