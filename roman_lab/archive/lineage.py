@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..skycircle import sky_circle
 from ._meta import exposure_fields
 from .base import Archive, Exposure, ExposureList
-from .footprint import Footprint, angle, circle, coverage_of, pixel_of, unit
+from .footprint import Footprint, angle, coverage_of, pixel_of, unit
 
 
 class _Member:
@@ -148,7 +149,7 @@ class LineageArchive(Archive):
 
     # -- the query -------------------------------------------------------------------------
     def find(self, region):
-        ra, dec, radius = circle(region)
+        ra, dec, radius = sky_circle(region, point=True).ra_dec_radius_deg
         contributing = self.contributing_indices(ra, dec, radius)
         found, unreadable = [], []
         for m in self.members:

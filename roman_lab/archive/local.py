@@ -21,9 +21,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..skycircle import sky_circle
 from ._meta import exposure_fields
 from .base import Archive, Exposure, ExposureList
-from .footprint import Footprint, circle, coverage_of, unit
+from .footprint import Footprint, coverage_of, unit
 
 BAND_DEG = 0.25  # Dec band height and (at the band's widest) RA bin width of the sky index
 RA_BINS_MAX = round(360 / BAND_DEG)
@@ -283,7 +284,7 @@ class LocalArchive(Archive):
         the centre's exact pixel position."""
         import roman_lab
 
-        ra, dec, radius = circle(region)
+        ra, dec, radius = sky_circle(region, point=True).ra_dec_radius_deg
         found = []
         for row, fp, cov in self.candidates(ra, dec, radius):
             if not row["name"].endswith("_cal.asdf"):

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import RomanFileError
+from ..skycircle import sky_circle
 
 L1_BORDER = 4  # reference pixels on each side of the L1 array
 DEFAULT_MAX_PIXELS = 100_000  # a circle with more pixel centres than this is refused
@@ -72,26 +73,11 @@ def resultant_times(read_pattern, frame_time):
 
 
 def _circle(region):
-    """(SkyCoord, radius Quantity in angle units) from a CircleSkyRegion or (SkyCoord, radius)."""
-    import astropy.units as u
-    from astropy.coordinates import SkyCoord
-
-    if hasattr(region, "center") and hasattr(region, "radius"):
-        center, radius = region.center, region.radius
-    else:
-        try:
-            center, radius = region
-        except (TypeError, ValueError):
-            raise TypeError("region must be a regions.CircleSkyRegion or a (SkyCoord, radius) pair") from None
-    if not isinstance(center, SkyCoord):
-        raise TypeError(f"the circle's centre must be a SkyCoord, not {type(center).__name__}")
-    if not center.isscalar:
-        raise ValueError("the circle's centre must be a single position")
-    radius = radius if isinstance(radius, u.Quantity) else float(radius) * u.arcsec  # plain number: arcsec
-    radius = radius.to(u.arcsec)
-    if not np.isfinite(radius.value) or radius.value <= 0:
-        raise RomanFileError(f"the circle's radius must be positive, got {radius}", 400)
-    return center, radius
+    """(ICRS SkyCoord, radius Quantity in arcsec) of the circle (`roman_lab.skycircle`), a bad one as a 400."""
+    try:
+        return sky_circle(region)
+    except ValueError as err:
+        raise RomanFileError(str(err), 400) from None
 
 
 def _sky(wcs, x, y):
@@ -315,7 +301,7 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
 
     l2_path: an L2 `_cal` exposure; its L1 `_uncal` is `l1_path` or found with
     `roman_lab.level1_for` (RomanFileError 404 naming where it looked). region:
-    `regions.CircleSkyRegion` or (SkyCoord, radius) (radius a Quantity, or a number of arcsec).
+    `regions.CircleSkyRegion` or (SkyCoord, radius) (radius an angle Quantity, or a bare number of arcsec).
     cache_dir: the store cache (see `roman_lab.convert`). with_dq: also read the L2 DQ of the
     pixels (from the L2 store). Raises RomanFileError when the circle is entirely off the
     detector, holds no pixel centre or more than `max_pixels`, or when the L1 does not match
