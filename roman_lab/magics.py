@@ -5,7 +5,7 @@ from pathlib import Path
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from . import __version__
+from .version import __version__
 
 USAGE = """%roman SUBCOMMAND [ARGS]
 

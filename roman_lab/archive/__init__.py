@@ -131,9 +131,9 @@ def level1_for(exposure, root=None, db=None, directory=None, mast=None):
     if path and Path(path).exists():
         # the file's own metadata knows its L1 name (meta.filename), beside the L2
         try:
-            import roman_lab
+            from ..io import open as open_roman
 
-            with roman_lab.open(path) as rf:
+            with open_roman(path) as rf:
                 lineage = rf.lineage or {}
                 if lineage.get("l1_path"):
                     return Path(lineage["l1_path"])

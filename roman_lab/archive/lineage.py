@@ -39,12 +39,12 @@ class LineageArchive(Archive):
     name = "lineage"
 
     def __init__(self, mosaic_path, root=None, cache_dir=None):
-        import roman_lab
+        from ..io import open as open_roman
 
         self.mosaic_path = Path(mosaic_path).expanduser()
         self.root = Path(root).expanduser() if root is not None else self.mosaic_path.parent
         self.cache_dir = cache_dir
-        with roman_lab.open(self.mosaic_path) as rf:
+        with open_roman(self.mosaic_path) as rf:
             if rf.level != 3:
                 raise ValueError(f"{self.mosaic_path.name} is a level {rf.level} {rf.model_type}, not a mosaic")
             self.members_names = list(rf.lineage.get("members") or [])
@@ -65,14 +65,14 @@ class LineageArchive(Archive):
     @property
     def members(self):
         if self._members is None:
-            import roman_lab
+            from ..io import open as open_roman
 
             out = []
             for i, name in enumerate(self.members_names):
                 m = _Member(i, name, self._resolve(name))
                 if m.path is not None:
                     try:
-                        with roman_lab.open(m.path) as rf:
+                        with open_roman(m.path) as rf:
                             m.summary, m.wcs, m.shape = dict(rf.summary), rf.wcs, rf.shape
                         m.footprint = Footprint.from_wcs(m.wcs, m.shape)
                     except Exception as exc:  # noqa: BLE001 - one unreadable member must not stop the rest
@@ -87,13 +87,14 @@ class LineageArchive(Archive):
         if not self.has_context:
             return None
         if self._context is None:
-            import roman_lab
+            from ..io import open as open_roman
+            from ..store import convert
 
             try:
-                store = roman_lab.convert(self.mosaic_path, cache_dir=self.cache_dir, progress=False)
+                store = convert(self.mosaic_path, cache_dir=self.cache_dir, progress=False)
                 self._context = store.arrays["context"]
             except Exception:  # noqa: BLE001 - fall back to the ASDF
-                with roman_lab.open(self.mosaic_path) as rf:
+                with open_roman(self.mosaic_path) as rf:
                     self._context = rf.read("context")
         return self._context
 

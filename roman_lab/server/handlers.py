@@ -15,8 +15,8 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 
-from .. import __version__
 from ..skycircle import circle_from_degrees
+from ..version import __version__
 from .errors import RomanHTTPError
 from .paths import resolve_in_root
 
@@ -386,7 +386,7 @@ class RampsHandler(RomanAPIHandler):
 def ramps_for_http(real, circle, threshold, root, cache_dir, max_pixels):
     """roman_lab.ramps as the HTTP payload; bad input as 4xx with the server's folders left out."""
     from ..io import RomanFileError
-    from ..ramps import ramps
+    from ..ramp import ramps
 
     try:
         found = ramps(real, circle, threshold, cache_dir=cache_dir, max_pixels=max_pixels)

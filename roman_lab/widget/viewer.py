@@ -18,10 +18,8 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from roman_lab import state as view_state
-
-from . import sources
-from .display import (
+from .. import state as view_state
+from ..display import (
     DEFAULT_DISPLAY,
     check_colormap,
     check_display,
@@ -30,6 +28,7 @@ from .display import (
     stretch_object,
     stretch_spec,
 )
+from . import sources
 from .geometry import read_geometry
 from .image_api import ImageDisplayAPI
 from .skyregions import as_region, regions_to_json
@@ -555,7 +554,7 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
         the image on screen (or `image`) and the last circle drawn (or `region`: a CircleSkyRegion
         or a (SkyCoord, radius) pair, the radius an angle Quantity or a bare number of arcsec).
         `options` go to `roman_lab.ramps` (threshold=, read_noise=, ...)."""
-        from roman_lab.ramps import ramps
+        from roman_lab.ramp import ramps
 
         if not self.images:
             raise ValueError("the viewer has no images: load an exposure first")

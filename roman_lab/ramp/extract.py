@@ -163,11 +163,12 @@ def _l2_facts(version):
     an L2 exposure, from its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
     (`roman_lab.io.skypixel`: the analytic one where it round-trips, else Newton on the forward
     transform; never gwcs's numerical `invert`) cost more than everything else of a request."""
-    import roman_lab
     from roman_lab.io.skypixel import sky_to_pixel
 
+    from ..io import open as open_roman
+
     l2_path = Path(version[0])
-    with roman_lab.open(l2_path) as rf:
+    with open_roman(l2_path) as rf:
         if rf.level != 2:
             raise RomanFileError(f"{l2_path.name} is a level {rf.level} file; ramps need an L2 exposure "
                                  "(or its L1 beside it)", 422, l2_path)
@@ -211,14 +212,14 @@ _stores = {}  # (file version, cache dir) -> (Store, {name: zarr array}), while 
 def _store_arrays(path, cache_dir, names):
     """(Store, {name: zarr array}) of a file's store, converted if needed; kept open per file
     version and cache dir (opening a store and its arrays costs milliseconds a request)."""
-    import roman_lab
+    from ..store import convert
 
     key = (_version(path), str(cache_dir))
     cached = _stores.get(key)
     if cached is not None and cached[0].path.exists():
         cached[0].touch()
         return cached
-    store = roman_lab.convert(path, cache_dir=cache_dir, progress=False)
+    store = convert(path, cache_dir=cache_dir, progress=False)
     arrays = {name: store.group[key_] for name, key_ in names.items() if name in store.attrs["arrays"]}
     if len(_stores) >= CACHED_FILES:
         _stores.clear()
