@@ -50,7 +50,7 @@ def timings(l2, l1, scale, warm_runs, baseline_runs):
     from astropy.coordinates import SkyCoord
 
     import roman_lab
-    from roman_lab.ramps import L1_BORDER
+    from roman_lab.ramp import L1_BORDER
 
     with roman_lab.open(l2) as rf:
         ra, dec = rf.wcs(*CENTRE_PX)
@@ -97,8 +97,8 @@ def recall_curve(out_png, n_ramps=40_000):
 
     from roman_lab.demo import field
     from roman_lab.demo.ramps import ReadPattern, simulate
-    from roman_lab.ramps.jumps import default_threshold, detect_jumps, step_sigma
-    from roman_lab.ramps.noise import DifferenceNoise
+    from roman_lab.ramp.jumps import default_threshold, detect_jumps, step_sigma
+    from roman_lab.ramp.noise import DifferenceNoise
 
     pattern = ReadPattern()
     noise = DifferenceNoise(pattern.pattern, pattern.frame_time)

@@ -129,7 +129,7 @@ def child(task, args):
     import roman_lab
     import roman_lab.archive
     import roman_lab.io
-    import roman_lab.ramps
+    import roman_lab.ramp
     import roman_lab.store  # roman_lab imports these lazily: imported before the clock too
 
     out = {"import_s": time.perf_counter() - t0}
@@ -213,7 +213,7 @@ def bench_ramps(l2, l1, hit, work, radii, warm_runs, naive_runs):
     from astropy.coordinates import SkyCoord
 
     import roman_lab
-    from roman_lab.ramps import L1_BORDER
+    from roman_lab.ramp import L1_BORDER
 
     with roman_lab.open(l2) as rf:
         ra, dec = (float(v) for v in rf.wcs(hit["x"], hit["y"]))

@@ -1,9 +1,6 @@
 """roman-lab: from a point on a Roman mosaic to every exposure and ramp behind it, in JupyterLab."""
 
-try:
-    from ._version import __version__
-except ImportError:  # running from a source tree that was never built
-    __version__ = "0.0.0+unknown"
+from .version import __version__
 
 
 def _jupyter_labextension_paths():
@@ -41,8 +38,8 @@ _LAZY = {
     "find_exposures": ("archive", "find_exposures"),
     "level1_for": ("archive", "level1_for"),
     "index": ("archive", "index"),
-    "ramps": ("ramps", "ramps"),
-    "RampSet": ("ramps", "RampSet"),
+    "ramps": ("ramp", "ramps"),
+    "RampSet": ("ramp", "RampSet"),
     "Viewer": ("widget", "Viewer"),
     "StateError": ("state", "StateError"),
 }

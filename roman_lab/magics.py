@@ -5,12 +5,14 @@ from pathlib import Path
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from . import __version__
+from .version import __version__
 
 USAGE = """%roman SUBCOMMAND [ARGS]
 
 The viewer subcommands act on the notebook's current viewer: the roman_lab.Viewer created
-last (the first of them creates one and shows it).
+last (the first of them creates one and shows it). `find` and `ramps` take their circle from
+the notebook's `_region` (a regions.CircleSkyRegion or a (SkyCoord, radius) pair; the radius
+an angle Quantity, or a bare number of arcsec), else the last circle drawn.
 
   %roman open PATH            load a Roman ASDF or FITS file into the viewer and show it
   %roman region               the last circle drawn, as `_region` (a regions.CircleSkyRegion)
@@ -23,7 +25,8 @@ last (the first of them creates one and shows it).
                               the stretch (linear sqrt log asinh sinh histeq) and the cuts
   %roman blink [INTERVAL]     blink the stack every INTERVAL seconds (default 0.5)
   %roman stop                 stop blinking
-  %roman ramps                the ramps of the last circle in the image on screen, as `_ramps`
+  %roman ramps                the ramps of `_region` (else the last circle) in the image on
+                              screen, as `_ramps`
   %roman save PATH            save the viewer state (conventionally NAME.romanview.json)
   %roman restore PATH         restore a viewer state
   %roman version              the roman-lab version
@@ -92,6 +95,12 @@ class RomanMagics(Magics):
     def _ns(self):
         return self.shell.user_ns
 
+    def _region(self, viewer):
+        """The notebook's `_region`, else the viewer's last circle; read by `roman_lab.skycircle`
+        in `find_exposures` and `Viewer.ramps`, so a bare-number radius is arcsec there too."""
+        region = self._ns().get("_region")
+        return viewer.get_region() if region is None else region
+
     def _cmd_help(self, args):
         print(USAGE)
 
@@ -118,7 +127,7 @@ class RomanMagics(Magics):
         if rest:
             raise RomanMagicError("usage: %roman find [--source lineage|local|mast] [--root DIR]")
         viewer = self._viewer()
-        region = self._ns().get("_region") or viewer.get_region()
+        region = self._region(viewer)
         source = options.get("source", "auto")
         mosaics = [e["path"] for e in viewer.images if e["kind"] == "mosaic"]
         kwargs = {}
@@ -171,7 +180,8 @@ class RomanMagics(Magics):
     def _cmd_ramps(self, args):
         if args:
             raise RomanMagicError("usage: %roman ramps")
-        ramps = self._viewer().ramps()
+        viewer = self._viewer()
+        ramps = viewer.ramps(region=self._region(viewer))
         self._ns()["_ramps"] = ramps
         print(f"_ramps = {ramps!r}")
 

@@ -17,7 +17,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .widget.display import check_display
+from .display import check_display
 
 FORMAT = "roman-lab-view"
 VERSION = 1

@@ -19,7 +19,6 @@ from roman_lab import archive
 from roman_lab.archive import Exposure, ExposureList, find_exposures, level1_for
 from roman_lab.archive.footprint import (
     Footprint,
-    circle,
     on_detector,
     pixel_of,
     radec,
@@ -102,19 +101,6 @@ def test_sky_index_cells_cover_every_point_of_a_cap():
             keep = np.degrees(np.arccos(np.clip(v @ c, -1, 1))) <= radius
             for ra, dec in zip(*radec(v[keep])):
                 assert set(cap_cells(ra, dec, 0.0)) <= cells, (ra0, dec0, radius, ra, dec)
-
-
-def test_region_forms():
-    c = SkyCoord(10.0, 20.0, unit="deg")
-    assert circle(CircleSkyRegion(c, 3 * u.arcsec)) == pytest.approx((10.0, 20.0, 3 / 3600))
-    assert circle((c, 3 * u.arcsec)) == pytest.approx((10.0, 20.0, 3 / 3600))
-    assert circle((c.galactic, 0 * u.deg)) == pytest.approx((10.0, 20.0, 0.0))
-    with pytest.raises(TypeError):
-        circle(42)
-    with pytest.raises(ValueError, match="finite"):
-        circle((float("nan"), 1.0, 0.1))
-    with pytest.raises(ValueError, match="finite"):
-        circle((c, -1 * u.arcsec))
 
 
 # -- the demo field -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ The viewer never has the whole image: its default interval, PercentileInterval(9
 percentile or asymmetric percentile the sidebar, the notebook widget or Python offer are read
 from the store's ranked values (roman_lab/store/imaging.py `statistics`: 1025 evenly ranked
 `quantiles` and dense `tail_quantiles`), interpolated in rank, by one function per language:
-`roman_lab.widget.display.percentile_limits` and `percentileLimits` in src/viewer/stackImage.ts.
+`roman_lab.display.percentile_limits` and `percentileLimits` in src/viewer/stackImage.ts.
 On a heavy-tailed image (sky noise, power-law and lognormal sources, galaxies, cosmic rays,
 NaN blocks), converted through the real store, these limits must lie within 0.1 percentile rank
 of astropy's `PercentileInterval(p).get_limits` of the full array, judged by where they fall in
@@ -165,7 +165,7 @@ def _sparse_only(stats):
 def test_percentile_limits_match_astropy_within_0_1_rank(p, image, ranked, stats):
     from astropy.visualization import PercentileInterval
 
-    from roman_lab.widget.display import interval_limits
+    from roman_lab.display import interval_limits
 
     expected = PercentileInterval(p).get_limits(image)
     lower = (100.0 - p) / 2.0
@@ -183,7 +183,7 @@ def test_percentile_limits_match_astropy_within_0_1_rank(p, image, ranked, stats
 def test_asymmetric_limits_match_astropy_within_0_1_rank(lower, upper, image, ranked, stats):
     from astropy.visualization import AsymmetricPercentileInterval
 
-    from roman_lab.widget.display import interval_limits
+    from roman_lab.display import interval_limits
 
     expected = AsymmetricPercentileInterval(lower, upper).get_limits(image)
     limits = interval_limits({"kind": "asymmetric", "lower": lower, "upper": upper}, stats)
@@ -197,7 +197,7 @@ def test_every_percentile_the_sidebar_offers(ranked, stats):
     """The sidebar takes any percentile in [50, 100]: every 0.05 of it, both limits. In the
     middle ranks the subsample's own sampling error (1.84 M of 16.5 M pixels: 0.03 rank at
     rank 25) dominates; in the tails the knots are 0.01 rank apart."""
-    from roman_lab.widget.display import percentile_limits
+    from roman_lab.display import percentile_limits
 
     worst = (0.0, None)
     for p in np.round(np.arange(50.0, 100.0 + 1e-9, 0.05), 2):
@@ -213,7 +213,7 @@ def test_sparse_percentiles_alone_miss_on_this_image(ranked, stats):
     """What the viewer did before (interpolating between min, 0.5, 1, 5, ..., 99.9, max) misses
     the default 99.5 by far on this image: the image is heavy-tailed enough for the test to
     mean something. Old stores without `quantiles` still get these limits (the fallback)."""
-    from roman_lab.widget.display import percentile_limits
+    from roman_lab.display import percentile_limits
 
     vmin, vmax = percentile_limits(_sparse_only(stats), 0.25, 99.75)
     assert rank_error(ranked, vmin, 0.25) < -RANK_TOL
@@ -227,7 +227,7 @@ def test_old_stores_still_give_limits(stats):
     """Stores written before `tail_quantiles` (format 1) interpolate in their 1025 quantiles;
     100 % is the exact min and max whatever the store holds; an image without finite pixels
     has no limits."""
-    from roman_lab.widget.display import interval_limits, percentile_limits
+    from roman_lab.display import interval_limits, percentile_limits
 
     old = {k: v for k, v in stats.items() if k != "tail_quantiles"}
     q = np.asarray(stats["quantiles"])
@@ -243,7 +243,7 @@ def test_old_stores_still_give_limits(stats):
 
 
 def test_interval_limits_of_the_other_kinds(stats):
-    from roman_lab.widget.display import interval_limits
+    from roman_lab.display import interval_limits
 
     assert interval_limits({"kind": "minmax"}, stats) == pytest.approx((stats["min"], stats["max"]), rel=1e-12)
     assert interval_limits({"kind": "zscale"}, stats) == pytest.approx(tuple(stats["zscale"]), rel=1e-12)
@@ -286,7 +286,7 @@ def typescript_fixture(image, stats):
     target + 0.1] of the full array between which a limit is within 0.1 rank."""
     from astropy.visualization import AsymmetricPercentileInterval
 
-    from roman_lab.widget.display import percentile_limits
+    from roman_lab.display import percentile_limits
 
     ranked = full_ranking(image)
     cases = []

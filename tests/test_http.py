@@ -303,6 +303,29 @@ async def test_exposures_refuses_bad_circles_clearly(jp_fetch, demo_in_root):
     assert code == 200 and body["exposures"] == [] and body["message"]
 
 
+async def test_exposures_radius_is_arcsec_as_in_python(jp_fetch, demo_in_root, small_demo):
+    """The one circle rule: radius_arcsec over HTTP finds what a bare number finds in Python, and a
+    bad circle is refused with the Python words."""
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
+    import roman_lab
+
+    cr = small_demo["faint_cosmic_ray"]
+    mosaic = f"demo/{small_demo['mosaic']['file']}"
+    off = SkyCoord(cr["ra"], cr["dec"], unit="deg").directional_offset_by(0 * u.deg, 1 * u.deg)
+    for radius in (2, 2 * 3600):
+        params = {"ra": off.ra.deg, "dec": off.dec.deg, "radius_arcsec": radius, "source": "lineage", "mosaic": mosaic}
+        code, body = await fetch_json(jp_fetch, "api", "exposures", params=params)
+        python = roman_lab.find_exposures((off, radius), mosaic=demo_in_root / small_demo["mosaic"]["file"])
+        assert code == 200 and sorted(e["name"] for e in body["exposures"]) == sorted(e.name for e in python)
+        assert bool(python) == (radius > 2)
+    code, body = await fetch_error(jp_fetch, "api", "exposures", params={"ra": 1, "dec": 1, "radius_arcsec": -1})
+    with pytest.raises(ValueError) as python:
+        roman_lab.find_exposures((SkyCoord(1, 1, unit="deg"), -1), mosaic=demo_in_root / small_demo["mosaic"]["file"])
+    assert code == 400 and body["message"].lower().startswith(str(python.value).lower())
+
+
 class TestMastOverHttp:
     """The MAST source behind GET /api/exposures, through astroquery against the loopback replay."""
 

@@ -81,6 +81,25 @@ def test_the_science_case_in_magics(shell, capsys, small_demo, tmp_path):
     assert viewer.images[0]["kind"] == "mosaic" and viewer.display["stretch"] == {"name": "log"}
 
 
+def test_region_radius_as_a_bare_number_is_arcsec(shell, capsys, small_demo, tmp_path):
+    """`_region = (centre, 2)` is 2 arcsec for `find` and `ramps` (the one circle rule), not 2 degrees."""
+    faint = small_demo["faint_cosmic_ray"]
+    centre = SkyCoord(faint["ra"], faint["dec"], unit="deg")
+    roman(shell, capsys, f"open {small_demo.path(small_demo['mosaic']['file'])}")
+    shell.user_ns["_region"] = (centre.directional_offset_by(0 * u.deg, 1 * u.deg), 2)
+    assert roman(shell, capsys, "find --source lineage").startswith("_exposures = ExposureList([])")
+    shell.user_ns["_region"] = (centre, 2)
+    roman(shell, capsys, "find --source lineage")
+    assert faint["exposure"] in [e.name for e in shell.user_ns["_exposures"]]
+    roman(shell, capsys, f"open {small_demo.path(faint['exposure'])}")
+    shell.user_ns["_region"] = (centre, 3 * small_demo["pixel_scale_arcsec"])
+    roman(shell, capsys, "ramps")
+    ramps = shell.user_ns["_ramps"]
+    assert 0 < len(ramps.pixels) < 50  # ~28 pixels in 3 pixels' radius; 3 pixels' scale in degrees would be refused
+    shell.user_ns["_region"] = (centre, -2)
+    assert roman(shell, capsys, "ramps").startswith("%roman ramps: the circle's radius must be finite and positive")
+
+
 def test_load_a_variable(shell, capsys, small_demo):
     shell.user_ns["mine"] = [small_demo.path(e["cal"]) for e in small_demo["exposures"][:2]]
     assert roman(shell, capsys, "load mine").endswith("\nloaded 2 image(s); the viewer has 2\n")

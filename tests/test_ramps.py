@@ -1,4 +1,4 @@
-"""Ramp extraction (roman_lab.ramps.extract_ramps) on the small demo field."""
+"""Ramp extraction (roman_lab.ramp.extract_ramps) on the small demo field."""
 
 import shutil
 
@@ -11,7 +11,7 @@ from regions import CircleSkyRegion
 
 import roman_lab
 from roman_lab.demo import field
-from roman_lab.ramps import RampCube, extract_ramps
+from roman_lab.ramp import RampCube, extract_ramps
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ async def test_l1_path_is_accepted(jp_fetch, field, small_demo):
     "change, status, words",
     [
         ({"ra": None}, 400, "ra and dec"),
-        ({"radius_arcsec": "0"}, 400, "radius positive"),
+        ({"radius_arcsec": "0"}, 400, "radius must be finite and positive"),
         ({"dec": "91"}, 400, "Dec must be within"),
         ({"threshold": "-1"}, 400, "positive number of sigma"),
         ({"path": "field/nothing_cal.asdf"}, 404, "does not exist"),

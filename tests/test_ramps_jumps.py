@@ -7,9 +7,9 @@ from scipy.stats import norm
 
 from roman_lab.demo import field
 from roman_lab.demo.ramps import ReadPattern, simulate
-from roman_lab.ramps.jumps import (DEFAULT_FALSE_JUMPS_PER_RAMP, INSIDE_MARGIN, Templates, _projected, default_threshold,
+from roman_lab.ramp.jumps import (DEFAULT_FALSE_JUMPS_PER_RAMP, INSIDE_MARGIN, Templates, _projected, default_threshold,
                                    detect_jumps, select_events, step_sigma)
-from roman_lab.ramps.noise import DifferenceNoise, estimate_read_noise
+from roman_lab.ramp.noise import DifferenceNoise, estimate_read_noise
 
 N_RAMPS = 40_000
 RATES = [0.5, 5.0, 50.0, 250.0]  # DN/s: sky to bright, below saturation over the ramp

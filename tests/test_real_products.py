@@ -14,7 +14,7 @@ from astropy.coordinates import SkyCoord
 from astropy.visualization import PercentileInterval
 
 import roman_lab
-from roman_lab.widget.display import percentile_limits
+from roman_lab.display import percentile_limits
 
 
 def _corpus():

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..skycircle import sky_circle
 from .base import Archive, Exposure, ExposureList
-from .footprint import Footprint, as_region, circle
+from .footprint import Footprint
 
 __all__ = [
     "Archive",
@@ -74,8 +75,8 @@ def _lineage(mosaic, root):
 def find_exposures(region, source="auto", mosaic=None, root=None, mast=None, db=None, update=True):
     """Every L2 exposure covering `region`, sorted by start time (an `ExposureList`).
 
-    region: a `regions.CircleSkyRegion`, or a `(SkyCoord, radius)` pair (radius an angle
-      Quantity; 0 for a single point / clicked pixel).
+    region: a `regions.CircleSkyRegion`, or a `(SkyCoord, radius)` pair; the radius is an angle
+      Quantity (preferred) or a bare number of arcsec; 0 for a single point / clicked pixel.
     source: "lineage" (the members of `mosaic`, found under `root` or the mosaic's folder,
       with `contributing` from the mosaic's context array), "local" (the SQLite index of
       `root`, default the current directory; indexed first if never indexed), "mast"
@@ -87,7 +88,7 @@ def find_exposures(region, source="auto", mosaic=None, root=None, mast=None, db=
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
-    circle(region)  # validate early, whatever the source
+    region = sky_circle(region, point=True)  # validated early, whatever the source
     if source == "auto":
         source = "lineage" if mosaic is not None else "local"
     if source == "lineage":
@@ -101,7 +102,7 @@ def find_exposures(region, source="auto", mosaic=None, root=None, mast=None, db=
         if update or archive.count() == 0:
             archive.index(progress=False)
         return archive.find(region)
-    return _mast_archive(mast).find(as_region(region))
+    return _mast_archive(mast).find(region.to_region())
 
 
 def index(root, scheduler=None, db=None, progress=True):
@@ -130,9 +131,9 @@ def level1_for(exposure, root=None, db=None, directory=None, mast=None):
     if path and Path(path).exists():
         # the file's own metadata knows its L1 name (meta.filename), beside the L2
         try:
-            import roman_lab
+            from ..io import open as open_roman
 
-            with roman_lab.open(path) as rf:
+            with open_roman(path) as rf:
                 lineage = rf.lineage or {}
                 if lineage.get("l1_path"):
                     return Path(lineage["l1_path"])

@@ -75,7 +75,9 @@ class Archive(ABC):
 
     @abstractmethod
     def find(self, region):
-        """ExposureList of the L2 exposures covering `region` (a regions.CircleSkyRegion)."""
+        """ExposureList of the L2 exposures covering `region` (a regions.CircleSkyRegion or a
+        (SkyCoord, radius) pair, read by `roman_lab.skycircle.sky_circle`: the radius an angle
+        Quantity or a bare number of arcsec)."""
 
     def download(self, exposures, directory, progress=True):
         return [Path(e.path) for e in exposures]

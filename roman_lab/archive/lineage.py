@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..skycircle import sky_circle
 from ._meta import exposure_fields
 from .base import Archive, Exposure, ExposureList
-from .footprint import Footprint, angle, circle, coverage_of, pixel_of, unit
+from .footprint import Footprint, angle, coverage_of, pixel_of, unit
 
 
 class _Member:
@@ -38,12 +39,12 @@ class LineageArchive(Archive):
     name = "lineage"
 
     def __init__(self, mosaic_path, root=None, cache_dir=None):
-        import roman_lab
+        from ..io import open as open_roman
 
         self.mosaic_path = Path(mosaic_path).expanduser()
         self.root = Path(root).expanduser() if root is not None else self.mosaic_path.parent
         self.cache_dir = cache_dir
-        with roman_lab.open(self.mosaic_path) as rf:
+        with open_roman(self.mosaic_path) as rf:
             if rf.level != 3:
                 raise ValueError(f"{self.mosaic_path.name} is a level {rf.level} {rf.model_type}, not a mosaic")
             self.members_names = list(rf.lineage.get("members") or [])
@@ -64,14 +65,14 @@ class LineageArchive(Archive):
     @property
     def members(self):
         if self._members is None:
-            import roman_lab
+            from ..io import open as open_roman
 
             out = []
             for i, name in enumerate(self.members_names):
                 m = _Member(i, name, self._resolve(name))
                 if m.path is not None:
                     try:
-                        with roman_lab.open(m.path) as rf:
+                        with open_roman(m.path) as rf:
                             m.summary, m.wcs, m.shape = dict(rf.summary), rf.wcs, rf.shape
                         m.footprint = Footprint.from_wcs(m.wcs, m.shape)
                     except Exception as exc:  # noqa: BLE001 - one unreadable member must not stop the rest
@@ -88,14 +89,14 @@ class LineageArchive(Archive):
         if not self.has_context:
             return None
         if self._context is None:
-            import roman_lab
+            from ..io import open as open_roman
             from ..store import cached_store
 
             store = cached_store(self.mosaic_path, cache_dir=self.cache_dir)
             if store is not None and "context" in store.arrays:
                 self._context = store.arrays["context"]
             else:
-                with roman_lab.open(self.mosaic_path) as rf:
+                with open_roman(self.mosaic_path) as rf:
                     self._context = rf.read("context")
         return self._context
 
@@ -151,7 +152,7 @@ class LineageArchive(Archive):
 
     # -- the query -------------------------------------------------------------------------
     def find(self, region):
-        ra, dec, radius = circle(region)
+        ra, dec, radius = sky_circle(region, point=True).ra_dec_radius_deg
         contributing = self.contributing_indices(ra, dec, radius)
         found, unreadable = [], []
         for m in self.members:

@@ -21,9 +21,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..skycircle import sky_circle
 from ._meta import exposure_fields
 from .base import Archive, Exposure, ExposureList
-from .footprint import Footprint, circle, coverage_of, unit
+from .footprint import Footprint, coverage_of, unit
 
 BAND_DEG = 0.25  # Dec band height and (at the band's widest) RA bin width of the sky index
 RA_BINS_MAX = round(360 / BAND_DEG)
@@ -107,14 +108,14 @@ def cap_cells(ra, dec, radius_deg):
 # -- one file -------------------------------------------------------------------------------
 def describe(path):
     """Everything the index keeps about one file (a plain dict; runs on dask workers too)."""
-    import roman_lab
+    from ..io import open as open_roman
 
     path = Path(path)
     st = path.stat()
     row = {"path": str(path), "name": path.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
            "level": None, "model_type": None, "error": None, "footprint": None, "shape": None}
     try:
-        with roman_lab.open(path) as rf:
+        with open_roman(path) as rf:
             row["level"], row["model_type"] = rf.level, rf.model_type
             row.update(exposure_fields(rf.summary))
             if rf.wcs is not None:
@@ -281,9 +282,9 @@ class LocalArchive(Archive):
         under root covering `region`; images derived from them (a user's model or residual,
         also ImageModels) are not exposures. With `pixels` (default) each match is opened for
         the centre's exact pixel position."""
-        import roman_lab
+        from ..io import open as open_roman
 
-        ra, dec, radius = circle(region)
+        ra, dec, radius = sky_circle(region, point=True).ra_dec_radius_deg
         found = []
         for row, fp, cov in self.candidates(ra, dec, radius):
             if not row["name"].endswith("_cal.asdf"):
@@ -291,7 +292,7 @@ class LocalArchive(Archive):
             x = y = None
             if pixels and Path(row["path"]).exists():
                 try:
-                    with roman_lab.open(row["path"]) as rf:
+                    with open_roman(row["path"]) as rf:
                         cov, x, y = coverage_of(fp, rf.wcs, rf.shape, ra, dec, radius)
                 except Exception:  # noqa: BLE001, S110 - changed since indexed: keep the footprint answer
                     pass

@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..skycircle import sky_circle
 from .base import Archive, Exposure, ExposureList
 
 __all__ = ["MastArchive", "MastError", "MastUnavailableError"]
@@ -209,8 +210,10 @@ class MastArchive(Archive):
 
     def find(self, region):
         """The Roman WFI L2 `_cal` exposures whose footprint covers the circle `region`
-        (a regions.CircleSkyRegion), sorted by start time, as remote `Exposure`s."""
-        center = region.center.icrs
+        (a regions.CircleSkyRegion, or a (SkyCoord, radius) pair: radius an angle Quantity or a
+        bare number of arcsec), sorted by start time, as remote `Exposure`s."""
+        region = sky_circle(region, point=True).to_region()
+        center = region.center
         radius = region.radius.to("deg").value
         obs = self.observations
         table = self._call(

@@ -1,4 +1,5 @@
-"""The one exception the reader and the store service raise for bad input."""
+"""The one exception the reader and the store service raise for bad input, and the limits and
+words its messages share."""
 
 
 class RomanFileError(ValueError):
@@ -17,3 +18,33 @@ class RomanFileError(ValueError):
 
     def to_json(self):
         return {"error": self.message, "status": self.status}
+
+
+# Absurd-shape guard (413): no Roman product comes near these.
+MAX_SIDE = 1 << 17  # 131072 pixels on one axis
+MAX_ARRAY_BYTES = 16 << 30  # 16 GiB for one array
+
+
+def describe_start(head: bytes) -> str:
+    """A short, printable description of the first bytes of a non-ASDF file."""
+    if not head:
+        return "it is empty"
+    kind = ""
+    if head.startswith(b"SIMPLE  ="):
+        kind = ": a FITS file"
+    elif head.startswith(b"\x89HDF"):
+        kind = ": an HDF5 file"
+    elif head.startswith(b"PK\x03\x04"):
+        kind = ": a zip archive"
+    elif head.startswith(b"\x93NUMPY"):
+        kind = ": a NumPy .npy file"
+    elif head[:1] in (b"{", b"["):
+        kind = ": it looks like JSON"
+    text = head[:16]
+    return f"it starts with {text!r}{kind}"
+
+
+def short_reason(exc):
+    """The first line of an exception's text (at most 200 characters), for a one-line message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RomanFileError
-from .reader import MAX_ARRAY_BYTES, MAX_SIDE, _clean, _describe_start, _short
+from .errors import (
+    MAX_ARRAY_BYTES,
+    MAX_SIDE,
+    RomanFileError,
+    describe_start,
+    short_reason,
+)
+from .jsonvalue import json_value
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz", ".fits.fz")
 _FITS_MAGIC = b"SIMPLE  ="
@@ -67,7 +73,7 @@ class FitsImage:
             raise RomanFileError(f"{self.path.name}: HDU {index} does not fit in memory", 413, self.path) from None
         except Exception as exc:  # noqa: BLE001 - truncated gzip, corrupt tile compression
             raise RomanFileError(
-                f"{self.path.name} is truncated or corrupt: HDU {index} cannot be read ({_short(exc)})", 422, self.path
+                f"{self.path.name} is truncated or corrupt: HDU {index} cannot be read ({short_reason(exc)})", 422, self.path
             ) from None
         return arr
 
@@ -124,7 +130,7 @@ def _summary(path, index, header, shape):
     from astropy.time import Time
 
     def card(key):
-        return _clean(header.get(key))
+        return json_value(header.get(key))
 
     date_obs = card("DATE-OBS")
     start = None
@@ -155,9 +161,9 @@ def _check_magic(path, head):
     name = path.name
     if name.lower().endswith(".gz"):
         if not head.startswith(_GZIP_MAGIC):
-            raise RomanFileError(f"{name} is not a gzip-compressed FITS file ({_describe_start(head)})", 415, path)
+            raise RomanFileError(f"{name} is not a gzip-compressed FITS file ({describe_start(head)})", 415, path)
     elif not head.startswith(_FITS_MAGIC):
-        raise RomanFileError(f"{name} is not a FITS file ({_describe_start(head)})", 415, path)
+        raise RomanFileError(f"{name} is not a FITS file ({describe_start(head)})", 415, path)
 
 
 def _pick(path, hdul):
@@ -229,7 +235,7 @@ def celestial_wcs(name, hdul, index):
             warnings.simplefilter("ignore")
             full = WCS(hdu.header, fobj=hdul)
     except Exception as exc:  # noqa: BLE001 - a malformed WCS is the same as none for display
-        return None, f"{name}: the WCS in the header of HDU {index} cannot be read ({_short(exc)}){borrow}"
+        return None, f"{name}: the WCS in the header of HDU {index} cannot be read ({short_reason(exc)}){borrow}"
     if not full.has_celestial:
         return None, f"{name} has no celestial WCS in the header of HDU {index}{borrow}"
     # the sky axes must be the image's two axes (the others have length 1)
@@ -254,7 +260,7 @@ def open_fits(path, head, size):
         if hdul is not None:
             hdul.close()
         raise RomanFileError(
-            f"{path.name} is a FITS file that cannot be read: it is truncated or corrupt ({_short(exc)})", 422, path
+            f"{path.name} is a FITS file that cannot be read: it is truncated or corrupt ({short_reason(exc)})", 422, path
         ) from None
     try:
         index, dq_index = _pick(path, hdul)
@@ -268,4 +274,4 @@ def open_fits(path, head, size):
         raise
     except Exception as exc:  # noqa: BLE001 - never let a raw traceback out
         hdul.close()
-        raise RomanFileError(f"{path.name} cannot be read as a FITS image ({_short(exc)})", 422, path) from None
+        raise RomanFileError(f"{path.name} cannot be read as a FITS image ({short_reason(exc)})", 422, path) from None

@@ -8,73 +8,29 @@ understands; asdf/yaml/jsonschema exceptions never escape.
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .errors import RomanFileError
+from .errors import (
+    MAX_ARRAY_BYTES,
+    MAX_SIDE,
+    RomanFileError,
+    describe_start,
+    short_reason,
+)
+from .jsonvalue import PLACEHOLDERS, json_value
 
 # model class name -> level
 LEVELS = {"ScienceRawModel": 1, "RampModel": 1, "ImageModel": 2, "MosaicModel": 3}
 SUPPORTED = ", ".join(LEVELS)
 
-# Absurd-shape guard (413): no Roman product comes near these.
-MAX_SIDE = 1 << 17  # 131072 pixels on one axis
-MAX_ARRAY_BYTES = 16 << 30  # 16 GiB for one array
-
 _ASDF_MAGIC = b"#ASDF"
-_SENTINELS = (-999999, -999999.0, "?", "", "N/A")
 
 # Arrays whose shape must match `data` (L2/L3 image products).
 _IMAGE_PLANES = ("err", "dq", "weight", "var_poisson", "var_rnoise", "var_flat")
-
-
-def _describe_start(head: bytes) -> str:
-    """A short, printable description of the first bytes of a non-ASDF file."""
-    if not head:
-        return "it is empty"
-    kind = ""
-    if head.startswith(b"SIMPLE  ="):
-        kind = ": a FITS file"
-    elif head.startswith(b"\x89HDF"):
-        kind = ": an HDF5 file"
-    elif head.startswith(b"PK\x03\x04"):
-        kind = ": a zip archive"
-    elif head.startswith(b"\x93NUMPY"):
-        kind = ": a NumPy .npy file"
-    elif head[:1] in (b"{", b"["):
-        kind = ": it looks like JSON"
-    text = head[:16]
-    return f"it starts with {text!r}{kind}"
-
-
-def _clean(value):
-    """JSON-able python value; Roman placeholders (-999999, '?') become None."""
-    from astropy.time import Time
-
-    if isinstance(value, Time):
-        try:
-            return value.utc.isot
-        except Exception:  # noqa: BLE001 - a strange scale: keep its own string
-            return str(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        if not isinstance(value, bool) and value in _SENTINELS:
-            return None
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray) and value.size <= 1024:
-        return _clean(value.tolist())
-    if hasattr(value, "value") and hasattr(value, "unit"):  # astropy Quantity
-        return _clean(np.asarray(value.value).tolist())
-    return str(value)
 
 
 def _get(node, dotted, default=None):
@@ -91,7 +47,7 @@ def _get(node, dotted, default=None):
 
 def _summary(meta, level):
     """The metadata an astronomer looks at first, by level. Missing values are None."""
-    g = lambda key: _clean(_get(meta, key))  # noqa: E731
+    g = lambda key: json_value(_get(meta, key))  # noqa: E731
     out = {
         "filename": g("filename"),
         "model_type": g("model_type"),
@@ -176,7 +132,7 @@ def _members(meta):
                 names.extend(str(v) for v in table["filename"])
     seen, out = set(), []
     for n in names:
-        if n and n not in seen and n not in _SENTINELS:
+        if n and n not in seen and n not in PLACEHOLDERS:
             seen.add(n)
             out.append(n)
     return out
@@ -239,7 +195,7 @@ class RomanFile:
             raise RomanFileError(f"{self.path.name}: array {name!r} does not fit in memory", 413, self.path) from None
         except Exception as exc:  # noqa: BLE001 - corrupt/truncated block, bad compression
             raise RomanFileError(
-                f"{self.path.name} is corrupt: its {name!r} array cannot be read ({_short(exc)})", 422, self.path
+                f"{self.path.name} is corrupt: its {name!r} array cannot be read ({short_reason(exc)})", 422, self.path
             ) from None
         if tuple(arr.shape) != tuple(self.arrays[name]["shape"]):
             raise RomanFileError(
@@ -305,11 +261,6 @@ class RomanFile:
             "lineage": self.lineage,
             "wcs": wcs,
         }
-
-
-def _short(exc):
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
 
 
 def _check_shapes(path, level, arrays, block_sizes):
@@ -383,7 +334,7 @@ def open(path):  # noqa: A001 - the public name of the API
     if is_fits_name(path):  # a user's own image: it joins the blink stack like an L2
         return open_fits(path, head, st.st_size)
     if not head.startswith(_ASDF_MAGIC):
-        raise RomanFileError(f"{name} is not an ASDF file ({_describe_start(head)})", 415, path)
+        raise RomanFileError(f"{name} is not an ASDF file ({describe_start(head)})", 415, path)
 
     import asdf
     import roman_datamodels as rdm
@@ -405,7 +356,7 @@ def open(path):  # noqa: A001 - the public name of the API
             af.close()
         fh.close()
         raise RomanFileError(
-            f"{name} is an ASDF file that cannot be read: it is truncated or corrupt ({_short(exc)})", 422, path
+            f"{name} is an ASDF file that cannot be read: it is truncated or corrupt ({short_reason(exc)})", 422, path
         ) from None
 
     try:
@@ -417,7 +368,7 @@ def open(path):  # noqa: A001 - the public name of the API
                 warnings.simplefilter("ignore")
                 model = rdm.open(af)
         except Exception as exc:  # noqa: BLE001
-            raise RomanFileError(f"{name} is an ASDF file but not a Roman data model ({_short(exc)})", 422, path) from None
+            raise RomanFileError(f"{name} is an ASDF file but not a Roman data model ({short_reason(exc)})", 422, path) from None
         model_type = type(model).__name__
         if model_type not in LEVELS:
             raise RomanFileError(
@@ -450,7 +401,7 @@ def open(path):  # noqa: A001 - the public name of the API
                     end = blocks[src].data_offset + header["used_size"]
                 except Exception as exc:  # noqa: BLE001
                     raise RomanFileError(
-                        f"{name} is truncated or corrupt: the block of array {key!r} cannot be read ({_short(exc)})",
+                        f"{name} is truncated or corrupt: the block of array {key!r} cannot be read ({short_reason(exc)})",
                         422,
                         path,
                     ) from None
@@ -493,7 +444,7 @@ def open(path):  # noqa: A001 - the public name of the API
     except Exception as exc:  # noqa: BLE001 - never let a raw traceback out
         af.close()
         fh.close()
-        raise RomanFileError(f"{name} cannot be read as a Roman data model ({_short(exc)})", 422, path) from None
+        raise RomanFileError(f"{name} cannot be read as a Roman data model ({short_reason(exc)})", 422, path) from None
 
 
 def warmup():

@@ -459,7 +459,7 @@ class _Solver:
 def _sip_seed(header, lon, lat):
     """Pixels from a TAN-SIP header's core WCS and AP/BP polynomials (None when unusable)."""
     try:
-        from roman_lab.store.wcsfit import header_to_wcs, sip_world2pix
+        from .sipheader import header_to_wcs, sip_world2pix
 
         hd = dict(header)
         return sip_world2pix(hd, header_to_wcs(hd), lon, lat)

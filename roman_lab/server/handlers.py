@@ -15,7 +15,8 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 
-from .. import __version__
+from ..skycircle import circle_from_degrees
+from ..version import __version__
 from .errors import RomanHTTPError
 from .paths import resolve_in_root
 
@@ -300,8 +301,7 @@ class ExposuresHandler(RomanAPIHandler):
             radius = float(self.get_query_argument("radius_arcsec", "0"))
         except (ValueError, tornado.web.MissingArgumentError) as err:
             raise RomanHTTPError(400, "Give the circle as ra and dec in degrees and radius_arcsec, e.g. ?ra=187.3&dec=12.4&radius_arcsec=2.") from err
-        if not (-90 <= dec <= 90) or radius < 0:
-            raise RomanHTTPError(400, f"Dec must be within +-90 deg and the radius not negative (got dec={dec}, radius={radius}).")
+        circle = http_circle(ra, dec, radius, point=True)  # radius 0: "what went into this pixel"
         source = self.get_query_argument("source", "auto")
         if source not in ("auto", "lineage", "local", "mast"):
             raise RomanHTTPError(400, f"Unknown source {source!r}: use lineage, local, mast or auto.")
@@ -309,23 +309,27 @@ class ExposuresHandler(RomanAPIHandler):
         mosaic = self.resolve(mosaic_rel) if mosaic_rel else None
         root = self.root
         found = await tornado.ioloop.IOLoop.current().run_in_executor(
-            None, find_for_http, ra, dec, radius, source, mosaic, root, self.settings["roman_lab_mast"],
+            None, find_for_http, circle, source, mosaic, root, self.settings["roman_lab_mast"],
             self.settings["roman_lab_index_db"],
         )
         self.finish(json.dumps(found))
 
 
-def find_for_http(ra, dec, radius_arcsec, source, mosaic, root, mast, db):
-    """find_exposures with its answers made JSON: paths relative to the root, errors as 4xx/503."""
-    import astropy.units as u
-    from astropy.coordinates import SkyCoord
+def http_circle(ra, dec, radius_arcsec, point=False):
+    """The circle of a request (`roman_lab.skycircle`), a bad one as a 400 with the same words as in Python."""
+    try:
+        return circle_from_degrees(ra, dec, radius_arcsec, point=point)
+    except ValueError as err:
+        raise RomanHTTPError(400, f"{str(err)[0].upper()}{str(err)[1:]}.") from err
 
+
+def find_for_http(circle, source, mosaic, root, mast, db):
+    """find_exposures with its answers made JSON: paths relative to the root, errors as 4xx/503."""
     from ..archive import find_exposures
     from ..io import RomanFileError
 
-    region = (SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)  # radius 0: "what went into this pixel"
     try:
-        found = find_exposures(region, source=source, mosaic=mosaic, root=root, mast=mast, db=db)
+        found = find_exposures(circle, source=source, mosaic=mosaic, root=root, mast=mast, db=db)
     except RomanFileError as err:
         raise RomanHTTPError(err.status, root_relative(err.message, root)) from err
     except ConnectionError as err:  # MAST unreachable or too slow
@@ -365,8 +369,7 @@ class RampsHandler(RomanAPIHandler):
         except (ValueError, tornado.web.MissingArgumentError) as err:
             raise RomanHTTPError(400, "Give the circle as ra and dec in degrees and radius_arcsec (and optionally a "
                                       "threshold in sigma), e.g. ?path=x_cal.asdf&ra=187.3&dec=12.4&radius_arcsec=2.") from err
-        if not (-90 <= dec <= 90) or not (radius > 0) or not all(map(math.isfinite, (ra, dec, radius))):
-            raise RomanHTTPError(400, f"Dec must be within +-90 deg and the radius positive (got dec={dec}, radius={radius}).")
+        circle = http_circle(ra, dec, radius)
         if threshold is not None and not (0 < threshold < math.inf):
             raise RomanHTTPError(400, f"The threshold is a positive number of sigma, got {threshold}.")
         real = self.resolve(self.get_query_argument("path", ""))
@@ -374,23 +377,19 @@ class RampsHandler(RomanAPIHandler):
             raise RomanHTTPError(400, f"{self.get_query_argument('path')} is a folder, not a Roman file.")
         root = self.root
         payload = await tornado.ioloop.IOLoop.current().run_in_executor(
-            None, ramps_for_http, real, ra, dec, radius, threshold, root,
+            None, ramps_for_http, real, circle, threshold, root,
             self.settings["roman_lab_cache_dir"], self.settings["roman_lab_ramps_max_pixels"],
         )
         self.finish(json.dumps(payload, separators=(",", ":")))
 
 
-def ramps_for_http(real, ra, dec, radius_arcsec, threshold, root, cache_dir, max_pixels):
+def ramps_for_http(real, circle, threshold, root, cache_dir, max_pixels):
     """roman_lab.ramps as the HTTP payload; bad input as 4xx with the server's folders left out."""
-    import astropy.units as u
-    from astropy.coordinates import SkyCoord
-
     from ..io import RomanFileError
-    from ..ramps import ramps
+    from ..ramp import ramps
 
-    region = (SkyCoord(ra * u.deg, dec * u.deg), radius_arcsec * u.arcsec)
     try:
-        found = ramps(real, region, threshold, cache_dir=cache_dir, max_pixels=max_pixels)
+        found = ramps(real, circle, threshold, cache_dir=cache_dir, max_pixels=max_pixels)
     except RomanFileError as err:
         raise RomanHTTPError(err.status if 400 <= err.status < 600 else 422, root_relative(err.message, root)) from err
     return found.to_json(root)

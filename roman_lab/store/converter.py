@@ -106,7 +106,7 @@ class Store:
     def fits_wcs(self):
         """astropy.wcs.WCS of the TAN-SIP header (None for L1, which has no WCS)."""
         if self._wcs is None and self.attrs.get("fits_wcs"):
-            from .wcsfit import header_to_wcs
+            from ..io.sipheader import header_to_wcs
 
             self._wcs = header_to_wcs(self.attrs["fits_wcs"])
         return self._wcs

@@ -83,7 +83,7 @@ def statistics(a):
     pixels). The subsample is sorted once; the percentiles, the 1025 evenly ranked `quantiles`
     and the dense `tail_quantiles` are read from it (numpy's 'linear' percentile of the
     subsample), with rank 0 and 100 the exact min and max. Percentile limits interpolated in
-    rank between these knots (roman_lab.widget.display.percentile_limits, and the browser's
+    rank between these knots (roman_lab.display.percentile_limits, and the browser's
     percentileLimits) lie within 0.1 percentile rank of astropy's on the full image,
     heavy-tailed images included (tests/test_display_limits.py: ~0.02 in the tails, where
     display limits fall; up to ~0.06 at mid ranks, the subsample's own sampling error).

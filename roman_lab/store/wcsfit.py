@@ -22,6 +22,8 @@ import warnings
 
 import numpy as np
 
+from ..io.sipheader import header_to_wcs, sip_pix2world, sip_polynomial, sip_world2pix
+
 GOAL_PX = 0.05
 
 
@@ -38,19 +40,6 @@ def _header_to_dict(header):
             continue
         out[key] = value
     return out
-
-
-def header_to_wcs(header_dict):
-    """astropy.wcs.WCS from the stored header dictionary."""
-    from astropy.io import fits
-    from astropy.wcs import WCS
-
-    header = fits.Header()
-    for k, v in header_dict.items():
-        header[k] = v
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return WCS(header)
 
 
 def grid(shape, n):
@@ -80,36 +69,6 @@ def _angle_deg(ra1, dec1, ra2, dec2):
     return np.rad2deg(2 * np.arcsin(np.sqrt(np.clip(s, 0, 1))))
 
 
-def _poly(hd, prefix, u, v):
-    order = hd.get(f"{prefix}_ORDER")
-    out = np.zeros_like(u)
-    if not order:
-        return out
-    for i in range(int(order) + 1):
-        for j in range(int(order) + 1 - i):
-            c = hd.get(f"{prefix}_{i}_{j}")
-            if c:
-                out = out + c * u**i * v**j
-    return out
-
-
-def sip_pix2world(hd, w, x, y):
-    """Pixel (0-based) -> sky by the FITS SIP convention, as the browser evaluates it."""
-    crpix1, crpix2 = hd["CRPIX1"], hd["CRPIX2"]
-    u, v = x + 1.0 - crpix1, y + 1.0 - crpix2
-    U, V = u + _poly(hd, "A", u, v), v + _poly(hd, "B", u, v)
-    return w.wcs_pix2world(U + crpix1, V + crpix2, 1)
-
-
-def sip_world2pix(hd, w, ra, dec):
-    """Sky -> pixel (0-based): core TAN WCS, then the AP/BP inverse polynomials."""
-    crpix1, crpix2 = hd["CRPIX1"], hd["CRPIX2"]
-    pu, pv = w.wcs_world2pix(ra, dec, 1)
-    U, V = pu - crpix1, pv - crpix2
-    u, v = U + _poly(hd, "AP", U, V), V + _poly(hd, "BP", U, V)
-    return u + crpix1 - 1.0, v + crpix2 - 1.0
-
-
 def measure(header_dict, gw, shape, n=101):
     """Worst forward and inverse error (pixels) of the SIP header against the gwcs."""
     return measure_sky(header_dict, lambda x, y: _sky(gw, x, y), shape, n)
@@ -137,7 +96,7 @@ def fit_inverse(header_dict, shape, degree, n=64):
     hd = header_dict
     x, y = grid(shape, n)
     u, v = x + 1.0 - hd["CRPIX1"], y + 1.0 - hd["CRPIX2"]
-    U, V = u + _poly(hd, "A", u, v), v + _poly(hd, "B", u, v)
+    U, V = u + sip_polynomial(hd, "A", u, v), v + sip_polynomial(hd, "B", u, v)
     terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
     s = max(np.abs(U).max(), np.abs(V).max(), 1.0)  # conditioning
     M = np.column_stack([(U / s) ** i * (V / s) ** j for i, j in terms])

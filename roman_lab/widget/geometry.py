@@ -91,9 +91,9 @@ def read_geometry(path):
                     shape = (int(header["NAXIS2"]), int(header["NAXIS1"]))
                     return Geometry(shape, celestial(WCS(header, naxis=2)))
         raise ValueError(f"{path.name} has no image HDU")
-    import roman_lab
+    from ..io import open as open_roman
 
-    with roman_lab.open(path) as rf:
+    with open_roman(path) as rf:
         return Geometry(tuple(rf.shape[-2:]), celestial(rf.wcs))
 
 
@@ -109,9 +109,9 @@ def read_data(path, plane=True):
                 if hdu.header.get("NAXIS", 0) >= 2:
                     return np.asarray(hdu.data)
         raise ValueError(f"{path.name} has no image HDU")
-    import roman_lab
+    from ..io import open as open_roman
 
-    with roman_lab.open(path) as rf:
+    with open_roman(path) as rf:
         data = rf.read("data")
     return data[-1] if plane and data.ndim == 3 else data
 

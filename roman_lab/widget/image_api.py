@@ -13,7 +13,13 @@ import numbers
 import os
 from pathlib import Path
 
-from .display import check_colormap, interval_object, interval_spec, stretch_object, stretch_spec
+from ..display import (
+    check_colormap,
+    interval_object,
+    interval_spec,
+    stretch_object,
+    stretch_spec,
+)
 
 DEFAULT_LABEL = "default"  # the one label an image or catalog loaded without a label gets
 

@@ -5,32 +5,29 @@ from __future__ import annotations
 
 import uuid
 
+from ..skycircle import circle_from_degrees, sky_circle
+from ..state import check_region
+
 
 def new_id():
     return uuid.uuid4().hex[:8]
 
 
 def as_region(value):
-    """A CircleSkyRegion with an id, from a CircleSkyRegion, a JSON dict or a (SkyCoord, radius) pair."""
-    import astropy.units as u
-    from astropy.coordinates import SkyCoord
+    """A CircleSkyRegion with an id, from a CircleSkyRegion, a JSON dict or a (SkyCoord, radius)
+    pair; the radius an angle Quantity or a bare number of arcsec (`roman_lab.skycircle`)."""
     from regions import CircleSkyRegion
 
     if isinstance(value, dict):
-        from roman_lab.state import check_region
-
         spec = check_region(value)
-        center = SkyCoord(spec["ra"], spec["dec"], unit="deg", frame="icrs")
-        return CircleSkyRegion(center, spec["radius_arcsec"] * u.arcsec, meta={"name": spec.get("id") or new_id()})
-    if isinstance(value, CircleSkyRegion):
-        if value.meta.get("name"):
-            return value
-        return CircleSkyRegion(value.center, value.radius, meta={**value.meta, "name": new_id()}, visual=value.visual)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and isinstance(value[0], SkyCoord):
-        center, radius = value
-        radius = radius if isinstance(radius, u.Quantity) else radius * u.arcsec
-        return CircleSkyRegion(center, radius, meta={"name": new_id()})
-    raise TypeError(f"a region is a regions.CircleSkyRegion (or a (SkyCoord, radius) pair), not {type(value).__name__}")
+        circle = circle_from_degrees(spec["ra"], spec["dec"], spec["radius_arcsec"])
+        return circle.to_region(meta={"name": spec.get("id") or new_id()})
+    circle = sky_circle(value)
+    if not isinstance(value, CircleSkyRegion):
+        return circle.to_region(meta={"name": new_id()})
+    if value.meta.get("name"):
+        return value
+    return CircleSkyRegion(value.center, value.radius, meta={**value.meta, "name": new_id()}, visual=value.visual)
 
 
 def region_json(region):

@@ -66,9 +66,9 @@ def from_path(path, name=None):
     detector = f"WFI{detector.group(1)}" if detector else None
     meta = _meta(detector=detector, level=LEVEL_OF_KIND.get(kind))
     if kind is None:
-        import roman_lab
+        from ..io import open as open_roman
 
-        with roman_lab.open(path) as rf:
+        with open_roman(path) as rf:
             return from_roman_file(rf, name)
     return Loaded({"path": str(path), "name": name, "kind": kind, "meta": meta})
 

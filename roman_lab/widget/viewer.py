@@ -18,10 +18,8 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from roman_lab import state as view_state
-
-from . import sources
-from .display import (
+from .. import state as view_state
+from ..display import (
     DEFAULT_DISPLAY,
     check_colormap,
     check_display,
@@ -30,6 +28,7 @@ from .display import (
     stretch_object,
     stretch_spec,
 )
+from . import sources
 from .geometry import read_geometry
 from .image_api import ImageDisplayAPI
 from .skyregions import as_region, regions_to_json
@@ -539,7 +538,8 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
         return self.regions[self._region_index(i)]
 
     def add_region(self, region):
-        """Add a circle (a CircleSkyRegion or a (SkyCoord, radius) pair); returns it with its id."""
+        """Add a circle (a CircleSkyRegion or a (SkyCoord, radius) pair, the radius an angle Quantity
+        or a bare number of arcsec); returns it with its id."""
         region = as_region(region)
         self.regions = [*self.regions, region]
         return region
@@ -551,9 +551,10 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
 
     def ramps(self, image=None, region=None, **options):
         """The up-the-ramp samples of the pixels in a circle, with their jumps (a `RampSet`): of
-        the image on screen (or `image`) and the last circle drawn (or `region`). `options` go
-        to `roman_lab.ramps` (threshold=, read_noise=, ...)."""
-        from roman_lab.ramps import ramps
+        the image on screen (or `image`) and the last circle drawn (or `region`: a CircleSkyRegion
+        or a (SkyCoord, radius) pair, the radius an angle Quantity or a bare number of arcsec).
+        `options` go to `roman_lab.ramps` (threshold=, read_noise=, ...)."""
+        from roman_lab.ramp import ramps
 
         if not self.images:
             raise ValueError("the viewer has no images: load an exposure first")
@@ -562,7 +563,8 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
         return ramps(self.images[index]["path"], region, **options)
 
     def show_ramps(self, image=None, region=None):
-        """Open the ramp panel of the view on an image (default: on screen) and a circle (default: the last)."""
+        """Open the ramp panel of the view on an image (default: on screen) and a circle (default: the
+        last; else as in `ramps`)."""
         if not self.images:
             raise ValueError("the viewer has no images: load an exposure first")
         index = self.current if image is None else self._index(image)

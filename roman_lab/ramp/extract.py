@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import RomanFileError
+from ..skycircle import sky_circle
 
 L1_BORDER = 4  # reference pixels on each side of the L1 array
 DEFAULT_MAX_PIXELS = 100_000  # a circle with more pixel centres than this is refused
@@ -72,26 +73,11 @@ def resultant_times(read_pattern, frame_time):
 
 
 def _circle(region):
-    """(SkyCoord, radius Quantity in angle units) from a CircleSkyRegion or (SkyCoord, radius)."""
-    import astropy.units as u
-    from astropy.coordinates import SkyCoord
-
-    if hasattr(region, "center") and hasattr(region, "radius"):
-        center, radius = region.center, region.radius
-    else:
-        try:
-            center, radius = region
-        except (TypeError, ValueError):
-            raise TypeError("region must be a regions.CircleSkyRegion or a (SkyCoord, radius) pair") from None
-    if not isinstance(center, SkyCoord):
-        raise TypeError(f"the circle's centre must be a SkyCoord, not {type(center).__name__}")
-    if not center.isscalar:
-        raise ValueError("the circle's centre must be a single position")
-    radius = radius if isinstance(radius, u.Quantity) else float(radius) * u.arcsec  # plain number: arcsec
-    radius = radius.to(u.arcsec)
-    if not np.isfinite(radius.value) or radius.value <= 0:
-        raise RomanFileError(f"the circle's radius must be positive, got {radius}", 400)
-    return center, radius
+    """(ICRS SkyCoord, radius Quantity in arcsec) of the circle (`roman_lab.skycircle`), a bad one as a 400."""
+    try:
+        return sky_circle(region)
+    except ValueError as err:
+        raise RomanFileError(str(err), 400) from None
 
 
 def _sky(wcs, x, y):
@@ -177,11 +163,12 @@ def _l2_facts(version):
     an L2 exposure, from its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
     (`roman_lab.io.skypixel`: the analytic one where it round-trips, else Newton on the forward
     transform; never gwcs's numerical `invert`) cost more than everything else of a request."""
-    import roman_lab
     from roman_lab.io.skypixel import sky_to_pixel
 
+    from ..io import open as open_roman
+
     l2_path = Path(version[0])
-    with roman_lab.open(l2_path) as rf:
+    with open_roman(l2_path) as rf:
         if rf.level != 2:
             raise RomanFileError(f"{l2_path.name} is a level {rf.level} file; ramps need an L2 exposure "
                                  "(or its L1 beside it)", 422, l2_path)
@@ -225,14 +212,14 @@ _stores = {}  # (file version, cache dir) -> (Store, {name: zarr array}), while 
 def _store_arrays(path, cache_dir, names):
     """(Store, {name: zarr array}) of a file's store, converted if needed; kept open per file
     version and cache dir (opening a store and its arrays costs milliseconds a request)."""
-    import roman_lab
+    from ..store import convert
 
     key = (_version(path), str(cache_dir))
     cached = _stores.get(key)
     if cached is not None and cached[0].path.exists():
         cached[0].touch()
         return cached
-    store = roman_lab.convert(path, cache_dir=cache_dir, progress=False)
+    store = convert(path, cache_dir=cache_dir, progress=False)
     arrays = {name: store.group[key_] for name, key_ in names.items() if name in store.attrs["arrays"]}
     if len(_stores) >= CACHED_FILES:
         _stores.clear()
@@ -315,7 +302,7 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
 
     l2_path: an L2 `_cal` exposure; its L1 `_uncal` is `l1_path` or found with
     `roman_lab.level1_for` (RomanFileError 404 naming where it looked). region:
-    `regions.CircleSkyRegion` or (SkyCoord, radius) (radius a Quantity, or a number of arcsec).
+    `regions.CircleSkyRegion` or (SkyCoord, radius) (radius an angle Quantity, or a bare number of arcsec).
     cache_dir: the store cache (see `roman_lab.convert`). with_dq: also read the L2 DQ of the
     pixels (from the L2 store). Raises RomanFileError when the circle is entirely off the
     detector, holds no pixel centre or more than `max_pixels`, or when the L1 does not match

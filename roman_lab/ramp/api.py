@@ -22,7 +22,8 @@ def ramps(source, region, threshold=None, *, read_noise=None, gain=None, saturat
     source: an L2 exposure (path, `RomanFile`, or an `Exposure` from `find_exposures`) whose L1
       is found with `level1_for`, or an L1 `_uncal` path (its L2 `_cal` beside it gives the WCS
       and DQ). A MAST exposure not on this computer is fetched into `download_to` when given.
-    region: a `regions.CircleSkyRegion`, or (SkyCoord, radius).
+    region: a `regions.CircleSkyRegion`, or (SkyCoord, radius); the radius is an angle Quantity
+      (preferred) or a bare number of arcsec.
     threshold: significance (sigma) from which a step is a jump; default: the one allowing
       0.005 false jumps per ramp for Gaussian differences (`jumps.default_threshold`).
     read_noise (DN per read), gain (e-/DN): default: the read noise is estimated from the data
