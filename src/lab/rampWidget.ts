@@ -7,7 +7,7 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { ISkyCircle } from '../viewer/math/regions';
-import { IRampSet, parseRampSet, RampPanel } from '../viewer/rampPanel';
+import { IRampSet, parseRampSet, RampPanel } from '../viewer/ramps/panel';
 import { requestAPI } from './api';
 import { romanIcon } from './icons';
 import { RomanViewerWidget } from './viewerWidget';

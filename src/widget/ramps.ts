@@ -6,7 +6,7 @@
 import uplotCss from 'uplot/dist/uPlot.min.css';
 
 import labCss from '../../style/base.css';
-import { parseRampSet, RampPanel, IRampSet } from '../viewer/rampPanel';
+import { parseRampSet, RampPanel, IRampSet } from '../viewer/ramps/panel';
 import { fetchRamps, IServerSettings } from './server';
 
 const STYLE_ID = 'roman-lab-widget-ramp-style';
