@@ -83,6 +83,7 @@ test-python: env
 	$(BIN)/python -m pytest
 
 test-ts: node_modules/.package-lock.json
+	npm run lint
 	npm test
 
 test-ui: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json

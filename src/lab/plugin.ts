@@ -99,7 +99,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       fileTypes: [FILE_TYPE, FITS_FILE_TYPE, VIEW_FILE_TYPE],
       defaultFor: [FILE_TYPE, VIEW_FILE_TYPE],
       readOnly: true
-    }, commands);
+    }, commands, app.serviceManager.contents);
     factory.widgetCreated.connect((_, widget) => {
       widget.title.icon = romanIcon;
       widget.content.setDefaults(defaults);

@@ -15,7 +15,8 @@ import { circleToPython, ISkyCircle, parseDs9, PYTHON_IMPORTS, writeDs9 } from '
 import { CoordinateError, formatDec, formatRA, parseCoordinate } from '../viewer/math/sexagesimal';
 import { romanProduct } from '../viewer/products';
 import { Interval, normalizeValue, STRETCH_DEFAULT_A, STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
-import { fetchHealth, findExposures, IExposureSearch, requestAPI } from './api';
+import { IExposureSearch } from '../viewer/session/server';
+import { labServer } from './server';
 import { romanIcon } from './icons';
 import { RomanViewerWidget } from './viewerWidget';
 import type { LimitsMode } from '../viewer/view';
@@ -106,7 +107,7 @@ export class RomanSidebar extends Widget {
   async refreshServer(): Promise<void> {
     const line = this.$('.jp-RomanSidebar-server');
     try {
-      const health = await fetchHealth();
+      const health = await labServer.health();
       line.dataset.state = 'ok';
       line.textContent = `roman-lab ${health.version} · roman_datamodels ${health.roman_datamodels} · Python ${health.python}`;
     } catch (error) {
@@ -341,7 +342,7 @@ export class RomanSidebar extends Widget {
     try {
       position = parseCoordinate(text);
       if (!position) {
-        position = await requestAPI<{ ra: number; dec: number }>(`resolve?name=${encodeURIComponent(text.trim())}`);
+        position = await labServer.resolve(text.trim());
       }
     } catch (error) {
       const reason = error instanceof CoordinateError ? `“${text}” is not a sky position: ${error.message}` : (error as Error).message;
@@ -425,7 +426,7 @@ export class RomanSidebar extends Widget {
     item.append(box);
     const source = this.select('source').value as IExposureSearch['source'];
     try {
-      const found = await findExposures(
+      const found = await labServer.findExposures(
         {
           ra: sky.ra,
           dec: sky.dec,

@@ -4,6 +4,7 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
+import { Contents } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
@@ -11,11 +12,10 @@ import { Widget } from '@lumino/widgets';
 import { romanProduct, stackKind } from '../viewer/products';
 import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
-import { PixelMarker } from '../viewer/pixelMarker';
 import { ISkyCircle } from '../viewer/math/regions';
-import { formatDec, formatRA } from '../viewer/math/sexagesimal';
 import { TanSipWcs } from '../viewer/math/wcs';
-import { RomanStore } from '../viewer/store';
+import { ImageLoader } from '../viewer/session/loader';
+import { StackSession } from '../viewer/session/session';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
 import {
   applyView,
@@ -31,7 +31,7 @@ import {
   STATE_FORMAT,
   STATE_VERSION
 } from '../viewer/viewState';
-import { conversionStatus, fetchDqFlags, flagNames, IConversion, pathExists, readTextFile, startConversion, storeAccess } from './api';
+import { labServer } from './server';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -43,13 +43,17 @@ export interface IViewerDefaults {
   blinkInterval: number;
 }
 
-const POLL_MS = 150;
 /** Images of a stack being converted or opened at once. */
 const PREPARE_CONCURRENCY = 4;
-
+/** Polling of a conversion until display-ready, then until complete (ms). */
+const DISPLAY_READY_POLL_MS = 150;
+const COMPLETE_POLL_MS = 300;
 
 export class RomanViewerWidget extends Widget {
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly contents: Contents.IManager
+  ) {
     super();
     const product = romanProduct(path);
     this.addClass('jp-RomanViewer');
@@ -80,7 +84,15 @@ export class RomanViewerWidget extends Widget {
 
   /** The image view, once the store is display-ready. */
   get imageView(): ImageView | null {
-    return this.view;
+    return this.session?.view ?? null;
+  }
+
+  private get view(): ImageView | null {
+    return this.session?.view ?? null;
+  }
+
+  private get circleLayer(): CircleLayer | null {
+    return this.session?.circles ?? null;
   }
 
   /**
@@ -97,19 +109,11 @@ export class RomanViewerWidget extends Widget {
   /** Opens the first image of the stack (the reference frame). */
   private async openFirst(path: string, info: Partial<IImageInfo>): Promise<void> {
     try {
-      let job = await startConversion(path);
-      while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
-        this.showProgress(job.progress, `Converting ${romanProduct(path).name}: ${job.message}`);
-        await sleep(POLL_MS);
-        job = await conversionStatus(job.id);
-      }
-      this.failIfError(job);
-      if (this.isDisposed) {
+      const opened = await this.loader.open(path, romanProduct(path).name, () => this.isDisposed);
+      if (!opened || this.isDisposed) {
         return;
       }
-      void fetchDqFlags().then(flags => (this.dqFlags = flags));
-      const access = storeAccess(job.id);
-      const store = await RomanStore.open(access.url, access.init);
+      const { store } = opened;
       if (store.attrs.level === 1) {
         const [n, ny, nx] = store.attrs.shape;
         this.showNotice(
@@ -118,38 +122,24 @@ export class RomanViewerWidget extends Widget {
         );
         return;
       }
-      this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
-        onStatus: status => this.showStatus(status),
-        onDraw: () => {
-          this.circleLayer?.render();
-          this.marker?.render();
-        },
+      const session = new StackSession(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
+        server: labServer,
+        cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
+        onReadout: (text, status) => this.showStatus(text, status),
         onDisplayChanged: () => this.displayChanged.emit(undefined),
         onStackChanged: () => this.onStackChanged(),
-        onError: message => Notification.error(message, { autoClose: 5000 }),
-        cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20
+        onCirclesChanged: (circles, selected) => this.circlesChangedSignal.emit({ circles, selected }),
+        onError: message => Notification.error(message, { autoClose: 5000 })
       });
-      this.circleLayer = new CircleLayer(this.view, (circles, selected) => {
-        this.circlesChangedSignal.emit({ circles, selected });
-      });
-      this.circleLayer.tool = this.tool;
-      const view = this.view;
-      this.marker = new PixelMarker(view.host, (x, y) => {
-        const current = view.current;
-        return current ? view.imageToScreen(...view.toReference(current, x, y)) : [NaN, NaN];
-      });
-      await this.view.add(store, info);
-      this.referenceId = this.view.reference?.id ?? null;
+      this.session = session;
+      session.circles.tool = this.tool;
+      await session.view.add(store, info);
+      this.referenceId = session.view.reference?.id ?? null;
       this.applyStretch();
       this.hideProgress();
       this.node.dataset.ready = 'display';
-      while (job.status !== 'ready' && !this.isDisposed) {
-        await sleep(POLL_MS * 2);
-        job = await conversionStatus(job.id);
-        this.failIfError(job);
-      }
+      await opened.complete;
       if (!this.isDisposed) {
-        await this.view.refreshLevels();
         this.node.dataset.ready = 'complete';
       }
       this.firstLoaded.resolve();
@@ -172,7 +162,7 @@ export class RomanViewerWidget extends Widget {
     options: { wcsFrom?: string | null; infos?: Record<string, Partial<IImageInfo>> } = {}
   ): Promise<number> {
     await this.firstLoaded.promise;
-    const view = this.view;
+    const view = this.session?.view;
     if (!view) {
       return 0;
     }
@@ -180,18 +170,18 @@ export class RomanViewerWidget extends Widget {
     const todo = [...new Set(paths)].filter(path => !present.has(path) && !this.pending.has(path));
     todo.forEach(path => this.pending.add(path));
     this.showLoading();
-    // a few at a time, in order: the server converts with a couple of workers anyway, and a
-    // poll loop per queued file would flood it (and the browser's six connections per host)
-    const slot = limiter(PREPARE_CONCURRENCY);
-    const jobs = todo.map(path => slot(() => this.prepare(path)));
+    // a few at a time, in order (the loader's concurrency): the server converts with a couple
+    // of workers anyway, and a poll loop per queued file would flood it
+    const jobs = todo.map(path => this.loader.open(path, romanProduct(path).name, () => this.isDisposed));
     let added = 0;
     for (const [i, job] of jobs.entries()) {
       const path = todo[i];
       try {
-        const store = await job;
-        if (this.isDisposed) {
+        const opened = await job;
+        if (!opened || this.isDisposed) {
           break;
         }
+        const store = opened.store;
         if (store.attrs.level === 1) {
           throw new Error(`${romanProduct(path).name} is a Level 1 ramp file: blink its Level 2 exposure (_cal) instead.`);
         }
@@ -201,6 +191,11 @@ export class RomanViewerWidget extends Widget {
         }
         await view.add(store, info);
         added++;
+        opened.complete.catch(error =>
+          Notification.error(`The full resolution of ${romanProduct(path).name} could not be made: ${(error as Error).message}`, {
+            autoClose: 8000
+          })
+        );
       } catch (error) {
         Notification.error(`${romanProduct(path).name} was not added to the stack: ${(error as Error).message}`, { autoClose: 8000 });
       } finally {
@@ -209,33 +204,6 @@ export class RomanViewerWidget extends Widget {
       }
     }
     return added;
-  }
-
-  /** Starts a conversion and resolves with its store once display-ready. */
-  private async prepare(path: string): Promise<RomanStore> {
-    let job = await startConversion(path);
-    while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
-      await sleep(POLL_MS * 2);
-      job = await conversionStatus(job.id);
-    }
-    this.failIfError(job);
-    const access = storeAccess(job.id);
-    const store = await RomanStore.open(access.url, access.init);
-    if (job.status !== 'ready') {
-      void this.completeLater(job);
-    }
-    return store;
-  }
-
-  /** Polls a display-ready conversion until it is complete, then picks up its finer levels. */
-  private async completeLater(job: IConversion): Promise<void> {
-    while (job.status !== 'ready' && job.status !== 'error' && !this.isDisposed) {
-      await sleep(POLL_MS * 4);
-      job = await conversionStatus(job.id);
-    }
-    if (!this.isDisposed && job.status === 'ready') {
-      await this.view?.refreshLevels();
-    }
   }
 
   /** What the stack shows of an image before its store says more. */
@@ -276,10 +244,11 @@ export class RomanViewerWidget extends Widget {
 
   /** The stack changed: names, counter, circles kept on the sky if the reference changed. */
   private onStackChanged(): void {
-    const view = this.view;
-    if (!view) {
+    const session = this.session;
+    if (!session) {
       return;
     }
+    const view = session.view;
     const current = view.current;
     const count = view.images.length;
     const nav = this.node.querySelector('.jp-RomanViewer-stackNav') as HTMLElement;
@@ -288,8 +257,7 @@ export class RomanViewerWidget extends Widget {
     this.button('blink').textContent = view.blinking ? '❚❚' : '▶';
     this.button('blink').setAttribute('aria-pressed', String(view.blinking));
     const name = this.node.querySelector('.jp-RomanViewer-name') as HTMLElement;
-    name.textContent = current ? `${current.info.name}${current.info.mark ? ' ⚑' : ''}` : '';
-    name.title = current ? `${current.info.path}${view.alignmentOf(current) === 'pixel' && view.reference !== current ? ' (aligned by pixel: no WCS)' : ''}` : '';
+    ({ text: name.textContent, title: name.title } = session.currentName());
     this.node.dataset.current = current?.id ?? '';
     this.node.dataset.stackSize = String(count);
     this.node.dataset.blinking = String(view.blinking);
@@ -370,7 +338,8 @@ export class RomanViewerWidget extends Widget {
     let state: IStateFile;
     try {
       this.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
-      state = parseStateFile(JSON.parse(await readTextFile(statePath)));
+      const file = await this.contents.get(statePath, { type: 'file', format: 'text', content: true });
+      state = parseStateFile(JSON.parse(String(file.content)));
     } catch (error) {
       const message = `${statePath} cannot be restored: ${(error as Error).message}`;
       this.showError(message);
@@ -389,7 +358,7 @@ export class RomanViewerWidget extends Widget {
         if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
           candidates.push(entry.absolute_path.slice(root.length + 1));
         }
-        return firstExisting(candidates.filter((c): c is string => !!c));
+        return firstExisting(this.contents, candidates.filter((c): c is string => !!c));
       })
     );
     state.images.forEach((entry, i) => {
@@ -481,7 +450,7 @@ export class RomanViewerWidget extends Widget {
 
   /** Outlines pixels of the current image (the ramp panel's hovered pixel); [] clears. */
   markPixels(pixels: Array<[number, number]>): void {
-    this.marker?.set(pixels);
+    this.session?.pixelMarker.set(pixels);
   }
 
   /** The pixel of the current image under the pointer (null when it leaves the image). */
@@ -636,16 +605,17 @@ export class RomanViewerWidget extends Widget {
   }
 
   dispose(): void {
-    this.circleLayer?.dispose();
-    this.marker?.dispose();
-    this.view?.dispose();
-    this.view = null;
+    this.loader.dispose();
+    this.session?.dispose();
+    this.session = null;
     super.dispose();
   }
 
-  private failIfError(job: IConversion): void {
-    if (job.status === 'error') {
-      throw new Error(job.message);
+  /** The first image's conversion, until it is drawn. */
+  private showLoaderProgress(): void {
+    const first = this.loader.loading[0];
+    if (!this.session && first?.started) {
+      this.showProgress(first.progress, `Converting ${first.name}: ${first.message}`);
     }
   }
 
@@ -674,27 +644,21 @@ export class RomanViewerWidget extends Widget {
     this.node.dataset.ready = 'error';
   }
 
-  private showStatus(status: IStatus): void {
-    const readout = this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement;
+  private showStatus(text: string, status: IStatus): void {
     const imageId = this.view?.current?.id;
     this.pixelHoveredSignal.emit(status.x === null || status.y === null || !imageId ? null : { imageId, x: status.x, y: status.y });
-    if (status.x === null || status.y === null) {
-      readout.textContent = '';
-      return;
-    }
-    const value = status.value === null ? '…' : formatValue(status.value);
-    const flags = status.flags ? `  dq ${status.flags} ${flagNames(status.flags, this.dqFlags).join('|')}` : '';
-    let sky = '';
-    const current = this.view?.current;
-    const wcs = current && this.view?.wcsOf(current);
-    if (wcs) {
-      const [ra, dec] = wcs.pixelToWorld(status.x, status.y);
-      sky = `  RA ${formatRA(ra)} Dec ${formatDec(dec)} (${ra.toFixed(6)}, ${dec.toFixed(6)})`;
-    }
-    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${sky}${flags}`;
+    (this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement).textContent = text;
   }
 
-  private view: ImageView | null = null;
+  private session: StackSession | null = null;
+  /** Converts and opens the images; its progress shows until the first image is drawn. */
+  private readonly loader = new ImageLoader(labServer, {
+    concurrency: PREPARE_CONCURRENCY,
+    displayReadyPollMs: DISPLAY_READY_POLL_MS,
+    completePollMs: COMPLETE_POLL_MS,
+    onChange: () => this.showLoaderProgress(),
+    onComplete: () => this.view?.refreshLevels() ?? Promise.resolve()
+  });
   private dqShown = false;
   private referenceId: string | null = null;
   private readonly pending = new Set<string>();
@@ -702,19 +666,12 @@ export class RomanViewerWidget extends Widget {
   private readonly firstLoaded = new PromiseDelegate<void>();
   private readonly stackChangedSignal = new Signal<this, void>(this);
   private readonly pixelHoveredSignal = new Signal<this, { imageId: string; x: number; y: number } | null>(this);
-  private marker: PixelMarker | null = null;
   private rampSelection: { imageId: string; circleId: number } | null = null;
   private readonly rampsWantedSignal = new Signal<this, void>(this);
-  private dqFlags: Record<string, number> = {};
-  private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';
   private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);
   private readonly circlesChangedSignal = new Signal<this, { circles: ICircle[]; selected: number | null }>(this);
   private defaults: IViewerDefaults | null = null;
-}
-
-function formatValue(value: number): string {
-  return Number.isFinite(value) ? value.toPrecision(6) : String(value);
 }
 
 /** True for the files that hold a saved view (docs/state.md). */
@@ -722,34 +679,12 @@ export function isStateFile(path: string): boolean {
   return /\.romanview\.json$/i.test(path);
 }
 
-/** The first of some root-relative paths that the server finds, or null. */
-async function firstExisting(paths: string[]): Promise<string | null> {
+/** The first of some root-relative paths that the server finds (metadata only, no file read), or null. */
+async function firstExisting(contents: Contents.IManager, paths: string[]): Promise<string | null> {
   for (const path of paths) {
-    if (await pathExists(path).catch(() => false)) {
+    if (await contents.get(path, { content: false }).then(() => true, () => false)) {
       return path;
     }
   }
   return null;
-}
-
-/** Runs the tasks given to it at most `concurrency` at a time, in the order given. */
-function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async task => {
-    if (running >= concurrency) {
-      await new Promise<void>(resolve => waiting.push(resolve));
-    }
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
 }

@@ -10,10 +10,11 @@
  * debounced), `view_size`, `blinking`, `dq_overlay` and marks from the toolbar.
  */
 import { CircleLayer, ICircle } from '../viewer/circles';
-import { formatDec, formatRA } from '../viewer/math/sexagesimal';
-import { PixelMarker } from '../viewer/pixelMarker';
+import { ImageLoader } from '../viewer/session/loader';
+import { RomanServer } from '../viewer/session/server';
+import { StackSession } from '../viewer/session/session';
 import { RomanStore } from '../viewer/store';
-import { IImageInfo, IStatus, ImageView } from '../viewer/view';
+import { IImageInfo, ImageView } from '../viewer/view';
 import {
   applyView,
   circleToSky,
@@ -27,7 +28,7 @@ import {
 } from '../viewer/viewState';
 import { ICatalogValue, MarkerLayer, projectCatalog } from './markers';
 import { RampSection } from './ramps';
-import * as server from './server';
+import { PageConnection } from './server';
 import { injectStyle } from './style';
 import * as traits from './traits';
 
@@ -41,7 +42,7 @@ export interface IWidgetModel {
 }
 
 /** Polling of a conversion until display-ready, then until complete (ms). */
-const POLL_MS = 200;
+const DISPLAY_READY_POLL_MS = 200;
 const COMPLETE_POLL_MS = 800;
 /** Conversions polled at once (the browser has ~6 connections per host; chunks need some). */
 const CONVERSIONS_AT_ONCE = 3;
@@ -71,10 +72,7 @@ const TRAITS = [
 
 interface IPending {
   entry: IViewImage;
-  progress: number;
-  message: string;
   cancelled: boolean;
-  started: boolean;
 }
 
 export class RomanWidget {
@@ -85,7 +83,7 @@ export class RomanWidget {
     el: HTMLElement
   ) {
     injectStyle(el.ownerDocument);
-    this.settings = server.pageSettings();
+    const server = new RomanServer(new PageConnection());
     this.root = document.createElement('div');
     this.root.className = 'roman-widget';
     this.root.dataset.tool = 'pan';
@@ -118,29 +116,34 @@ export class RomanWidget {
     el.appendChild(this.root);
     this.host = this.part('host');
 
-    this.view = new ImageView(this.host, {
-      onStatus: status => this.showStatus(status),
-      onDraw: () => {
-        this.circles.render();
-        this.markers.render();
-        this.pixelMarker.render();
+    this.session = new StackSession(this.host, {
+      server,
+      cacheBytes: 256 * 2 ** 20,
+      onReadout: (text, status) => {
+        this.ramps.hoverImagePixel(this.view.current?.id ?? '', status.x, status.y);
+        this.part('readout').textContent = text;
       },
       onStackChanged: () => this.onStackChanged(),
+      onCirclesChanged: circles => this.onCirclesChanged(circles),
       onError: message => this.showError(message),
-      cacheBytes: 256 * 2 ** 20
+      overlays: () => [this.markers]
     });
-    this.circles = new CircleLayer(this.view, circles => this.onCirclesChanged(circles));
+    this.view = this.session.view;
+    this.circles = this.session.circles;
     this.markers = new MarkerLayer(this.host, (x, y) => this.view.imageToScreen(x, y));
-    this.pixelMarker = new PixelMarker(this.host, (x, y) => {
-      const current = this.view.current;
-      return current ? this.view.imageToScreen(...this.view.toReference(current, x, y)) : [NaN, NaN];
+    this.loader = new ImageLoader(server, {
+      concurrency: CONVERSIONS_AT_ONCE,
+      displayReadyPollMs: DISPLAY_READY_POLL_MS,
+      completePollMs: COMPLETE_POLL_MS,
+      onChange: () => this.showProgress(),
+      onComplete: () => this.view.refreshLevels()
     });
-    this.ramps = new RampSection(this.settings, {
+    this.ramps = new RampSection(server, {
       onClose: () => {
         this.write({ ramp_selection: null });
         this.applyRamps();
       },
-      onHoverPixel: (pixel, imageId) => this.pixelMarker.set(pixel && this.view.current?.id === imageId ? [pixel] : []),
+      onHoverPixel: (pixel, imageId) => this.session.pixelMarker.set(pixel && this.view.current?.id === imageId ? [pixel] : []),
       onError: message => this.showError(message)
     });
     this.part('errors').before(this.ramps.node);
@@ -169,7 +172,7 @@ export class RomanWidget {
     for (const [event, callback] of this.listeners) {
       this.model.off(event, callback);
     }
-    this.abort.abort();
+    this.loader.dispose();
     for (const pending of this.pending.values()) {
       pending.cancelled = true;
     }
@@ -177,11 +180,9 @@ export class RomanWidget {
     window.clearTimeout(this.regionsTimer);
     this.resizeObserver.disconnect();
     window.clearTimeout(this.rampsTimer);
-    this.circles.dispose();
     this.markers.dispose();
-    this.pixelMarker.dispose();
     this.ramps.dispose();
-    this.view.dispose();
+    this.session.dispose();
     this.root.remove();
   }
 
@@ -321,80 +322,46 @@ export class RomanWidget {
     const order = [...plan.add].sort((a, b) => Number(first.has(b.id)) - Number(first.has(a.id)));
     for (const entry of order) {
       this.failed.delete(entry.id);
-      this.pending.set(entry.id, { entry, progress: 0, message: 'waiting', cancelled: false, started: false });
+      const pending = { entry, cancelled: false };
+      this.pending.set(entry.id, pending);
+      void this.convert(pending);
     }
-    this.pumpConversions();
     this.guarded(() => this.applyStack());
     this.showProgress();
     this.updateToolbar();
   }
 
-  /** Starts waiting conversions while fewer than CONVERSIONS_AT_ONCE run. */
-  private pumpConversions(): void {
-    for (const pending of this.pending.values()) {
-      if (this.running >= CONVERSIONS_AT_ONCE) {
-        break;
-      }
-      if (!pending.started && !pending.cancelled) {
-        pending.started = true;
-        this.running++;
-        void this.convert(pending).finally(() => {
-          this.running--;
-          if (this.pending.get(pending.entry.id) === pending) {
-            this.pending.delete(pending.entry.id);
-          }
-          this.showProgress();
-          this.updateToolbar();
-          this.pumpConversions();
-        });
-      }
-    }
-  }
-
   /** Converts one image (or joins its conversion), adds it when display-ready, completes it later. */
   private async convert(pending: IPending): Promise<void> {
     const { entry } = pending;
-    const signal = this.abort.signal;
     try {
-      pending.message = 'asking the server';
-      this.showProgress();
-      let job = await server.startConversion(this.settings, entry.path, signal);
-      while (!job.display_ready && job.status !== 'error' && !pending.cancelled) {
-        pending.progress = job.progress;
-        pending.message = job.message;
-        this.showProgress();
-        await sleep(POLL_MS);
-        job = await server.conversionStatus(this.settings, job.id, signal);
-      }
-      if (job.status === 'error') {
-        throw new server.ServerError(job.message, job.error_status ?? 500);
-      }
-      if (pending.cancelled) {
+      const opened = await this.loader.open(entry.path, entry.name, () => pending.cancelled);
+      if (!opened || pending.cancelled || this.disposed) {
         return;
       }
-      pending.progress = 1;
-      pending.message = 'opening';
-      this.showProgress();
-      const access = server.storeAccess(this.settings, job.id);
-      const store = await RomanStore.open(access.url, access.init);
-      if (pending.cancelled || this.disposed) {
-        return;
-      }
-      if (store.attrs.level === 1) {
+      if (opened.store.attrs.level === 1) {
         throw new Error(
           'a Level 1 ramp file has no image to show: load its Level 2 exposure (_cal); its ramps come from there (v.ramps())'
         );
       }
-      await this.addToView(pending, store);
-      if (job.status !== 'ready') {
-        this.completeLater(job);
-      }
+      await this.addToView(pending, opened.store);
+      opened.complete.catch(error => {
+        if (!this.disposed && (error as Error)?.name !== 'AbortError') {
+          this.showError(`The full resolution of ${entry.path} could not be made: ${(error as Error)?.message ?? error}`);
+        }
+      });
     } catch (error) {
       if (pending.cancelled || this.disposed || (error as Error)?.name === 'AbortError') {
         return;
       }
       this.failed.set(entry.id, entry.path);
       this.showError(`${entry.name} could not be shown: ${(error as Error)?.message ?? error}`);
+    } finally {
+      if (this.pending.get(entry.id) === pending) {
+        this.pending.delete(entry.id);
+      }
+      this.showProgress();
+      this.updateToolbar();
     }
   }
 
@@ -440,47 +407,6 @@ export class RomanWidget {
     });
     this.root.dataset.ready = String(this.view.images.length);
     this.updateToolbar();
-  }
-
-  /**
-   * Follows a display-ready conversion until complete, then picks up its finer levels. One
-   * poller asks about every such conversion in turn, so fifty images loading at once cost
-   * one request at a time, not fifty.
-   */
-  private completeLater(job: server.IConversion): void {
-    this.completing.set(job.id, job);
-    if (this.completing.size === 1) {
-      void this.pollCompletions();
-    }
-  }
-
-  private async pollCompletions(): Promise<void> {
-    while (this.completing.size > 0 && !this.disposed) {
-      await sleep(COMPLETE_POLL_MS);
-      let completed = false;
-      for (const [id, before] of [...this.completing]) {
-        if (this.disposed) {
-          return;
-        }
-        try {
-          const job = await server.conversionStatus(this.settings, id, this.abort.signal);
-          if (job.status === 'ready') {
-            this.completing.delete(id);
-            completed = true;
-          } else if (job.status === 'error') {
-            throw new server.ServerError(job.message, job.error_status ?? 500);
-          }
-        } catch (error) {
-          this.completing.delete(id);
-          if (!this.disposed && (error as Error)?.name !== 'AbortError') {
-            this.showError(`The full resolution of ${before.path} could not be made: ${(error as Error)?.message ?? error}`);
-          }
-        }
-      }
-      if (completed && !this.disposed) {
-        await this.view.refreshLevels();
-      }
-    }
   }
 
   /** Order, marks, borrowed WCSs, names, the reference and the image on screen, from the traits. */
@@ -677,7 +603,7 @@ export class RomanWidget {
     this.part('ramp').setAttribute('aria-pressed', String(!!selection));
     if (!selection || !entry) {
       this.ramps.hide();
-      this.pixelMarker.set([]);
+      this.session.pixelMarker.set([]);
       return;
     }
     if (!region) {
@@ -961,10 +887,7 @@ export class RomanWidget {
     mark.setAttribute('aria-pressed', String(!!current?.info.mark));
     this.part('dq').setAttribute('aria-pressed', String(values.dq_overlay));
     const name = this.part('name');
-    name.textContent = current ? `${current.info.name}${current.info.mark ? ' ⚑' : ''}` : '';
-    name.title = current
-      ? `${current.info.path}${view.alignmentOf(current) === 'pixel' && view.reference !== current ? ' (aligned by pixel: no WCS)' : ''}`
-      : '';
+    ({ text: name.textContent, title: name.title } = this.session.currentName());
     const picker = this.part<HTMLSelectElement>('picker');
     const options = values.images.map(entry => {
       const shown = view.images.some(image => image.id === entry.id);
@@ -997,41 +920,23 @@ export class RomanWidget {
     });
   }
 
+  /** The conversions under way (`data-loading`: images not yet in the view). */
   private showProgress(): void {
     const progress = this.part('progress');
-    const active = [...this.pending.values()].filter(p => !p.cancelled);
-    this.root.dataset.loading = String(active.length);
-    if (active.length === 0) {
-      progress.hidden = true;
-      return;
+    const waiting = [...this.pending.values()].filter(p => !p.cancelled).length;
+    this.root.dataset.loading = String(waiting);
+    progress.hidden = waiting === 0;
+    const active = this.loader.loading;
+    const shown = active.find(p => p.started) ?? active[0];
+    if (waiting === 0 || !shown) {
+      return; // the rest are opened, being added to the view
     }
-    progress.hidden = false;
-    const running = active.filter(p => p.started);
-    const shown = running[0] ?? active[0];
     const percent = Math.round(shown.progress * 100);
-    const others = active.length > 1 ? ` (${active.length} images to go)` : '';
-    this.part('progressLabel').textContent = `Converting ${shown.entry.name}: ${shown.message} ${percent}%${others}`;
-    const mean = active.reduce((sum, p) => sum + p.progress, 0) / active.length;
+    const others = waiting > 1 ? ` (${waiting} images to go)` : '';
+    this.part('progressLabel').textContent = `Converting ${shown.name}: ${shown.message} ${percent}%${others}`;
+    const opened = waiting - active.length;
+    const mean = (active.reduce((sum, p) => sum + p.progress, 0) + Math.max(0, opened)) / waiting;
     this.part('progressBar').style.width = `${Math.round(mean * 100)}%`;
-  }
-
-  private showStatus(status: IStatus): void {
-    this.ramps.hoverImagePixel(this.view.current?.id ?? '', status.x, status.y);
-    const readout = this.part('readout');
-    if (status.x === null || status.y === null) {
-      readout.textContent = '';
-      return;
-    }
-    const value = status.value === null ? '…' : Number.isFinite(status.value) ? status.value.toPrecision(6) : String(status.value);
-    const current = this.view.current;
-    const wcs = current && this.view.wcsOf(current);
-    let sky = '';
-    if (wcs) {
-      const [ra, dec] = wcs.pixelToWorld(status.x, status.y);
-      sky = `  RA ${formatRA(ra)} Dec ${formatDec(dec)} (${ra.toFixed(6)}, ${dec.toFixed(6)})`;
-    }
-    const flags = status.flags ? `  dq ${status.flags}` : '';
-    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${sky}${flags}`;
   }
 
   /** An error in the widget (never silent): the latest few, each dismissable. */
@@ -1064,26 +969,22 @@ export class RomanWidget {
     console.warn(`roman-lab viewer: ${message}`);
   }
 
-  private readonly settings: server.IServerSettings;
   private readonly host: HTMLElement;
+  private readonly session: StackSession;
   private readonly view: ImageView;
   private readonly circles: CircleLayer;
   private readonly markers: MarkerLayer;
-  private readonly pixelMarker: PixelMarker;
+  private readonly loader: ImageLoader;
   private readonly ramps: RampSection;
   private rampsTimer = 0;
   private readonly resizeObserver: ResizeObserver;
-  private readonly abort = new AbortController();
   private readonly listeners: Array<[string, () => void]> = [];
   private readonly pending = new Map<string, IPending>();
-  /** Display-ready conversions still writing their full resolution, by job id. */
-  private readonly completing = new Map<string, server.IConversion>();
   /** Image id -> the path whose conversion failed (not retried until the path changes). */
   private readonly failed = new Map<string, string>();
   /** Circle layer id <-> region id. */
   private readonly regionOf = new Map<number, string>();
   private readonly circleOf = new Map<string, number>();
-  private running = 0;
   private applying = 0;
   private writing = 0;
   private heldCount = 0;
@@ -1095,6 +996,3 @@ export class RomanWidget {
   private disposed = false;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
