@@ -13,8 +13,8 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
 import astropy.units as u
+import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from scipy.ndimage import uniform_filter

@@ -25,7 +25,7 @@ from ..skycircle import sky_circle
 
 L1_BORDER = 4  # reference pixels on each side of the L1 array
 DEFAULT_MAX_PIXELS = 100_000  # a circle with more pixel centres than this is refused
-CACHED_FILES = 16  # L2 trees and open stores kept per process
+CACHED_FILES = 128  # L2 trees and open stores kept per process: a stack of a hundred exposures stays warm
 NOISE_SAMPLE_PIXELS = 2048  # at most this many pixels of the chunks read are kept for noise estimates
 
 
