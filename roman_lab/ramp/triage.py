@@ -84,26 +84,21 @@ def _bar(total, progress):
     return tqdm(total=total, desc="triage", unit="exposure")
 
 
-def _describe(exposure):
-    """(name, detector, start time, L2 path) of an Exposure or a path, from what it already says."""
+def _describe(exposure, found):
+    """(name, detector, start time, L2 path) of an Exposure or a path: from what the archive
+    said, else from the ramps' L2 (its tree is cached there; opening it again costs more than
+    the ramps)."""
     from pathlib import Path
 
     if hasattr(exposure, "source") and hasattr(exposure, "name"):  # an archive Exposure
         return exposure.name, exposure.detector, exposure.start_time, exposure.path
     path = Path(getattr(exposure, "path", exposure)).expanduser()
-    detector = start = None
-    try:
-        from ..io import open as open_roman
-
-        with open_roman(path) as rf:
-            detector, start = rf.summary.get("detector"), rf.summary.get("start_time")
-    except (RomanFileError, OSError):
-        pass  # the ramps call says what is wrong with it
-    return path.name, detector, start, str(path)
+    summary = found.summary if found is not None else {}
+    return path.name, summary.get("detector"), summary.get("start_time"), str(path)
 
 
 def _row(exposure, found=None, note=""):
-    name, detector, start, l2_path = _describe(exposure)
+    name, detector, start, l2_path = _describe(exposure, found)
     row = {"name": name, "detector": detector or "", "start_time": start or "", "pixels": 0, "flagged_jumps": 0,
            "unflagged_jumps": 0, "max_unflagged_significance": math.nan, "max_x": -1, "max_y": -1,
            "max_resultant": -1, "saturated_pixels": 0, "l2_path": str(l2_path or ""), "l1_path": "", "note": note}
