@@ -85,3 +85,20 @@ def test_one_thread_and_several_give_the_same_table(stack):
 def test_not_a_circle_says_so():
     with pytest.raises(TypeError, match="circle"):
         roman_lab.triage("M87", exposures=[], progress=False)
+
+
+def test_the_viewer_triages_its_stack_on_its_last_circle(small_demo, tmp_path, monkeypatch):
+    """On the demo: the mosaic and its exposures in the stack, a circle on the faint cosmic ray the
+    pipeline missed; the exposure that holds it comes first, the mosaic is not triaged."""
+    monkeypatch.setenv("ROMAN_LAB_CACHE", str(tmp_path / "stores"))
+    faint = small_demo["faint_cosmic_ray"]
+    viewer = roman_lab.Viewer()
+    with pytest.raises(ValueError, match="no exposures to triage"):
+        viewer.triage((SkyCoord(faint["ra"], faint["dec"], unit="deg"), 2.5))
+    viewer.load(small_demo.mosaic_file)
+    viewer.load(small_demo.cal_files)
+    viewer.add_region((SkyCoord(faint["ra"], faint["dec"], unit="deg"), 2.5 * u.arcsec))
+    table = viewer.triage(progress=False)
+    assert len(table) == len(small_demo.cal_files)
+    assert table["name"][0] == faint["exposure"]
+    assert (table["max_x"][0], table["max_y"][0]) in {(p["x"], p["y"]) for p in faint["pixels"]}
