@@ -3,7 +3,6 @@
  * conversion's progress, then the image view with a status line.
  */
 import { Notification } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
 import { Contents } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -17,20 +16,9 @@ import { TanSipWcs } from '../viewer/math/wcs';
 import { ImageLoader } from '../viewer/session/loader';
 import { StackSession } from '../viewer/session/session';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
-import {
-  applyView,
-  circleToSky,
-  folderOf,
-  ICircleValue,
-  IStateFile,
-  parseStateFile,
-  readView,
-  relativePath,
-  resolvePath,
-  skyToCircle,
-  STATE_FORMAT,
-  STATE_VERSION
-} from '../viewer/viewState';
+import { applyView, circleToSky, IStateFile, skyToCircle } from '../viewer/viewState';
+import { viewAsPng } from './png';
+import { buildStateFile, IReadState, isStateFile, readStateFile } from './stateFile';
 import { labServer } from './server';
 
 export interface IViewerDefaults {
@@ -297,37 +285,8 @@ export class RomanViewerWidget extends Widget {
     if (!view) {
       throw new Error('The image is not shown yet: there is no view to save.');
     }
-    const values = readView(view);
-    const folder = folderOf(statePath);
-    const root = PageConfig.getOption('serverRoot');
-    const images = values.images.map(image => ({
-      ...image,
-      path: relativePath(image.path, folder),
-      ...(root ? { absolute_path: `${root.replace(/\/+$/, '')}/${image.path}` } : {})
-    }));
-    const regions: ICircleValue[] = [];
-    for (const circle of this.circleLayer?.circles ?? []) {
-      const sky = circleToSky(view, circle);
-      if (sky) {
-        regions.push({ ...sky, id: String(circle.id) });
-      }
-    }
-    const ramps = this.rampSelection;
-    const rampSelection =
-      ramps && regions.some(r => r.id === String(ramps.circleId)) && view.images.some(i => i.id === ramps.imageId)
-        ? { image: ramps.imageId, region: String(ramps.circleId) }
-        : null;
-    return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      saved: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      ...values,
-      images,
-      regions,
-      catalogs: {},
-      blink_interval: this.blinkIntervalSeconds,
-      ramp_selection: rampSelection
-    };
+    const extras = { circles: this.circleLayer?.circles ?? [], blinkSeconds: this.blinkIntervalSeconds, rampSelection: this.rampSelection };
+    return buildStateFile(view, extras, statePath);
   }
 
   /**
@@ -335,11 +294,10 @@ export class RomanViewerWidget extends Widget {
    * the absolute path when saved), the missing ones listed; everything else as saved.
    */
   private async restore(statePath: string): Promise<void> {
-    let state: IStateFile;
+    let read: IReadState;
     try {
       this.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
-      const file = await this.contents.get(statePath, { type: 'file', format: 'text', content: true });
-      state = parseStateFile(JSON.parse(String(file.content)));
+      read = await readStateFile(this.contents, statePath);
     } catch (error) {
       const message = `${statePath} cannot be restored: ${(error as Error).message}`;
       this.showError(message);
@@ -347,28 +305,7 @@ export class RomanViewerWidget extends Widget {
       this.firstLoaded.reject(error);
       return;
     }
-    const folder = folderOf(statePath);
-    const found: Array<{ entry: IStateFile['images'][number]; path: string }> = [];
-    const missing: string[] = [];
-    const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
-    // every image's file looked up at once (metadata only), kept in the state's order
-    const located = await Promise.all(
-      state.images.map(entry => {
-        const candidates = [resolvePath(entry.path, folder)];
-        if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
-          candidates.push(entry.absolute_path.slice(root.length + 1));
-        }
-        return firstExisting(this.contents, candidates.filter((c): c is string => !!c));
-      })
-    );
-    state.images.forEach((entry, i) => {
-      const path = located[i];
-      if (path) {
-        found.push({ entry, path });
-      } else {
-        missing.push(entry.name);
-      }
-    });
+    const { state, found, missing } = read;
     if (found.length === 0) {
       const message = `None of the ${state.images.length} images of ${statePath} was found (${missing.join(', ')}).`;
       this.showError(message);
@@ -376,22 +313,12 @@ export class RomanViewerWidget extends Widget {
       this.firstLoaded.reject(new Error(message));
       return;
     }
-    const infoOf = (entry: IStateFile['images'][number], path: string): Partial<IImageInfo> => ({
-      id: entry.id,
-      path,
-      name: entry.name,
-      kind: entry.kind === 'ramp' ? 'user' : entry.kind,
-      mark: entry.mark ?? null,
-      wcsFrom: found.some(f => f.entry.id === entry.wcs_from) ? entry.wcs_from : null,
-      time: entry.meta?.time ?? null,
-      detector: entry.meta?.detector ?? null
-    });
-    const first = found.find(f => f.entry.id === state.reference) ?? found[0];
-    await this.openFirst(first.path, infoOf(first.entry, first.path));
+    const first = found.find(f => f.info.id === state.reference) ?? found[0];
+    await this.openFirst(first.path, first.info);
     const rest = found.filter(f => f !== first);
     await this.addImages(
       rest.map(f => f.path),
-      { infos: Object.fromEntries(rest.map(f => [f.path, infoOf(f.entry, f.path)])) }
+      { infos: Object.fromEntries(rest.map(f => [f.path, f.info])) }
     );
     const view = this.view;
     if (!view) {
@@ -557,28 +484,8 @@ export class RomanViewerWidget extends Widget {
     if (!this.view) {
       throw new Error('The image is not shown yet.');
     }
-    const source = this.view.canvas;
-    const out = document.createElement('canvas');
-    out.width = source.width;
-    out.height = source.height;
-    const ctx = out.getContext('2d')!;
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.drawImage(source, 0, 0);
-    const dpr = devicePixelRatio;
-    const zoom = this.view.view.zoom;
-    for (const circle of this.circleLayer?.circles ?? []) {
-      const [sx, sy] = this.view.imageToScreen(circle.x, circle.y);
-      ctx.beginPath();
-      ctx.arc(sx * dpr, sy * dpr, circle.r * zoom, 0, 2 * Math.PI);
-      ctx.strokeStyle = circle.id === this.circleLayer?.selected ? '#ffd23f' : '#3fdc68';
-      ctx.lineWidth = 2 * dpr;
-      ctx.stroke();
-    }
-    ctx.font = `${12 * dpr}px sans-serif`;
-    ctx.fillStyle = '#fff';
-    ctx.fillText(this.view.current?.info.name ?? romanProduct(this.path).name, 8 * dpr, out.height - 8 * dpr);
-    return out.toDataURL('image/png').split(',', 2)[1];
+    const name = this.view.current?.info.name ?? romanProduct(this.path).name;
+    return viewAsPng(this.view, this.circleLayer?.circles ?? [], this.circleLayer?.selected ?? null, name);
   }
 
   setDefaults(defaults: IViewerDefaults): void {
@@ -672,19 +579,4 @@ export class RomanViewerWidget extends Widget {
   private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);
   private readonly circlesChangedSignal = new Signal<this, { circles: ICircle[]; selected: number | null }>(this);
   private defaults: IViewerDefaults | null = null;
-}
-
-/** True for the files that hold a saved view (docs/state.md). */
-export function isStateFile(path: string): boolean {
-  return /\.romanview\.json$/i.test(path);
-}
-
-/** The first of some root-relative paths that the server finds (metadata only, no file read), or null. */
-async function firstExisting(contents: Contents.IManager, paths: string[]): Promise<string | null> {
-  for (const path of paths) {
-    if (await contents.get(path, { content: false }).then(() => true, () => false)) {
-      return path;
-    }
-  }
-  return null;
 }
