@@ -5,7 +5,7 @@
  * the view and the values the model holds now.
  */
 import { ImageView } from '../viewer/view';
-import { applyView, DEFAULT_DISPLAY_VALUE, IDisplayValue, IViewValues, readView } from '../viewer/viewState';
+import { applyView, IDisplayValue, IViewValues, readView, viewDefaults } from '../viewer/viewState';
 import * as traits from './traits';
 
 /** The anywidget model, as much of it as the widget uses. */
@@ -20,26 +20,10 @@ export interface IWidgetModel {
 /** The view values of the traits, and `blinking`. */
 export type IModelValues = IViewValues & { blinking: boolean };
 
-/** The view values as the model has them now (and `blinking`). */
+/** The view values as the model has them now (and `blinking`); absent ones take their default. */
 export function modelValues(model: IWidgetModel): IModelValues {
-  const get = <K extends keyof IViewValues>(key: K, fallback: IViewValues[K]): IViewValues[K] => model.get(key) ?? fallback;
-  return {
-    images: get('images', []),
-    current: get('current', 0),
-    reference: model.get('reference') ?? null,
-    display: get('display', DEFAULT_DISPLAY_VALUE),
-    sync_stretch: model.get('sync_stretch') ?? true,
-    limits: get('limits', 'per-image'),
-    image_display: get('image_display', {}),
-    center: model.get('center') ?? null,
-    zoom_level: model.get('zoom_level') ?? null,
-    regions: get('regions', []),
-    catalogs: get('catalogs', {}),
-    blink_interval: get('blink_interval', 0.5),
-    dq_overlay: model.get('dq_overlay') ?? false,
-    blinking: model.get('blinking') ?? false,
-    ramp_selection: model.get('ramp_selection') ?? null
-  };
+  const values = Object.entries(viewDefaults()).map(([key, fallback]) => [key, model.get(key) ?? fallback]);
+  return { ...(Object.fromEntries(values) as IViewValues), blinking: model.get('blinking') ?? false };
 }
 
 /** Order, marks, borrowed WCSs, names, the reference and the image on screen, from the traits. */
