@@ -20,6 +20,7 @@ import { applyView, circleToSky, IStateFile, skyToCircle } from '../viewer/viewS
 import { viewAsPng } from './png';
 import { buildStateFile, IReadState, isStateFile, readStateFile } from './stateFile';
 import { labServer } from './server';
+import { ViewerChrome } from './viewerChrome';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -47,27 +48,12 @@ export class RomanViewerWidget extends Widget {
     this.addClass('jp-RomanViewer');
     this.title.label = product.name;
     this.title.caption = `${product.label}: ${path}`;
-    this.node.innerHTML = `
-      <div class="jp-RomanViewer-canvasHost"></div>
-      <div class="jp-RomanViewer-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
-        <div class="jp-RomanViewer-progressLabel"></div>
-        <div class="jp-RomanViewer-progressTrack"><div class="jp-RomanViewer-progressBar"></div></div>
-      </div>
-      <div class="jp-RomanViewer-status">
-        <span class="jp-RomanViewer-stackNav" hidden>
-          <button class="jp-RomanViewer-previous" title="Previous image (Shift+N or [)" aria-label="Previous image">◀</button>
-          <button class="jp-RomanViewer-blink" title="Blink through the stack (Space)" aria-label="Blink">▶</button>
-          <button class="jp-RomanViewer-next" title="Next image (N or ])" aria-label="Next image">▶▎</button>
-          <span class="jp-RomanViewer-position"></span>
-        </span>
-        <span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-loading"></span><span class="jp-RomanViewer-readout"></span>
-      </div>`;
-    this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
-    this.button('previous').addEventListener('click', () => this.view?.previous());
-    this.button('next').addEventListener('click', () => this.view?.next());
-    this.button('blink').addEventListener('click', () => this.toggleBlink());
-
-    this.showProgress(0, 'Asking the server for this file…');
+    this.chrome = new ViewerChrome(this.node, product.name, {
+      previous: () => this.view?.previous(),
+      next: () => this.view?.next(),
+      toggleBlink: () => this.toggleBlink()
+    });
+    this.chrome.showProgress(0, 'Asking the server for this file…');
   }
 
   /** The image view, once the store is display-ready. */
@@ -104,13 +90,13 @@ export class RomanViewerWidget extends Widget {
       const { store } = opened;
       if (store.attrs.level === 1) {
         const [n, ny, nx] = store.attrs.shape;
-        this.showNotice(
+        this.chrome.showNotice(
           `${romanProduct(path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
             'Open its Level 2 exposure (_cal) to see the image; the ramps of the pixels in a circle come from there.'
         );
         return;
       }
-      const session = new StackSession(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
+      const session = new StackSession(this.chrome.canvasHost, {
         server: labServer,
         cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
         onReadout: (text, status) => this.showStatus(text, status),
@@ -124,7 +110,7 @@ export class RomanViewerWidget extends Widget {
       await session.view.add(store, info);
       this.referenceId = session.view.reference?.id ?? null;
       this.applyStretch();
-      this.hideProgress();
+      this.chrome.hideProgress();
       this.node.dataset.ready = 'display';
       await opened.complete;
       if (!this.isDisposed) {
@@ -133,7 +119,7 @@ export class RomanViewerWidget extends Widget {
       this.firstLoaded.resolve();
     } catch (error) {
       const message = (error as Error).message;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
     }
@@ -200,9 +186,7 @@ export class RomanViewerWidget extends Widget {
   }
 
   private showLoading(): void {
-    const loading = this.node.querySelector('.jp-RomanViewer-loading') as HTMLElement;
-    loading.textContent = this.pending.size ? ` · adding ${this.pending.size} image${this.pending.size > 1 ? 's' : ''}…` : '';
-    this.node.dataset.adding = String(this.pending.size);
+    this.chrome.showAdding(this.pending.size);
   }
 
   /** Starts or stops the timed blink (the interval is a setting, in seconds). */
@@ -236,20 +220,8 @@ export class RomanViewerWidget extends Widget {
     if (!session) {
       return;
     }
-    const view = session.view;
-    const current = view.current;
-    const count = view.images.length;
-    const nav = this.node.querySelector('.jp-RomanViewer-stackNav') as HTMLElement;
-    nav.hidden = count < 2;
-    (this.node.querySelector('.jp-RomanViewer-position') as HTMLElement).textContent = `${view.currentIndex + 1} / ${count}`;
-    this.button('blink').textContent = view.blinking ? '❚❚' : '▶';
-    this.button('blink').setAttribute('aria-pressed', String(view.blinking));
-    const name = this.node.querySelector('.jp-RomanViewer-name') as HTMLElement;
-    ({ text: name.textContent, title: name.title } = session.currentName());
-    this.node.dataset.current = current?.id ?? '';
-    this.node.dataset.stackSize = String(count);
-    this.node.dataset.blinking = String(view.blinking);
-    const reference = view.reference;
+    this.chrome.showStack(session);
+    const reference = session.view.reference;
     if (reference && reference.id !== this.referenceId) {
       this.keepCirclesOnSky(this.referenceId, reference.id);
       this.referenceId = reference.id;
@@ -296,11 +268,11 @@ export class RomanViewerWidget extends Widget {
   private async restore(statePath: string): Promise<void> {
     let read: IReadState;
     try {
-      this.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
+      this.chrome.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
       read = await readStateFile(this.contents, statePath);
     } catch (error) {
       const message = `${statePath} cannot be restored: ${(error as Error).message}`;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
       return;
@@ -308,7 +280,7 @@ export class RomanViewerWidget extends Widget {
     const { state, found, missing } = read;
     if (found.length === 0) {
       const message = `None of the ${state.images.length} images of ${statePath} was found (${missing.join(', ')}).`;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(new Error(message));
       return;
@@ -395,10 +367,6 @@ export class RomanViewerWidget extends Widget {
   /** The stack changed (images, order, marks, current image, reference, blinking). */
   get stackChanged(): ISignal<this, void> {
     return this.stackChangedSignal;
-  }
-
-  private button(name: string): HTMLButtonElement {
-    return this.node.querySelector(`.jp-RomanViewer-${name}`) as HTMLButtonElement;
   }
 
   /** Shows or hides the DQ overlay (every flag). */
@@ -522,41 +490,17 @@ export class RomanViewerWidget extends Widget {
   private showLoaderProgress(): void {
     const first = this.loader.loading[0];
     if (!this.session && first?.started) {
-      this.showProgress(first.progress, `Converting ${first.name}: ${first.message}`);
+      this.chrome.showProgress(first.progress, `Converting ${first.name}: ${first.message}`);
     }
-  }
-
-  private showProgress(fraction: number, label: string): void {
-    const progress = this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement;
-    progress.hidden = false;
-    progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-    (this.node.querySelector('.jp-RomanViewer-progressLabel') as HTMLElement).textContent = label;
-    (this.node.querySelector('.jp-RomanViewer-progressBar') as HTMLElement).style.width = `${Math.round(fraction * 100)}%`;
-  }
-
-  private hideProgress(): void {
-    (this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement).hidden = true;
-  }
-
-  /** A message in place of the image (not an error). */
-  private showNotice(message: string): void {
-    this.showProgress(1, message);
-    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-notice');
-    this.node.dataset.ready = 'notice';
-  }
-
-  private showError(message: string): void {
-    this.showProgress(0, message);
-    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-error');
-    this.node.dataset.ready = 'error';
   }
 
   private showStatus(text: string, status: IStatus): void {
     const imageId = this.view?.current?.id;
     this.pixelHoveredSignal.emit(status.x === null || status.y === null || !imageId ? null : { imageId, x: status.x, y: status.y });
-    (this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement).textContent = text;
+    this.chrome.showReadout(text);
   }
 
+  private readonly chrome: ViewerChrome;
   private session: StackSession | null = null;
   /** Converts and opens the images; its progress shows until the first image is drawn. */
   private readonly loader = new ImageLoader(labServer, {
