@@ -3,7 +3,6 @@
  * conversion's progress, then the image view with a status line.
  */
 import { Notification } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
 import { Contents } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -17,21 +16,11 @@ import { TanSipWcs } from '../viewer/math/wcs';
 import { ImageLoader } from '../viewer/session/loader';
 import { StackSession } from '../viewer/session/session';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
-import {
-  applyView,
-  circleToSky,
-  folderOf,
-  ICircleValue,
-  IStateFile,
-  parseStateFile,
-  readView,
-  relativePath,
-  resolvePath,
-  skyToCircle,
-  STATE_FORMAT,
-  STATE_VERSION
-} from '../viewer/viewState';
+import { applyView, circleToSky, IStateFile, skyToCircle } from '../viewer/viewState';
+import { viewAsPng } from './png';
+import { buildStateFile, IReadState, isStateFile, readStateFile } from './stateFile';
 import { labServer } from './server';
+import { ViewerChrome } from './viewerChrome';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -59,27 +48,12 @@ export class RomanViewerWidget extends Widget {
     this.addClass('jp-RomanViewer');
     this.title.label = product.name;
     this.title.caption = `${product.label}: ${path}`;
-    this.node.innerHTML = `
-      <div class="jp-RomanViewer-canvasHost"></div>
-      <div class="jp-RomanViewer-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
-        <div class="jp-RomanViewer-progressLabel"></div>
-        <div class="jp-RomanViewer-progressTrack"><div class="jp-RomanViewer-progressBar"></div></div>
-      </div>
-      <div class="jp-RomanViewer-status">
-        <span class="jp-RomanViewer-stackNav" hidden>
-          <button class="jp-RomanViewer-previous" title="Previous image (Shift+N or [)" aria-label="Previous image">◀</button>
-          <button class="jp-RomanViewer-blink" title="Blink through the stack (Space)" aria-label="Blink">▶</button>
-          <button class="jp-RomanViewer-next" title="Next image (N or ])" aria-label="Next image">▶▎</button>
-          <span class="jp-RomanViewer-position"></span>
-        </span>
-        <span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-loading"></span><span class="jp-RomanViewer-readout"></span>
-      </div>`;
-    this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
-    this.button('previous').addEventListener('click', () => this.view?.previous());
-    this.button('next').addEventListener('click', () => this.view?.next());
-    this.button('blink').addEventListener('click', () => this.toggleBlink());
-
-    this.showProgress(0, 'Asking the server for this file…');
+    this.chrome = new ViewerChrome(this.node, product.name, {
+      previous: () => this.view?.previous(),
+      next: () => this.view?.next(),
+      toggleBlink: () => this.toggleBlink()
+    });
+    this.chrome.showProgress(0, 'Asking the server for this file…');
   }
 
   /** The image view, once the store is display-ready. */
@@ -116,13 +90,13 @@ export class RomanViewerWidget extends Widget {
       const { store } = opened;
       if (store.attrs.level === 1) {
         const [n, ny, nx] = store.attrs.shape;
-        this.showNotice(
+        this.chrome.showNotice(
           `${romanProduct(path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
             'Open its Level 2 exposure (_cal) to see the image; the ramps of the pixels in a circle come from there.'
         );
         return;
       }
-      const session = new StackSession(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
+      const session = new StackSession(this.chrome.canvasHost, {
         server: labServer,
         cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
         onReadout: (text, status) => this.showStatus(text, status),
@@ -136,7 +110,7 @@ export class RomanViewerWidget extends Widget {
       await session.view.add(store, info);
       this.referenceId = session.view.reference?.id ?? null;
       this.applyStretch();
-      this.hideProgress();
+      this.chrome.hideProgress();
       this.node.dataset.ready = 'display';
       await opened.complete;
       if (!this.isDisposed) {
@@ -145,7 +119,7 @@ export class RomanViewerWidget extends Widget {
       this.firstLoaded.resolve();
     } catch (error) {
       const message = (error as Error).message;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
     }
@@ -212,9 +186,7 @@ export class RomanViewerWidget extends Widget {
   }
 
   private showLoading(): void {
-    const loading = this.node.querySelector('.jp-RomanViewer-loading') as HTMLElement;
-    loading.textContent = this.pending.size ? ` · adding ${this.pending.size} image${this.pending.size > 1 ? 's' : ''}…` : '';
-    this.node.dataset.adding = String(this.pending.size);
+    this.chrome.showAdding(this.pending.size);
   }
 
   /** Starts or stops the timed blink (the interval is a setting, in seconds). */
@@ -248,20 +220,8 @@ export class RomanViewerWidget extends Widget {
     if (!session) {
       return;
     }
-    const view = session.view;
-    const current = view.current;
-    const count = view.images.length;
-    const nav = this.node.querySelector('.jp-RomanViewer-stackNav') as HTMLElement;
-    nav.hidden = count < 2;
-    (this.node.querySelector('.jp-RomanViewer-position') as HTMLElement).textContent = `${view.currentIndex + 1} / ${count}`;
-    this.button('blink').textContent = view.blinking ? '❚❚' : '▶';
-    this.button('blink').setAttribute('aria-pressed', String(view.blinking));
-    const name = this.node.querySelector('.jp-RomanViewer-name') as HTMLElement;
-    ({ text: name.textContent, title: name.title } = session.currentName());
-    this.node.dataset.current = current?.id ?? '';
-    this.node.dataset.stackSize = String(count);
-    this.node.dataset.blinking = String(view.blinking);
-    const reference = view.reference;
+    this.chrome.showStack(session);
+    const reference = session.view.reference;
     if (reference && reference.id !== this.referenceId) {
       this.keepCirclesOnSky(this.referenceId, reference.id);
       this.referenceId = reference.id;
@@ -297,37 +257,8 @@ export class RomanViewerWidget extends Widget {
     if (!view) {
       throw new Error('The image is not shown yet: there is no view to save.');
     }
-    const values = readView(view);
-    const folder = folderOf(statePath);
-    const root = PageConfig.getOption('serverRoot');
-    const images = values.images.map(image => ({
-      ...image,
-      path: relativePath(image.path, folder),
-      ...(root ? { absolute_path: `${root.replace(/\/+$/, '')}/${image.path}` } : {})
-    }));
-    const regions: ICircleValue[] = [];
-    for (const circle of this.circleLayer?.circles ?? []) {
-      const sky = circleToSky(view, circle);
-      if (sky) {
-        regions.push({ ...sky, id: String(circle.id) });
-      }
-    }
-    const ramps = this.rampSelection;
-    const rampSelection =
-      ramps && regions.some(r => r.id === String(ramps.circleId)) && view.images.some(i => i.id === ramps.imageId)
-        ? { image: ramps.imageId, region: String(ramps.circleId) }
-        : null;
-    return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      saved: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      ...values,
-      images,
-      regions,
-      catalogs: {},
-      blink_interval: this.blinkIntervalSeconds,
-      ramp_selection: rampSelection
-    };
+    const extras = { circles: this.circleLayer?.circles ?? [], blinkSeconds: this.blinkIntervalSeconds, rampSelection: this.rampSelection };
+    return buildStateFile(view, extras, statePath);
   }
 
   /**
@@ -335,63 +266,31 @@ export class RomanViewerWidget extends Widget {
    * the absolute path when saved), the missing ones listed; everything else as saved.
    */
   private async restore(statePath: string): Promise<void> {
-    let state: IStateFile;
+    let read: IReadState;
     try {
-      this.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
-      const file = await this.contents.get(statePath, { type: 'file', format: 'text', content: true });
-      state = parseStateFile(JSON.parse(String(file.content)));
+      this.chrome.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
+      read = await readStateFile(this.contents, statePath);
     } catch (error) {
       const message = `${statePath} cannot be restored: ${(error as Error).message}`;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
       return;
     }
-    const folder = folderOf(statePath);
-    const found: Array<{ entry: IStateFile['images'][number]; path: string }> = [];
-    const missing: string[] = [];
-    const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
-    // every image's file looked up at once (metadata only), kept in the state's order
-    const located = await Promise.all(
-      state.images.map(entry => {
-        const candidates = [resolvePath(entry.path, folder)];
-        if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
-          candidates.push(entry.absolute_path.slice(root.length + 1));
-        }
-        return firstExisting(this.contents, candidates.filter((c): c is string => !!c));
-      })
-    );
-    state.images.forEach((entry, i) => {
-      const path = located[i];
-      if (path) {
-        found.push({ entry, path });
-      } else {
-        missing.push(entry.name);
-      }
-    });
+    const { state, found, missing } = read;
     if (found.length === 0) {
       const message = `None of the ${state.images.length} images of ${statePath} was found (${missing.join(', ')}).`;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(new Error(message));
       return;
     }
-    const infoOf = (entry: IStateFile['images'][number], path: string): Partial<IImageInfo> => ({
-      id: entry.id,
-      path,
-      name: entry.name,
-      kind: entry.kind === 'ramp' ? 'user' : entry.kind,
-      mark: entry.mark ?? null,
-      wcsFrom: found.some(f => f.entry.id === entry.wcs_from) ? entry.wcs_from : null,
-      time: entry.meta?.time ?? null,
-      detector: entry.meta?.detector ?? null
-    });
-    const first = found.find(f => f.entry.id === state.reference) ?? found[0];
-    await this.openFirst(first.path, infoOf(first.entry, first.path));
+    const first = found.find(f => f.info.id === state.reference) ?? found[0];
+    await this.openFirst(first.path, first.info);
     const rest = found.filter(f => f !== first);
     await this.addImages(
       rest.map(f => f.path),
-      { infos: Object.fromEntries(rest.map(f => [f.path, infoOf(f.entry, f.path)])) }
+      { infos: Object.fromEntries(rest.map(f => [f.path, f.info])) }
     );
     const view = this.view;
     if (!view) {
@@ -468,10 +367,6 @@ export class RomanViewerWidget extends Widget {
   /** The stack changed (images, order, marks, current image, reference, blinking). */
   get stackChanged(): ISignal<this, void> {
     return this.stackChangedSignal;
-  }
-
-  private button(name: string): HTMLButtonElement {
-    return this.node.querySelector(`.jp-RomanViewer-${name}`) as HTMLButtonElement;
   }
 
   /** Shows or hides the DQ overlay (every flag). */
@@ -557,28 +452,8 @@ export class RomanViewerWidget extends Widget {
     if (!this.view) {
       throw new Error('The image is not shown yet.');
     }
-    const source = this.view.canvas;
-    const out = document.createElement('canvas');
-    out.width = source.width;
-    out.height = source.height;
-    const ctx = out.getContext('2d')!;
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.drawImage(source, 0, 0);
-    const dpr = devicePixelRatio;
-    const zoom = this.view.view.zoom;
-    for (const circle of this.circleLayer?.circles ?? []) {
-      const [sx, sy] = this.view.imageToScreen(circle.x, circle.y);
-      ctx.beginPath();
-      ctx.arc(sx * dpr, sy * dpr, circle.r * zoom, 0, 2 * Math.PI);
-      ctx.strokeStyle = circle.id === this.circleLayer?.selected ? '#ffd23f' : '#3fdc68';
-      ctx.lineWidth = 2 * dpr;
-      ctx.stroke();
-    }
-    ctx.font = `${12 * dpr}px sans-serif`;
-    ctx.fillStyle = '#fff';
-    ctx.fillText(this.view.current?.info.name ?? romanProduct(this.path).name, 8 * dpr, out.height - 8 * dpr);
-    return out.toDataURL('image/png').split(',', 2)[1];
+    const name = this.view.current?.info.name ?? romanProduct(this.path).name;
+    return viewAsPng(this.view, this.circleLayer?.circles ?? [], this.circleLayer?.selected ?? null, name);
   }
 
   setDefaults(defaults: IViewerDefaults): void {
@@ -615,41 +490,17 @@ export class RomanViewerWidget extends Widget {
   private showLoaderProgress(): void {
     const first = this.loader.loading[0];
     if (!this.session && first?.started) {
-      this.showProgress(first.progress, `Converting ${first.name}: ${first.message}`);
+      this.chrome.showProgress(first.progress, `Converting ${first.name}: ${first.message}`);
     }
-  }
-
-  private showProgress(fraction: number, label: string): void {
-    const progress = this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement;
-    progress.hidden = false;
-    progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-    (this.node.querySelector('.jp-RomanViewer-progressLabel') as HTMLElement).textContent = label;
-    (this.node.querySelector('.jp-RomanViewer-progressBar') as HTMLElement).style.width = `${Math.round(fraction * 100)}%`;
-  }
-
-  private hideProgress(): void {
-    (this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement).hidden = true;
-  }
-
-  /** A message in place of the image (not an error). */
-  private showNotice(message: string): void {
-    this.showProgress(1, message);
-    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-notice');
-    this.node.dataset.ready = 'notice';
-  }
-
-  private showError(message: string): void {
-    this.showProgress(0, message);
-    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-error');
-    this.node.dataset.ready = 'error';
   }
 
   private showStatus(text: string, status: IStatus): void {
     const imageId = this.view?.current?.id;
     this.pixelHoveredSignal.emit(status.x === null || status.y === null || !imageId ? null : { imageId, x: status.x, y: status.y });
-    (this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement).textContent = text;
+    this.chrome.showReadout(text);
   }
 
+  private readonly chrome: ViewerChrome;
   private session: StackSession | null = null;
   /** Converts and opens the images; its progress shows until the first image is drawn. */
   private readonly loader = new ImageLoader(labServer, {
@@ -672,19 +523,4 @@ export class RomanViewerWidget extends Widget {
   private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);
   private readonly circlesChangedSignal = new Signal<this, { circles: ICircle[]; selected: number | null }>(this);
   private defaults: IViewerDefaults | null = null;
-}
-
-/** True for the files that hold a saved view (docs/state.md). */
-export function isStateFile(path: string): boolean {
-  return /\.romanview\.json$/i.test(path);
-}
-
-/** The first of some root-relative paths that the server finds (metadata only, no file read), or null. */
-async function firstExisting(contents: Contents.IManager, paths: string[]): Promise<string | null> {
-  for (const path of paths) {
-    if (await contents.get(path, { content: false }).then(() => true, () => false)) {
-      return path;
-    }
-  }
-  return null;
 }

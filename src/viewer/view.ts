@@ -4,7 +4,10 @@
  * math/align.ts), the pyramid level for the zoom, visible chunks fetched centre-out into a
  * bounded cache shared by all images, the chunks of the next images fetched ahead, and a
  * status readout under the cursor. Free of JupyterLab so the notebook widget mounts the
- * same view.
+ * same view. ImageView holds the stack and draws; its parts live beside it: chunkCache.ts
+ * (which chunks, fetched and cached), meshes.ts (placed on the reference), prefetch.ts
+ * (fetched ahead), viewport.ts (centre and zoom), viewInput.ts (mouse and keys),
+ * stackDisplay.ts (the display across images), alignment.ts (WCS or pixel), thumbnails.ts.
  */
 import { Alignment, StackAlignment } from './alignment';
 import { ChunkCache, dqGrid, IWantedTile, tilesInView } from './chunkCache';
