@@ -7,7 +7,9 @@ refused with a message rather than silently approximated.
 
 from __future__ import annotations
 
+import json
 import numbers
+from pathlib import Path
 
 STRETCHES = ("linear", "sqrt", "log", "asinh", "sinh", "power", "histeq")
 # The stretches whose astropy class takes the parameter `a`, with astropy's defaults
@@ -27,7 +29,30 @@ ZSCALE_OPTIONS = {
 COLORMAP_BASES = ("gray", "grey", "viridis", "inferno", "magma", "plasma", "cividis")
 COLORMAPS = tuple(name for base in COLORMAP_BASES for name in (base, f"{base}_r"))
 
-DEFAULT_DISPLAY = {
+# The lab's settings schema (schema/plugin.json), shipped in the package with the frontend; in
+# a source tree whose frontend was never built, the schema itself.
+SETTINGS_SCHEMAS = (Path(__file__).parent / "labextension" / "schemas" / "roman-lab" / "plugin.json",
+                    Path(__file__).parent.parent / "schema" / "plugin.json")
+
+
+def lab_default_display():
+    """The display a new image starts with in the lab, the widget and Python alike: the defaults
+    of the lab's settings (defaultStretch, defaultPercentile, defaultColormap)."""
+    path = next((p for p in SETTINGS_SCHEMAS if p.is_file()), None)
+    if path is None:
+        raise FileNotFoundError(f"roman-lab's settings schema is missing (looked for {', '.join(map(str, SETTINGS_SCHEMAS))})")
+    settings = json.loads(path.read_text())["properties"]
+    return {
+        "stretch": {"name": settings["defaultStretch"]["default"]},
+        "interval": {"kind": "percentile", "percentile": float(settings["defaultPercentile"]["default"])},
+        "colormap": settings["defaultColormap"]["default"],
+    }
+
+
+DEFAULT_DISPLAY = lab_default_display()
+# What a state file's display leaves out is filled from these (docs/state.md; the browser reads
+# state files the same way): part of the file format, so not the settings above.
+STATE_FILE_FILL = {
     "stretch": {"name": "linear"},
     "interval": {"kind": "percentile", "percentile": 99.5},
     "colormap": "gray",
@@ -276,13 +301,14 @@ def check_colormap(name):
 
 
 def check_display(display):
-    """A validated, complete copy of a display {"stretch", "interval", "colormap"}."""
+    """A validated, complete copy of a display {"stretch", "interval", "colormap"}; missing parts
+    from `STATE_FILE_FILL`."""
     if not isinstance(display, dict):
         raise ValueError(f"a display must be a dict with stretch, interval and colormap, not {display!r}")
-    unknown = set(display) - set(DEFAULT_DISPLAY)
+    unknown = set(display) - set(STATE_FILE_FILL)
     if unknown:
         raise ValueError(f"unknown display keys {sorted(unknown)}; a display has stretch, interval and colormap")
-    merged = {**DEFAULT_DISPLAY, **display}
+    merged = {**STATE_FILE_FILL, **display}
     return {
         "stretch": check_stretch(merged["stretch"]),
         "interval": check_interval(merged["interval"]),

@@ -374,3 +374,18 @@ async def test_bad_fits_get_clear_4xx_over_http(jp_fetch, jp_root_dir):
     assert done["status"] == "error" and done["error_status"] == 422 and "truncated or corrupt" in done["message"]
     health = await jp_fetch("roman-lab", "api", "health")
     assert health.code == 200
+
+
+def test_the_reader_and_the_widget_pick_the_same_hdu(tmp_path):
+    """One HDU picker: a small primary image before the SCI extension shows the SCI one everywhere."""
+    from roman_lab.widget.geometry import read_data, read_geometry
+
+    path = tmp_path / "two_images.fits"
+    science = np.arange(20 * 30, dtype=np.float32).reshape(20, 30)
+    fits.HDUList([fits.PrimaryHDU(np.zeros((10, 10), np.float32)),
+                  fits.ImageHDU(science, name="SCI")]).writeto(path)
+    with roman_lab.open(path) as image:
+        assert image.shape == (20, 30)
+        assert np.array_equal(image.read("data"), science)
+    assert read_geometry(path).shape == (20, 30)
+    assert np.array_equal(read_data(path), science)

@@ -113,3 +113,14 @@ def test_l1_name_convention():
     assert rio.l1_name_for("r0000101001001001001_0001_wfi01_f158_cal.asdf") == (
         "r0000101001001001001_0001_wfi01_f158_uncal.asdf")
     assert rio.l1_name_for("something.asdf") is None
+
+
+def test_roman_file_names():
+    from roman_lab.io import names
+
+    cal = "r0000101001001001001_0001_wfi01_f158_cal.asdf"
+    assert names.l2_name_for(names.l1_name_for(cal)) == cal
+    assert [names.level_of_name(n) for n in (cal, "x_uncal.asdf", "x_coadd.asdf", "x_i2d.asdf", "x.asdf")] == [2, 1, 3, 3, None]
+    assert names.detector_of_name(cal) == "WFI01" and names.detector_of_name("x_cal.asdf") is None
+    assert all(names.is_fits_name(f"x{s.upper()}") for s in names.FITS_SUFFIXES) and not names.is_fits_name("x.asdf")
+    assert [names.display_name(n) for n in (cal, "a.fits.fz", "b.fit.gz", "c.txt")] == [cal[:-5], "a", "b", "c.txt"]

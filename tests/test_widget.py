@@ -20,6 +20,7 @@ from regions import CircleSkyRegion
 
 import roman_lab
 from roman_lab.archive import find_exposures
+from roman_lab.display import DEFAULT_DISPLAY
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +228,7 @@ def test_per_image_display_and_apply_to_all(viewer):
     viewer.current = 0
     viewer.stretch = "sqrt"
     viewer.current = 1
-    assert viewer.display["stretch"] == {"name": "linear"}
+    assert viewer.display["stretch"] == DEFAULT_DISPLAY["stretch"]  # the lab's default
     assert isinstance(viewer.get_stretch(viewer.images[1]["name"]), type(viewer.stretch))
     assert viewer.image_display[viewer.images[0]["id"]]["stretch"] == {"name": "sqrt"}
     viewer.set_cuts((2, 3), image_label=viewer.images[2]["name"])

@@ -21,6 +21,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..io.names import L2_SUFFIX
 from ..skycircle import sky_circle
 from ._meta import exposure_fields
 from .base import Archive, Exposure, ExposureList
@@ -287,7 +288,7 @@ class LocalArchive(Archive):
         ra, dec, radius = sky_circle(region, point=True).ra_dec_radius_deg
         found = []
         for row, fp, cov in self.candidates(ra, dec, radius):
-            if not row["name"].endswith("_cal.asdf"):
+            if not row["name"].endswith(L2_SUFFIX):
                 continue
             x = y = None
             if pixels and Path(row["path"]).exists():

@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..io.names import L1_SUFFIX, L2_SUFFIX, detector_of_name
 from ..skycircle import sky_circle
 from .base import Archive, Exposure, ExposureList
 
@@ -21,8 +22,7 @@ __all__ = ["MastArchive", "MastError", "MastUnavailableError"]
 
 COLLECTION = "ROMAN"
 INSTRUMENT = "WFI"
-_DETECTOR = re.compile(r"_(wfi\d\d)_", re.IGNORECASE)
-_CAL, _UNCAL = "_cal.asdf", "_uncal.asdf"
+_CAL, _UNCAL = L2_SUFFIX, L1_SUFFIX
 
 
 class MastUnavailableError(ConnectionError):
@@ -247,7 +247,6 @@ class MastArchive(Archive):
         name = _value(product, "productFilename")
         obs_id = _value(obs, "obs_id") or _value(product, "obs_id") or name.removesuffix(_CAL)
         self._obsids[name] = str(_value(obs, "obsid"))
-        detector = _DETECTOR.search(name)
         t_min = _value(obs, "t_min")
         program = _value(obs, "proposal_id") or (obs_id[1:6] if obs_id.startswith("r") else None)
         coverage = "partial"
@@ -260,7 +259,7 @@ class MastArchive(Archive):
             exposure_id=obs_id,
             start_time=_mjd_to_iso(t_min) if t_min is not None else None,
             exposure_time=_value(obs, "t_exptime"),
-            detector=detector.group(1).upper() if detector else None,
+            detector=detector_of_name(name),
             optical_element=_value(obs, "filters"),
             program=str(program) if program is not None else None,
             visit=obs_id[1:20] if re.match(r"^r\d{19}", obs_id) else None,  # like meta.observation.visit_id

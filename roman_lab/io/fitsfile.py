@@ -23,14 +23,8 @@ from .errors import (
 )
 from .jsonvalue import json_value
 
-FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz", ".fits.fz")
 _FITS_MAGIC = b"SIMPLE  ="
 _GZIP_MAGIC = b"\x1f\x8b"
-
-
-def is_fits_name(path):
-    """True for the file names roman-lab reads as FITS (case-insensitive suffix)."""
-    return Path(path).name.lower().endswith(FITS_SUFFIXES)
 
 
 class FitsImage:
@@ -166,8 +160,9 @@ def _check_magic(path, head):
         raise RomanFileError(f"{name} is not a FITS file ({describe_start(head)})", 415, path)
 
 
-def _pick(path, hdul):
-    """(index of the image HDU, index of a matching DQ HDU or None); RomanFileError if none."""
+def pick_image_hdu(path, hdul):
+    """(index of the image HDU, index of a matching DQ HDU or None) of an open FITS file: the
+    one picker of roman-lab (the reader and the widget show the same HDU); RomanFileError if none."""
     from astropy.io import fits
 
     kinds = (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)
@@ -263,7 +258,7 @@ def open_fits(path, head, size):
             f"{path.name} is a FITS file that cannot be read: it is truncated or corrupt ({short_reason(exc)})", 422, path
         ) from None
     try:
-        index, dq_index = _pick(path, hdul)
+        index, dq_index = pick_image_hdu(path, hdul)
         _check_size(path, hdul, index, size)
         if dq_index is not None:
             _check_size(path, hdul, dq_index, size)

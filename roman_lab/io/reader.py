@@ -8,7 +8,6 @@ understands; asdf/yaml/jsonschema exceptions never escape.
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from .errors import (
     short_reason,
 )
 from .jsonvalue import PLACEHOLDERS, json_value
+from .names import is_fits_name, l1_name_for
 
 # model class name -> level
 LEVELS = {"ScienceRawModel": 1, "RampModel": 1, "ImageModel": 2, "MosaicModel": 3}
@@ -106,14 +106,6 @@ def _summary(meta, level):
             }
         )
     return out
-
-
-def l1_name_for(cal_name):
-    """The L1 file name of an L2 by the Roman naming convention: ..._cal.asdf -> ..._uncal.asdf."""
-    if not cal_name:
-        return None
-    m = re.match(r"^(.*)_cal(\.asdf)$", str(cal_name))
-    return f"{m.group(1)}_uncal{m.group(2)}" if m else None
 
 
 def _members(meta):
@@ -329,7 +321,7 @@ def open(path):  # noqa: A001 - the public name of the API
         raise RomanFileError(f"{name} cannot be read (permission denied)", 403, path) from None
     except OSError as exc:
         raise RomanFileError(f"{name} cannot be read ({exc.strerror or exc})", 404, path) from None
-    from .fitsfile import is_fits_name, open_fits
+    from .fitsfile import open_fits
 
     if is_fits_name(path):  # a user's own image: it joins the blink stack like an L2
         return open_fits(path, head, st.st_size)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import RomanFileError
+from ..io.names import l2_name_for
 from .extract import DEFAULT_MAX_PIXELS, extract_ramps
 from .jumps import default_threshold, detect_jumps
 from .noise import DEFAULT_GAIN, DEFAULT_READ_NOISE_DN, DifferenceNoise, estimate_read_noise
@@ -61,8 +62,8 @@ def _paths(source, download_to, mast):
             return _download(source, Path(download_to).expanduser(), mast)
         raise RomanFileError(f"{source.name} is not on this computer (no local path)", 404)
     path = Path(getattr(source, "path", source)).expanduser()  # a RomanFile or a path
-    if path.name.endswith("_uncal.asdf"):
-        l2 = path.with_name(path.name[: -len("_uncal.asdf")] + "_cal.asdf")
+    if l2_name_for(path.name):
+        l2 = path.with_name(l2_name_for(path.name))
         if not l2.exists():
             raise RomanFileError(f"ramps from the L1 {path.name} need its L2 for the sky position (WCS) and DQ; "
                                  f"looked for {l2}", 404, path)

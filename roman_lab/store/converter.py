@@ -382,54 +382,76 @@ def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=Non
     absent or complete, never half-written. Without `publish`, everything goes into `out`.
     L1 is written in one stage into `out`.
     """
-    import concurrent.futures as cf
-
     import zarr
     from zarr.storage import LocalStore
 
-    from .imaging import statistics
+    writer = _StoreWriter(rf, zarr.open_group(store=LocalStore(str(out)), mode="w-", zarr_format=3), source,
+                          report, chunk, codec)
+    if rf.level == 1:
+        writer.write_ramps()
+        return writer.finish(out)
+    staged = publish is not None
+    writer.write_display_ready(keep_full_resolution=staged)
+    if staged:
+        publish()
+        writer.write_other_planes(zarr.open_group(store=LocalStore(str(stage2)), mode="w-", zarr_format=3),
+                                  move_from=stage2, into=final)
+        return writer.finish(final)
+    writer.write_other_planes(writer.group)
+    return writer.finish(out)
 
-    t0 = time.perf_counter()
-    codec = default_codec() if codec is None else codec
-    level = rf.level
-    chunk = chunk or (RAMP_CHUNK if level == 1 else IMAGE_CHUNK)
-    group = zarr.open_group(store=LocalStore(str(out)), mode="w-", zarr_format=3)
-    timings = {}
-    written = []
-    attrs = {
-        "format_version": FORMAT_VERSION,
-        "complete": False,
-        "stage": "writing",
-        "level": level,
-        "model_type": rf.model_type,
-        "summary": rf.summary,
-        "lineage": rf.lineage,
-        "source": source,
-        "codecs": [c.to_dict() for c in codec] if codec else [],
-    }
 
-    if level == 1:
-        report(0.02, "reading ramps")
+class _StoreWriter:
+    """The steps of `write_store`, sharing the file, the root group, its attributes and the timings."""
+
+    def __init__(self, rf, group, source, report, chunk, codec):
+        self.t0 = time.perf_counter()
+        self.rf, self.group, self.report = rf, group, report
+        self.codec = default_codec() if codec is None else codec
+        self.chunk = chunk or (RAMP_CHUNK if rf.level == 1 else IMAGE_CHUNK)
+        self.timings, self.written, self.planes = {}, [], []
+        self.full_resolution = None  # the L2/L3 data held for stage 2 when the store is published first
+        self.attrs = {
+            "format_version": FORMAT_VERSION,
+            "complete": False,
+            "stage": "writing",
+            "level": rf.level,
+            "model_type": rf.model_type,
+            "summary": rf.summary,
+            "lineage": rf.lineage,
+            "source": source,
+            "codecs": [c.to_dict() for c in self.codec] if self.codec else [],
+        }
+
+    def elapsed(self):
+        return time.perf_counter() - self.t0
+
+    def write_ramps(self):
+        """L1: the ramps, their group DQ and resultant times, the statistics of the last resultant."""
+        from .imaging import statistics
+
+        rf, group, chunk, codec = self.rf, self.group, self.chunk, self.codec
+        self.report(0.02, "reading ramps")
         data = _native(rf.read("data"))
         n = data.shape[0]
-        report(0.3, "writing ramps")
+        self.report(0.3, "writing ramps")
         _write_array(group, "data", data, (n, chunk, chunk), codec, dims=["resultant", "y", "x"])
-        written.append("data")
-        timings["data_written_s"] = time.perf_counter() - t0
+        self.written.append("data")
+        self.timings["data_written_s"] = self.elapsed()
         if "groupdq" in rf.arrays:
-            report(0.7, "groupdq")
+            self.report(0.7, "groupdq")
             gdq = _native(rf.read("groupdq"))
             _write_array(group, "groupdq", gdq, (n, chunk, chunk), codec, dims=["resultant", "y", "x"])
-            written.append("groupdq")
+            self.written.append("groupdq")
             del gdq
         times = resultant_times(rf.summary)
         ok = times is not None and len(times) == n
         if ok:
             _write_array(group, "resultant_times", np.asarray(times, dtype=np.float64), (n,), codec,
                          dims=["resultant"])
-            written.append("resultant_times")
-        report(0.85, "statistics")
-        attrs.update({
+            self.written.append("resultant_times")
+        self.report(0.85, "statistics")
+        self.attrs.update({
             "resultant_times": times if ok else None,
             "n_resultants": int(n),
             "shape": list(data.shape),
@@ -438,96 +460,97 @@ def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=Non
             "fits_wcs": None,
             "sip_max_error_px": None,
             "pyramid_levels": 0,
-            "arrays": written,
+            "arrays": self.written,
             "chunks": {"data": [int(n), chunk, chunk]},
         })
-        del data
-        _finish(group, out, attrs, timings, t0)
-        report(1.0, "written")
-        return attrs
 
-    # ---- L2 / L3, stage 1: what a viewer needs first
-    report(0.02, "reading data")
-    data = _native(rf.read("data"), np.float32)
-    shape = data.shape
-    timings["read_data_s"] = time.perf_counter() - t0
-    from .wcsfit import GOAL_PX
+    def write_display_ready(self, keep_full_resolution):
+        """L2/L3 stage 1, what a viewer needs first: the `data` pyramid (coarsest level first;
+        the full resolution too unless `keep_full_resolution` holds it for stage 2), the
+        statistics and the TAN-SIP WCS; then the root attributes, `arrays_pending` listing stage 2."""
+        import concurrent.futures as cf
 
-    with cf.ThreadPoolExecutor(1) as pool:
-        # statistics and the WCS fit run beside the pyramid writes (NumPy/zstd release the GIL)
-        stats_f = pool.submit(statistics, data)
-        wcs_f = pool.submit(_tan_sip, rf, shape)
-        report(0.12, "pyramid")
-        levels = [data] + _pyramid(data)
-        dgroup = group.create_group("data", attributes=_ngff(len(levels)))
-        # coarsest first (a viewer shows it first); full resolution in stage 2 when staged
-        first = 1 if publish is not None else 0
-        for i in reversed(range(first, len(levels))):
-            lv = levels[i]
-            c = min(chunk, max(lv.shape))
-            _write_array(dgroup, str(i), lv, (c, c), codec, dims=["y", "x"])
-            report(0.12 + 0.3 * (len(levels) - i) / len(levels), f"data level {i}")
-        timings["data_written_s"] = time.perf_counter() - t0
-        attrs["statistics"] = stats_f.result()
-        header, err, details = wcs_f.result()
-    written.append("data")
-    attrs.update({
-        "pyramid_levels": len(levels),
-        "pyramid_shapes": [list(lv.shape) for lv in levels],
-        "shape": list(shape),
-        "fits_wcs": header,
-        "sip_max_error_px": err,
-        "sip_fit": details,
-        "sip_goal_px": GOAL_PX,
-        **_fits_wcs_attrs(rf, header, details),
-        "chunks": {"image": chunk},
-        "arrays": list(written),
-        "stage": "display",
-    })
-    pyramid_shapes = [lv.shape for lv in levels]
-    del levels
-    planes = ["err", "dq"] if level == 2 else ["err", "dq", "context", "weight"]
-    planes = [p for p in planes if p in rf.arrays]
-    if first == 1:
-        planes = ["data/0"] + planes
-    else:
-        del data
-    attrs["arrays_pending"] = planes
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        group.attrs.update({"roman_lab": _jsonable(attrs)})
-    timings["display_ready_s"] = time.perf_counter() - t0
-    staged = publish is not None
-    if staged:
-        publish()
-        target = final
-        g2 = zarr.open_group(store=LocalStore(str(stage2)), mode="w-", zarr_format=3)
-    else:
-        target, g2 = out, group
+        from .imaging import statistics
+        from .wcsfit import GOAL_PX
 
-    # ---- stage 2: the other planes, each renamed into place whole
-    for j, key in enumerate(planes):
-        report(0.5 + 0.45 * j / max(len(planes), 1), key)
-        if key == "data/0":
-            c = min(chunk, max(pyramid_shapes[0]))
-            _write_array(g2, key, data, (c, c), codec, dims=["y", "x"])
-            del data
-        else:
-            arr = _native(rf.read(key), np.float32 if key in ("err", "weight") else None)
-            chunks, dims = _plane_layout(arr, shape, chunk)
-            _write_array(g2, key, arr, chunks, codec, dims=dims)
-            del arr
-        if staged:
-            os.rename(Path(stage2) / key, Path(target) / key)
-        if key != "data/0":
-            written.append(key)
-        attrs["arrays"] = list(written)
-        attrs["arrays_pending"] = planes[j + 1:]
-    timings["planes_written_s"] = time.perf_counter() - t0
-    attrs.pop("arrays_pending", None)
-    _finish(group if not staged else None, target, attrs, timings, t0)
-    report(1.0, "written")
-    return attrs
+        rf, chunk = self.rf, self.chunk
+        self.report(0.02, "reading data")
+        data = _native(rf.read("data"), np.float32)
+        shape = data.shape
+        self.timings["read_data_s"] = self.elapsed()
+        with cf.ThreadPoolExecutor(1) as pool:
+            # statistics and the WCS fit run beside the pyramid writes (NumPy/zstd release the GIL)
+            stats_f = pool.submit(statistics, data)
+            wcs_f = pool.submit(_tan_sip, rf, shape)
+            self.report(0.12, "pyramid")
+            levels = [data] + _pyramid(data)
+            dgroup = self.group.create_group("data", attributes=_ngff(len(levels)))
+            first = 1 if keep_full_resolution else 0
+            for i in reversed(range(first, len(levels))):
+                lv = levels[i]
+                c = min(chunk, max(lv.shape))
+                _write_array(dgroup, str(i), lv, (c, c), self.codec, dims=["y", "x"])
+                self.report(0.12 + 0.3 * (len(levels) - i) / len(levels), f"data level {i}")
+            self.timings["data_written_s"] = self.elapsed()
+            self.attrs["statistics"] = stats_f.result()
+            header, err, details = wcs_f.result()
+        self.written.append("data")
+        self.attrs.update({
+            "pyramid_levels": len(levels),
+            "pyramid_shapes": [list(lv.shape) for lv in levels],
+            "shape": list(shape),
+            "fits_wcs": header,
+            "sip_max_error_px": err,
+            "sip_fit": details,
+            "sip_goal_px": GOAL_PX,
+            **_fits_wcs_attrs(rf, header, details),
+            "chunks": {"image": chunk},
+            "arrays": list(self.written),
+            "stage": "display",
+        })
+        planes = ["err", "dq"] if rf.level == 2 else ["err", "dq", "context", "weight"]
+        self.planes = (["data/0"] if keep_full_resolution else []) + [p for p in planes if p in rf.arrays]
+        self.full_resolution = data if keep_full_resolution else None
+        self.attrs["arrays_pending"] = self.planes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.group.attrs.update({"roman_lab": _jsonable(self.attrs)})
+        self.timings["display_ready_s"] = self.elapsed()
+
+    def write_other_planes(self, group, move_from=None, into=None):
+        """L2/L3 stage 2: each pending array into `group`, moved from `move_from` into the
+        published store `into` whole as soon as it is written (when the store was published)."""
+        shape = tuple(self.attrs["shape"])
+        for j, key in enumerate(self.planes):
+            self.report(0.5 + 0.45 * j / max(len(self.planes), 1), key)
+            if key == "data/0":
+                c = min(self.chunk, max(shape))
+                _write_array(group, key, self.full_resolution, (c, c), self.codec, dims=["y", "x"])
+                self.full_resolution = None
+            else:
+                arr = _native(self.rf.read(key), np.float32 if key in ("err", "weight") else None)
+                chunks, dims = _plane_layout(arr, shape, self.chunk)
+                _write_array(group, key, arr, chunks, self.codec, dims=dims)
+                del arr
+                self.written.append(key)
+            if move_from is not None:
+                os.rename(Path(move_from) / key, Path(into) / key)
+            self.attrs["arrays"] = list(self.written)
+            self.attrs["arrays_pending"] = self.planes[j + 1:]
+        self.timings["planes_written_s"] = self.elapsed()
+        self.attrs.pop("arrays_pending", None)
+
+    def finish(self, path):
+        """The final root attributes of the store at `path` (`complete: true`), written atomically."""
+        self.attrs["stage"] = "complete"
+        self.attrs["store_bytes"] = _cache.dir_size(path)
+        self.timings["total_s"] = self.elapsed()
+        self.attrs["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
+        self.attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.attrs["complete"] = True
+        _cache.write_root_attrs(path, _jsonable(self.attrs))
+        self.report(1.0, "written")
+        return self.attrs
 
 
 def _tan_sip(rf, shape):
@@ -552,16 +575,6 @@ def _fits_wcs_attrs(rf, header, details):
         note = rf.wcs_note or f"{rf.path.name}: {details['error']}; borrow an exposure's WCS to place it on the sky"
         return {"wcs": None, "wcs_note": note}
     return {"wcs": {**details["original"], "method": details["method"]}, "wcs_note": None}
-
-
-def _finish(group, path, attrs, timings, t0):
-    attrs["stage"] = "complete"
-    attrs["store_bytes"] = _cache.dir_size(path)
-    timings["total_s"] = time.perf_counter() - t0
-    attrs["timings"] = {k: round(v, 4) for k, v in timings.items()}
-    attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    attrs["complete"] = True
-    _cache.write_root_attrs(path, _jsonable(attrs))
 
 
 def _pyramid(data):

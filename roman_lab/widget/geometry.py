@@ -12,11 +12,8 @@ from typing import Any
 
 import numpy as np
 
-FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
-
-
-def is_fits(path):
-    return str(path).lower().endswith(FITS_SUFFIXES)
+from ..io.fitsfile import pick_image_hdu
+from ..io.names import is_fits_name
 
 
 @dataclass
@@ -78,19 +75,17 @@ def celestial(wcs):
 
 
 def read_geometry(path):
-    """The Geometry of an image file: FITS (first 2-D HDU, its header WCS) or Roman ASDF (gwcs)."""
+    """The Geometry of an image file: FITS (the image HDU `roman_lab.io` picks, its header WCS)
+    or Roman ASDF (gwcs)."""
     path = Path(path)
-    if is_fits(path):
+    if is_fits_name(path):
         from astropy.io import fits
         from astropy.wcs import WCS
 
         with fits.open(path, memmap=False) as hdul:
-            for hdu in hdul:
-                if hdu.header.get("NAXIS", 0) >= 2:
-                    header = hdu.header
-                    shape = (int(header["NAXIS2"]), int(header["NAXIS1"]))
-                    return Geometry(shape, celestial(WCS(header, naxis=2)))
-        raise ValueError(f"{path.name} has no image HDU")
+            header = hdul[pick_image_hdu(path, hdul)[0]].header
+            shape = (int(header["NAXIS2"]), int(header["NAXIS1"]))
+            return Geometry(shape, celestial(WCS(header, naxis=2)))
     from ..io import open as open_roman
 
     with open_roman(path) as rf:
@@ -101,14 +96,11 @@ def read_data(path, plane=True):
     """The pixels of an image file as a numpy array; `plane`: only the displayed 2-D plane
     (of an L1 ramp, its last resultant)."""
     path = Path(path)
-    if is_fits(path):
+    if is_fits_name(path):
         from astropy.io import fits
 
         with fits.open(path, memmap=False) as hdul:
-            for hdu in hdul:
-                if hdu.header.get("NAXIS", 0) >= 2:
-                    return np.asarray(hdu.data)
-        raise ValueError(f"{path.name} has no image HDU")
+            return np.asarray(hdul[pick_image_hdu(path, hdul)[0]].data)
     from ..io import open as open_roman
 
     with open_roman(path) as rf:

@@ -16,15 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .geometry import Geometry, celestial, is_fits, wcs_header
+from ..io.names import detector_of_name, display_name, is_fits_name, level_of_name
+from .geometry import Geometry, celestial, wcs_header
 
 KINDS = ("exposure", "mosaic", "ramp", "user")
 LEVEL_OF_KIND = {"ramp": 1, "exposure": 2, "mosaic": 3, "user": None}
 KIND_OF_LEVEL = {1: "ramp", 2: "exposure", 3: "mosaic"}
-# Roman product file names end in the product type: L1 _uncal, L2 _cal, L3 _coadd / _i2d.
-_KIND_BY_SUFFIX = {"uncal": "ramp", "cal": "exposure", "coadd": "mosaic", "i2d": "mosaic"}
-_ROMAN_SUFFIX = re.compile(r"_([a-z0-9]+)\.asdf$", re.IGNORECASE)
-_DETECTOR = re.compile(r"_wfi(\d\d)_", re.IGNORECASE)
 ARRAYS_FOLDER = Path(".roman-lab") / "arrays"
 
 
@@ -42,15 +39,6 @@ def _meta(time=None, detector=None, level=None):
     return {"time": None if time is None else str(time), "detector": detector, "level": level}
 
 
-def display_name(path):
-    """The name a file gets in the stack: its file name without the extension."""
-    name = Path(path).name
-    for suffix in (".asdf", ".fits.gz", ".fit.gz", ".fts.gz", ".fits", ".fit", ".fts"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
 def from_path(path, name=None):
     """A Roman ASDF or FITS file. The kind comes from the Roman file-name convention; a file
     that does not follow it is opened (~40 ms) to read its level."""
@@ -58,13 +46,10 @@ def from_path(path, name=None):
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
     name = name or display_name(path)
-    if is_fits(path):
+    if is_fits_name(path):
         return Loaded({"path": str(path), "name": name, "kind": "user", "meta": _meta()})
-    match = _ROMAN_SUFFIX.search(path.name)
-    kind = _KIND_BY_SUFFIX.get(match.group(1).lower()) if match else None
-    detector = _DETECTOR.search(path.name)
-    detector = f"WFI{detector.group(1)}" if detector else None
-    meta = _meta(detector=detector, level=LEVEL_OF_KIND.get(kind))
+    kind = KIND_OF_LEVEL.get(level_of_name(path))
+    meta = _meta(detector=detector_of_name(path), level=LEVEL_OF_KIND.get(kind))
     if kind is None:
         from ..io import open as open_roman
 
