@@ -46,6 +46,16 @@ def residual(l2, out):
     tmp.rename(out)
 
 
+def file_facts(path):
+    """Filter, exposure time and read pattern as roman_datamodels reads them (not roman-lab)."""
+    import roman_datamodels as rdm
+
+    with open(path, "rb") as fh, rdm.open(fh) as model:
+        exposure = model.meta.exposure
+        return {"filter": str(model.meta.instrument.optical_element), "exposure_time": float(exposure.exposure_time),
+                "read_pattern": [[int(r) for r in group] for group in exposure.read_pattern]}
+
+
 def missed_hit_found(l2, rays, cache):
     """A cosmic ray the pipeline did not flag that Python's ramps find (the browser must too)."""
     with roman_lab.open(l2) as rf:
@@ -79,7 +89,8 @@ def main(corpus, root):
         "centre_radec": truth["files"][mosaic]["centre_radec"],
         "covered_by": truth["files"][mosaic]["covered_by"],
         "bandpass": truth["recipe"]["bandpass"],
-        "exposures": {n: {"detector": f["detector"], "start_time": f["exposure"]["start_time"], "l1": f["l1"]}
+        "exposures": {n: {"detector": f["detector"], "start_time": f["exposure"]["start_time"], "l1": f["l1"],
+                          **file_facts(root / n)}
                       for n, f in truth["files"].items() if f["level"] == 2},
         "ramps": {"exposure": first, "flagged": rays["flagged"][0], "missed": missed_hit_found(root / first, rays, cache)},
         "residual": residual_name,

@@ -23,7 +23,10 @@ interface IReal {
   centre_radec: [number, number];
   covered_by: string[];
   bandpass: string;
-  exposures: Record<string, { detector: string; start_time: string; l1: string }>;
+  exposures: Record<
+    string,
+    { detector: string; start_time: string; l1: string; filter: string; exposure_time: number; read_pattern: number[][] }
+  >;
   ramps: { exposure: string; flagged: IHit; missed: IHit };
   residual: string;
 }
@@ -132,9 +135,10 @@ test.describe('Real products (romanisim + romancal)', () => {
     for (const name of truth.covered_by) {
       const row = rows.filter({ hasText: name });
       const meta = truth.exposures[name];
-      // the metadata the table lists comes from the files: start time and detector
+      // the metadata the table lists is what roman_datamodels reads in the files
       await expect(row).toContainText(meta.start_time.replace('T', ' ').slice(0, 19));
-      await expect(row).toContainText(meta.detector);
+      await expect(row).toContainText(`${meta.detector} · ${meta.filter}`);
+      await expect(row).toContainText(`${Math.round(meta.exposure_time)} s`);
     }
     await page.screenshot({ path: testInfo.outputPath('real-lineage.png') });
 
@@ -194,6 +198,11 @@ test.describe('Real products (romanisim + romancal)', () => {
           .poll(async () => (await rampJumps(page)).find(j => j.x === hit.x && j.y === hit.y), { timeout: 30000 })
           .toBeTruthy();
       });
+      // the read pattern the panel names is the L1's
+      const frames = truth.exposures[exposure].read_pattern
+        .map(g => (g.length === 1 ? `${g[0]}` : `${g[0]}–${g[g.length - 1]}`))
+        .join(' | ');
+      await expect(ramps).toContainText(`frames ${frames}`);
       const jump = (await rampJumps(page)).find(j => j.x === hit.x && j.y === hit.y)!;
       expect(jump.resultant, `the ${label} hit is at the resultant romanisim put it in`).toBe(hit.resultant);
       expect(jump.pipeline_flagged, `the ${label} hit's flag comes from romancal's recorded jumps`).toBe(pipelineFlagged);
