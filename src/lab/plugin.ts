@@ -12,6 +12,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Widget } from '@lumino/widgets';
 
 import { isFitsFile, isRomanFile } from '../viewer/products';
 import { romanIcon } from './icons';
@@ -60,6 +61,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const { commands, shell } = app;
     let defaults = FALLBACK_DEFAULTS;
     const tracker = new WidgetTracker<RomanDocument>({ namespace: 'roman-lab' });
+    /** The ramp panels opened from each viewer, newest first (new ones join their area as tabs). */
+    const rampPanels = new WeakMap<RomanDocument, Widget[]>();
 
     app.docRegistry.addFileType({
       name: FILE_TYPE,
@@ -226,7 +229,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Show the Ramps of the Pixels in the Circle',
       caption: 'The Level 1 up-the-ramp samples of every pixel of the current exposure inside the selected circle, jumps marked',
       isEnabled: () => !!current()?.imageView,
-      execute: async () => {
+      execute: async args => {
         const doc = tracker.currentWidget;
         const viewer = doc?.content;
         const image = viewer?.imageView?.current;
@@ -248,12 +251,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const widget = rampWidget({ viewer, imageId: image.id, path: image.info.path, name: image.info.name, circle });
-        shell.add(widget, 'main', { mode: 'split-right', ref: doc.id });
+        // the first ramp panel of a viewer beside it, the next ones as tabs of that area
+        const beside = rampPanels.get(doc)?.find(panel => !panel.isDisposed);
+        shell.add(widget, 'main', beside ? { mode: 'tab-after', ref: beside.id } : { mode: 'split-right', ref: doc.id });
+        rampPanels.set(doc, [widget, ...(rampPanels.get(doc) ?? []).filter(panel => !panel.isDisposed)]);
         const selection = { imageId: image.id, circleId: viewer.selectedCircleId! };
         viewer.setRampSelection(selection);
         widget.disposed.connect(() => viewer.setRampSelection(null));
         try {
           await widget.content.load();
+          const pixel = args.pixel as [number, number] | undefined;
+          if (pixel) {
+            widget.content.highlight(pixel[0], pixel[1]);
+          }
         } catch (error) {
           Notification.error(`Ramps of ${image.info.name}: ${(error as Error).message}`, { autoClose: 8000 });
         }

@@ -60,6 +60,12 @@ export class RampContent extends Widget {
     });
   }
 
+  /** Emphasises one pixel's ramp and outlines the pixel in the viewer (a triage's strongest jump). */
+  highlight(x: number, y: number): void {
+    this.ramps.hoverImagePixel(this.request.imageId, x, y);
+    this.request.viewer.markPixels([[x, y]]);
+  }
+
   /** A pixel of the circle hovered in the viewer highlights its ramp. */
   private onViewerHover(viewer: RomanViewerWidget, at: { imageId: string; x: number; y: number } | null): void {
     this.ramps.hoverImagePixel(at?.imageId ?? '', at?.x ?? null, at?.y ?? null);

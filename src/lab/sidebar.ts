@@ -20,6 +20,7 @@ import { labServer } from './server';
 import { smallButton } from './buttons';
 import { romanIcon } from './icons';
 import { StackList } from './stackList';
+import { TriageBox } from './triageBox';
 import { RomanViewerWidget } from './viewerWidget';
 import type { LimitsMode } from '../viewer/view';
 
@@ -122,6 +123,8 @@ export class RomanSidebar extends Widget {
   setViewer(viewer: RomanViewerWidget | null): void {
     if (viewer !== this.viewer) {
       this.results.clear();
+      this.triages.forEach(box => box.cancel());
+      this.triages.clear();
     }
     this.viewer?.circlesChanged.disconnect(this.renderRegions, this);
     this.viewer?.displayChanged.disconnect(this.showDisplay, this);
@@ -307,13 +310,15 @@ export class RomanSidebar extends Widget {
           smallButton('Ramps', 'jp-RomanSidebar-ramps', () => {
             layer?.select(circle.id);
             void this.commands.execute('roman-lab:ramps');
-          })
+          }),
+          smallButton('Triage', 'jp-RomanSidebar-triageRun', () => this.triage(sky, circle.id, item))
         );
       }
       item.append(smallButton('Delete', 'jp-RomanSidebar-delete', () => layer?.remove(circle.id)));
-      const results = this.results.get(circle.id);
-      if (results) {
-        item.append(results); // kept across re-renders (selection, moves)
+      for (const kept of [this.results.get(circle.id), this.triages.get(circle.id)?.node]) {
+        if (kept) {
+          item.append(kept); // kept across re-renders (selection, moves)
+        }
       }
       item.addEventListener('click', event => {
         if (!(event.target instanceof HTMLButtonElement)) {
@@ -322,6 +327,27 @@ export class RomanSidebar extends Widget {
       });
       list.append(item);
     }
+  }
+
+  /** Triages the ramps of the viewer's exposures in the circle, under the circle's entry (triageBox.ts). */
+  private triage(sky: ISkyCircle, circleId: number, item: HTMLElement): void {
+    const viewer = this.viewer;
+    if (!viewer) {
+      return;
+    }
+    this.triages.get(circleId)?.cancel();
+    this.triages.get(circleId)?.node.remove();
+    const box = new TriageBox({
+      viewer,
+      sky,
+      openRamps: (imageId, pixel) => {
+        viewer.imageView?.setCurrent(imageId);
+        viewer.circles?.select(circleId);
+        void this.commands.execute('roman-lab:ramps', pixel ? { pixel } : {});
+      }
+    });
+    this.triages.set(circleId, box);
+    item.append(box.node);
   }
 
   /** Lists, under the circle's entry, every L2 exposure covering it (cancellable). */
@@ -526,4 +552,6 @@ export class RomanSidebar extends Widget {
   private search: AbortController | null = null;
   /** The exposure list shown under each circle, by circle id. */
   private readonly results = new Map<number, HTMLElement>();
+  /** The last triage of each circle, kept across re-renders. */
+  private readonly triages = new Map<number, TriageBox>();
 }

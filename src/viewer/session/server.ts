@@ -87,6 +87,26 @@ export interface IRampCircle {
   radius_arcsec: number;
 }
 
+/** One exposure's row of a triage (roman_lab.triage as JSON, docs/rest.md). */
+export interface ITriageRow {
+  /** The path as sent. */
+  path: string;
+  name: string;
+  detector: string;
+  start_time: string;
+  pixels: number;
+  flagged_jumps: number;
+  unflagged_jumps: number;
+  /** sigma; null without an unflagged jump. */
+  max_unflagged_significance: number | null;
+  max_x: number;
+  max_y: number;
+  max_resultant: number;
+  saturated_pixels: number;
+  /** Why it could not be triaged ('' when it was). */
+  note: string;
+}
+
 /** The server's endpoints, over a host's connection. */
 export class RomanServer {
   constructor(readonly connection: IServerConnection) {}
@@ -112,6 +132,16 @@ export class RomanServer {
   ramps(path: string, circle: IRampCircle, signal?: AbortSignal): Promise<unknown> {
     const query = { path, ra: String(circle.ra), dec: String(circle.dec), radius_arcsec: String(circle.radius_arcsec) };
     return this.connection.request<unknown>(['ramps'], { query, signal });
+  }
+
+  /** The jumps of several exposures in one circle, one row per path in the order sent. */
+  async triage(paths: string[], circle: IRampCircle, signal?: AbortSignal): Promise<ITriageRow[]> {
+    const body = await this.connection.request<{ rows: ITriageRow[] }>(['triage'], {
+      method: 'POST',
+      body: { paths, ...circle },
+      signal
+    });
+    return body.rows;
   }
 
   /** Every L2 exposure that covers a sky circle. */
