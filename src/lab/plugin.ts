@@ -230,6 +230,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: 'The Level 1 up-the-ramp samples of every pixel of the current exposure inside the selected circle, jumps marked',
       isEnabled: () => !!current()?.imageView,
       execute: async args => {
+        const pixel = args.pixel as [number, number] | undefined; // a pixel to emphasise (a triage's strongest jump)
         const doc = tracker.currentWidget;
         const viewer = doc?.content;
         const image = viewer?.imageView?.current;
@@ -260,7 +261,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         widget.disposed.connect(() => viewer.setRampSelection(null));
         try {
           await widget.content.load();
-          const pixel = args.pixel as [number, number] | undefined;
           if (pixel) {
             widget.content.highlight(pixel[0], pixel[1]);
           }
