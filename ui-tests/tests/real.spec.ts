@@ -164,6 +164,16 @@ test.describe('Real products (romanisim + romancal)', () => {
     });
     expect([...seen].sort()).toEqual([truth.mosaic, ...truth.covered_by].sort());
     await page.screenshot({ path: testInfo.outputPath('real-blink.png') });
+
+    // triage the ramps of the three exposures in the circle at once (their L1s converted cold)
+    const triage = panel.locator('.jp-RomanSidebar-triage');
+    await steps.time('Triage -> the ramps of every exposure in the circle (L1s converted cold), listed', async () => {
+      await panel.locator('.jp-RomanSidebar-triageRun').click();
+      await expect(triage).toHaveAttribute('data-state', 'done', { timeout: 180000 });
+    });
+    await expect(triage.locator('.jp-RomanSidebar-triageItem')).toHaveCount(truth.covered_by.length);
+    await expect(triage.locator('.jp-RomanSidebar-triageBadge').first()).toContainText(/unflagged|no unflagged jump/);
+    await page.screenshot({ path: testInfo.outputPath('real-triage.png') });
     await steps.attach();
   });
 
