@@ -19,6 +19,7 @@ import { IExposureSearch } from '../viewer/session/server';
 import { labServer } from './server';
 import { smallButton } from './buttons';
 import { romanIcon } from './icons';
+import { exposureResults } from './exposureResults';
 import { StackList } from './stackList';
 import { TriageBox } from './triageBox';
 import { RomanViewerWidget } from './viewerWidget';
@@ -381,42 +382,7 @@ export class RomanSidebar extends Widget {
       );
       box.textContent = '';
       box.dataset.state = 'done';
-      const summary = document.createElement('p');
-      summary.textContent = found.exposures.length
-        ? `${found.exposures.length} exposure(s) cover this circle:`
-        : found.message || 'No exposure covers this circle.';
-      const table = document.createElement('table');
-      table.className = 'jp-RomanSidebar-exposureTable';
-      for (const e of found.exposures) {
-        const row = table.insertRow();
-        row.title = `${e.path ?? e.uri ?? e.name}${e.x !== null ? ` at pixel ${e.x.toFixed(1)}, ${e.y!.toFixed(1)}` : ''}`;
-        const pick = document.createElement('input');
-        pick.type = 'checkbox';
-        pick.className = 'jp-RomanSidebar-pick';
-        pick.disabled = !e.path;
-        pick.dataset.path = e.path ?? '';
-        pick.title = e.path ? 'Select for "Load selected"' : 'Not on this server: download it from Python (ExposureList.download) first';
-        row.insertCell().append(pick);
-        for (const text of [
-          (e.start_time ?? '').replace('T', ' ').slice(0, 19),
-          [e.detector, e.optical_element].filter(Boolean).join(' · '),
-          e.exposure_time !== null ? `${Math.round(e.exposure_time)} s` : '',
-          e.coverage + (e.contributing === false ? ', masked' : ''),
-          e.name
-        ]) {
-          row.insertCell().textContent = text;
-        }
-      }
-      box.append(summary, table);
-      const loadable = found.exposures.filter(e => e.path).map(e => e.path!);
-      if (loadable.length) {
-        const picked = () =>
-          Array.from(table.querySelectorAll<HTMLInputElement>('.jp-RomanSidebar-pick:checked')).map(input => input.dataset.path!);
-        box.append(
-          smallButton(`Load all (${loadable.length})`, 'jp-RomanSidebar-loadAll', () => void this.loadIntoStack(viewer, loadable, sky)),
-          smallButton('Load selected', 'jp-RomanSidebar-loadSelected', () => void this.loadIntoStack(viewer, picked(), sky))
-        );
-      }
+      box.append(...exposureResults(found, paths => void this.loadIntoStack(viewer, paths, sky)));
     } catch (error) {
       box.dataset.state = 'error';
       status.textContent = search.signal.aborted ? 'Search cancelled.' : (error as Error).message;

@@ -351,26 +351,17 @@ export class RomanWidget {
   /** The ramp panel of `ramp_selection` (hidden when null). */
   private applyRamps(): void {
     const values = this.values();
-    const selection = values.ramp_selection;
-    const entry = selection && values.images.find(e => e.id === selection.image);
-    const region = selection && values.regions.find(r => r.id === selection.region);
-    this.chrome.showRamps(!!selection);
-    if (!selection || !entry) {
+    const request = traits.rampRequest(values);
+    this.chrome.showRamps(!!values.ramp_selection);
+    if (typeof request === 'string') {
+      this.ramps.hide();
+      this.showError(request);
+    } else if (request === null) {
       this.ramps.hide();
       this.session.pixelMarker.set([]);
-      return;
+    } else {
+      this.ramps.show(request);
     }
-    if (!region) {
-      this.ramps.hide();
-      this.showError(`The ramp panel's circle ${selection.region} is not among the circles any more.`);
-      return;
-    }
-    this.ramps.show({
-      imageId: entry.id,
-      path: entry.path,
-      name: entry.name,
-      circle: { ra: region.ra, dec: region.dec, radius_arcsec: region.radius_arcsec }
-    });
   }
 
   /** Opens the ramps of the selected (else the last) circle on the exposure on screen, or closes them. */
@@ -381,23 +372,13 @@ export class RomanWidget {
       this.applyRamps();
       return;
     }
-    const current = this.view.current;
-    const entry = current && values.images.find(e => e.id === current.id);
-    if (!entry) {
-      this.showError('No image on screen: the ramps are of the exposure shown.');
-      return;
-    }
-    if (entry.kind !== 'exposure') {
-      this.showError(`${entry.name} is not a Level 2 exposure (_cal): the ramps come from an exposure's Level 1 file.`);
-      return;
-    }
     const selected = this.circles.selected;
-    const region = (selected !== null ? this.regions.regionOf(selected) : undefined) ?? values.regions[values.regions.length - 1]?.id;
-    if (!region) {
-      this.showError('Draw a circle first (the Circle tool, C): the ramps are of the pixels inside it.');
+    const selection = traits.rampSelection(values, this.view.current?.id ?? null, selected !== null ? this.regions.regionOf(selected) : undefined);
+    if (typeof selection === 'string') {
+      this.showError(selection);
       return;
     }
-    this.write({ ramp_selection: { image: entry.id, region } });
+    this.write({ ramp_selection: selection });
     this.applyRamps();
   }
 

@@ -7,6 +7,8 @@ import {
   heldInOrder,
   newRegionId,
   planImages,
+  rampRequest,
+  rampSelection,
   referenceId,
   regionsDiffer,
   validCircle,
@@ -113,5 +115,32 @@ describe('what is a change worth sending', () => {
     expect(newRegionId()).toMatch(/^[0-9a-f]{8}$/);
     expect(viewSize(800.4, 480)).toEqual({ width: 800, height: 480 });
     expect(viewSize(0, 480)).toBeNull();
+  });
+});
+
+describe('the ramp panel', () => {
+  const images = [image('a'), image('m', '/data/mosaic_coadd.asdf', 'mosaic')];
+  const regions = [
+    { id: 'r1', ra: 10, dec: -5, radius_arcsec: 2 },
+    { id: 'r2', ra: 11, dec: -6, radius_arcsec: 3 }
+  ];
+
+  it('shows the ramps of the selection, hides without one, and says when its circle is gone', () => {
+    expect(rampRequest({ images, regions, ramp_selection: { image: 'a', region: 'r2' } })).toEqual({
+      imageId: 'a',
+      path: '/data/a_cal.asdf',
+      name: 'a',
+      circle: { ra: 11, dec: -6, radius_arcsec: 3 }
+    });
+    expect(rampRequest({ images, regions, ramp_selection: null })).toBeNull();
+    expect(rampRequest({ images, regions, ramp_selection: { image: 'a', region: 'gone' } })).toMatch(/circle gone is not among/);
+  });
+
+  it('opens on the exposure on screen and the selected circle, else the last one', () => {
+    expect(rampSelection({ images, regions }, 'a', 'r1')).toEqual({ image: 'a', region: 'r1' });
+    expect(rampSelection({ images, regions }, 'a', undefined)).toEqual({ image: 'a', region: 'r2' });
+    expect(rampSelection({ images, regions }, 'm', 'r1')).toMatch(/not a Level 2 exposure/);
+    expect(rampSelection({ images, regions }, null, 'r1')).toMatch(/No image on screen/);
+    expect(rampSelection({ images, regions: [] }, 'a', undefined)).toMatch(/Draw a circle first/);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The pure half of the trait sync (docs/state.md "Widget traits"): what to add to and take
  * out of the view for a new `images` value, the view values restricted to the images the
- * view holds, and whether a value read from the view is a change worth sending to Python.
+ * view holds, whether a value read from the view is a change worth sending to Python, and
+ * what the ramp panel shows.
  */
+import type { ICircleRampsRequest } from '../viewer/ramps/circleRamps';
 import type { ICircleValue, IViewImage, IViewValues } from '../viewer/viewState';
 
 /** An image the view has, or is converting, with the path it was opened from. */
@@ -140,4 +142,45 @@ export function viewSize(width: number, height: number): { width: number; height
 /** Whether two JSON values are the same (key order included: both come from the same writers). */
 export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * What the ramp panel shows for the `ramp_selection` trait: the ramps of its circle on its
+ * image; null when there is no selection (the panel is hidden); a sentence when its circle is gone.
+ */
+export function rampRequest(values: Pick<IViewValues, 'ramp_selection' | 'images' | 'regions'>): ICircleRampsRequest | null | string {
+  const selection = values.ramp_selection;
+  const entry = selection && values.images.find(e => e.id === selection.image);
+  if (!selection || !entry) {
+    return null;
+  }
+  const region = values.regions.find(r => r.id === selection.region);
+  if (!region) {
+    return `The ramp panel's circle ${selection.region} is not among the circles any more.`;
+  }
+  const circle = { ra: region.ra, dec: region.dec, radius_arcsec: region.radius_arcsec };
+  return { imageId: entry.id, path: entry.path, name: entry.name, circle };
+}
+
+/**
+ * The `ramp_selection` of the Ramps button: the exposure on screen and the selected circle
+ * (else the last one); a sentence saying what is missing when there is none.
+ */
+export function rampSelection(
+  values: Pick<IViewValues, 'images' | 'regions'>,
+  currentId: string | null,
+  selectedRegion: string | undefined
+): { image: string; region: string } | string {
+  const entry = values.images.find(e => e.id === currentId);
+  if (!entry) {
+    return 'No image on screen: the ramps are of the exposure shown.';
+  }
+  if (entry.kind !== 'exposure') {
+    return `${entry.name} is not a Level 2 exposure (_cal): the ramps come from an exposure's Level 1 file.`;
+  }
+  const region = selectedRegion ?? values.regions[values.regions.length - 1]?.id;
+  if (!region) {
+    return 'Draw a circle first (the Circle tool, C): the ramps are of the pixels inside it.';
+  }
+  return { image: entry.id, region };
 }
