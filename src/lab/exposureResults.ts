@@ -24,7 +24,8 @@ export function exposureResults(found: { exposures: IExposure[]; message: string
     row.insertCell().append(pick);
     for (const text of [
       (e.start_time ?? '').replace('T', ' ').slice(0, 19),
-      e.detector ?? '',
+      [e.detector, e.optical_element].filter(Boolean).join(' · '),
+      e.exposure_time !== null ? `${Math.round(e.exposure_time)} s` : '',
       e.coverage + (e.contributing === false ? ', masked' : ''),
       e.name
     ]) {
