@@ -219,7 +219,7 @@ def test_a_hit_between_resultants_is_one_event_one_difference(noise, clean, patt
 
 
 def test_select_events_is_the_shared_rule():
-    """The rule the browser applies (src/viewer/rampJumps.ts jumpsAt) on the two arrays."""
+    """The rule the browser applies (src/viewer/ramps/jumps.ts jumpsAt) on the two arrays."""
     nan = np.nan
     significance = np.array([[0.3, 71.0, 80.0, 0.1], [6.0, 0.2, 5.5, nan], [9.0, 0.0, 0.0, 0.0]])
     inside = np.array([[nan, nan, 107.0, nan, nan], [nan, 6.1, nan, 5.6, nan], [nan, 9.2, nan, nan, nan]])

@@ -31,8 +31,8 @@ steps are jumps (cosmic rays add charge); significance keeps its sign.
 
 What is reported is two arrays per pixel, `significance` (one value per difference) and
 `inside_significance` (per resultant, its best in-resultant template), and the events at any
-threshold follow from them by one rule (`select_events`), the browser's too (src/viewer/
-rampJumps.ts); at the search's threshold that rule is what the search did.
+threshold follow from them by one rule (`select_events`), the browser's too
+(src/viewer/ramps/jumps.ts); at the search's threshold that rule is what the search did.
 """
 
 from __future__ import annotations
