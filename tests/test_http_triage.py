@@ -46,6 +46,7 @@ async def test_the_exposure_hiding_the_faint_cosmic_ray_comes_first(jp_fetch, de
     covering = [r for r in rows if not r["note"] and r["pixels"]]
     best = max(covering, key=lambda r: r["max_unflagged_significance"] or 0)
     assert best["name"] == cr["exposure"]
+    assert best["unflagged_pixels"][0] == [best["max_x"], best["max_y"]]
     # the same rows as in Python, for the same circle (a bare number: arcsec)
     from astropy.coordinates import SkyCoord
 

@@ -32,6 +32,7 @@ def test_the_exposures_hiding_an_unflagged_jump_come_first(stack):
     for row in top:
         h = hidden[row["name"]]
         assert (row["max_x"], row["max_y"], row["max_resultant"]) == (h["x"], h["y"], h["resultant"])
+        assert row["unflagged_pixels"][0] == (h["x"], h["y"])  # strongest first, for marking on the image
         assert row["max_unflagged_significance"] >= 4
     rest = table[len(hidden):]["max_unflagged_significance"]
     assert np.all(np.isnan(rest) | (rest < top["max_unflagged_significance"].min()))

@@ -20,7 +20,7 @@ from .api import ramps
 
 COLUMNS = ("name", "detector", "start_time", "pixels", "flagged_jumps", "unflagged_jumps",
            "max_unflagged_significance", "max_x", "max_y", "max_resultant", "saturated_pixels",
-           "l2_path", "l1_path", "note")
+           "unflagged_pixels", "l2_path", "l1_path", "note")
 
 
 def default_workers():
@@ -42,7 +42,8 @@ def triage(region, exposures=None, threshold=None, *, source="auto", mosaic=None
     workers: threads (default: `default_workers()`); progress: a tqdm bar.
     Columns: name, detector, start_time, pixels, flagged_jumps, unflagged_jumps,
     max_unflagged_significance (sigma, NaN without one) with its max_x, max_y (L2 pixel) and
-    max_resultant, saturated_pixels, l2_path, l1_path, and a note (no L1 found, unreadable, ...)
+    max_resultant, saturated_pixels, unflagged_pixels (the (x, y) of every pixel with an unflagged
+    jump, strongest first, for marking them on the image), l2_path, l1_path, and a note (no L1 found, unreadable, ...)
     for an exposure that could not be triaged. Sorted by max_unflagged_significance, highest first;
     the rows with a note last.
     """
@@ -101,7 +102,8 @@ def _row(exposure, found=None, note=""):
     name, detector, start, l2_path = _describe(exposure, found)
     row = {"name": name, "detector": detector or "", "start_time": start or "", "pixels": 0, "flagged_jumps": 0,
            "unflagged_jumps": 0, "max_unflagged_significance": math.nan, "max_x": -1, "max_y": -1,
-           "max_resultant": -1, "saturated_pixels": 0, "l2_path": str(l2_path or ""), "l1_path": "", "note": note}
+           "max_resultant": -1, "saturated_pixels": 0, "unflagged_pixels": [], "l2_path": str(l2_path or ""),
+           "l1_path": "", "note": note}
     if found is None:
         return row
     jumps = found.jumps
@@ -109,7 +111,8 @@ def _row(exposure, found=None, note=""):
     unflagged = real[~real["pipeline_flagged"]]
     row.update(pixels=len(found), flagged_jumps=int(real["pipeline_flagged"].sum()), unflagged_jumps=len(unflagged),
                saturated_pixels=int(found.saturated.any(axis=1).sum()), l2_path=str(found.l2_path),
-               l1_path=str(found.l1_path))
+               l1_path=str(found.l1_path),
+               unflagged_pixels=list(dict.fromkeys((int(j["x"]), int(j["y"])) for j in unflagged)))
     if len(unflagged):
         best = unflagged[0]  # jumps are sorted strongest first
         row.update(max_unflagged_significance=float(best["significance"]), max_x=int(best["x"]),
@@ -126,7 +129,7 @@ def _table(rows, circle):
 
     rows = sorted(rows, key=key)
     table = Table(rows=[[r[c] for c in COLUMNS] for r in rows] or None, names=COLUMNS,
-                  dtype=[str, str, str, int, int, int, float, int, int, int, int, str, str, str])
+                  dtype=[str, str, str, int, int, int, float, int, int, int, int, object, str, str, str])
     table["max_unflagged_significance"].unit = "sigma"
     table.meta["region"] = circle.to_region() if hasattr(circle, "to_region") else circle
     table.meta["triaged"] = sum(not r["note"] for r in rows)

@@ -63,9 +63,11 @@ def triage_for_http(reals, rels, circle, threshold, root, cache_dir):
     table = triage(circle, reals, threshold, cache_dir=cache_dir, progress=False)
     by_path = {}
     for row in table:
-        item = {name: row[name].item() if hasattr(row[name], "item") else row[name] for name in table.colnames}
+        item = {name: row[name].item() if hasattr(row[name], "item") else row[name]
+                for name in table.colnames if name != "unflagged_pixels"}
         sig = item["max_unflagged_significance"]
         item["max_unflagged_significance"] = sig if math.isfinite(sig) else None
+        item["unflagged_pixels"] = [[int(x), int(y)] for x, y in row["unflagged_pixels"]]
         item["note"] = root_relative(item["note"], root)
         for key in ("l2_path", "l1_path"):
             item[key] = root_relative(item[key], root)

@@ -2,7 +2,9 @@
  * "Triage" under a circle of the Roman panel: the ramps of every exposure of the viewer's blink
  * stack inside the circle at once (viewer/triage.ts), shown as a list with a badge per exposure
  * (unflagged jumps, the strongest significance), sorted by it or by time. Clicking an exposure
- * shows it in the viewer and opens its ramps with the strongest unflagged jump's pixel emphasised.
+ * shows it in the viewer and opens its ramps with the strongest unflagged jump's pixel emphasised;
+ * "Mark the jumps on the image" outlines, on whichever exposure is shown, its pixels with an
+ * unflagged jump.
  */
 import { ISkyCircle } from '../viewer/math/regions';
 import { ITriageRow } from '../viewer/session/server';
@@ -27,9 +29,10 @@ export class TriageBox {
     void this.run();
   }
 
-  /** Stops a triage that is still running (the box says so). */
+  /** Stops a triage that is still running (the box says so) and takes its marks off the image. */
   cancel(): void {
     this.abort.abort();
+    this.setMarking(false);
   }
 
   private async run(): Promise<void> {
@@ -65,6 +68,7 @@ export class TriageBox {
   }
 
   private show(rows: ITriageRow[], ids: Map<string, string>, status: HTMLElement): void {
+    this.byImage = new Map(rows.filter(r => ids.has(r.path)).map(r => [ids.get(r.path)!, r]));
     const hiding = rows.filter(r => r.unflagged_jumps > 0).length;
     status.textContent = `${hiding} of ${rows.length} exposure(s) have a jump the pipeline did not flag in this circle:`;
     const sort = document.createElement('select');
@@ -81,7 +85,36 @@ export class TriageBox {
     };
     sort.addEventListener('change', render);
     render();
-    this.node.append(sort, list);
+    const mark = document.createElement('label');
+    mark.className = 'jp-RomanSidebar-triageMark';
+    const toggle = document.createElement('input');
+    toggle.type = 'checkbox';
+    toggle.addEventListener('change', () => this.setMarking(toggle.checked));
+    mark.append(toggle, ' Mark the jumps on the image');
+    mark.title = 'Outline the pixels with a jump the pipeline did not flag on the exposure shown (blink to see each one)';
+    this.node.append(sort, mark, list);
+  }
+
+  /** Outlines the unflagged jumps' pixels of the exposure on screen, following the blink. */
+  private setMarking(on: boolean): void {
+    const viewer = this.options.viewer;
+    if (on === this.marking || viewer.isDisposed) {
+      return;
+    }
+    this.marking = on;
+    if (on) {
+      viewer.stackChanged.connect(this.markCurrent, this);
+      this.markCurrent();
+    } else {
+      viewer.stackChanged.disconnect(this.markCurrent, this);
+      viewer.markPixels([]);
+    }
+  }
+
+  private markCurrent(): void {
+    const viewer = this.options.viewer;
+    const current = viewer.imageView?.current;
+    viewer.markPixels((current && this.byImage.get(current.id)?.unflagged_pixels) || []);
   }
 
   private item(row: ITriageRow, imageId: string | null): HTMLElement {
@@ -118,4 +151,7 @@ export class TriageBox {
   }
 
   private readonly abort = new AbortController();
+  /** Each triaged exposure's row, by its image id in the stack. */
+  private byImage = new Map<string, ITriageRow>();
+  private marking = false;
 }

@@ -17,6 +17,7 @@ function row(name: string, sigma: number | null, extra: Partial<ITriageRow> = {}
     max_y: sigma === null ? -1 : 12,
     max_resultant: sigma === null ? -1 : 3,
     saturated_pixels: 0,
+    unflagged_pixels: sigma === null ? [] : [[10, 12]],
     note: '',
     ...extra
   };

@@ -57,6 +57,23 @@ test.describe('Triage', () => {
     await box.locator('.jp-RomanSidebar-triageSort').selectOption('time');
     await box.locator('.jp-RomanSidebar-triageSort').selectOption('strongest');
 
+    // the jumps marked on the image follow the blink: on the exposure hiding one, none on the mosaic
+    const outlines = viewer.locator('.jp-RomanPixelMarker-pixel');
+    const show = (name: string) =>
+      page.evaluate(name => {
+        const view = (window as any).jupyterapp.shell.currentWidget.content.imageView;
+        view.setCurrent(view.images.find((i: any) => name.includes(i.info.name)).id);
+      }, name);
+    await box.locator('.jp-RomanSidebar-triageMark input').check();
+    await show(cr.exposure);
+    await expect(outlines).not.toHaveCount(0);
+    await page.screenshot({ path: testInfo.outputPath('triage-marks.png') });
+    await show(blink.mosaic);
+    await expect(outlines).toHaveCount(0);
+    await show(cr.exposure);
+    await box.locator('.jp-RomanSidebar-triageMark input').uncheck();
+    await expect(outlines).toHaveCount(0);
+
     await items.first().click();
     const ramps = page.locator('.jp-RomanRamps');
     await expect(ramps).toHaveAttribute('data-state', 'ready', { timeout: 60000 });

@@ -103,6 +103,8 @@ export interface ITriageRow {
   max_y: number;
   max_resultant: number;
   saturated_pixels: number;
+  /** (x, y) of every pixel with an unflagged jump, strongest first. */
+  unflagged_pixels: Array<[number, number]>;
   /** Why it could not be triaged ('' when it was). */
   note: string;
 }
