@@ -16,7 +16,7 @@ PYTHON ?= $(find_python)
 
 TS_SOURCES := $(shell find src -name '*.ts' -not -name '*.test.ts' 2>/dev/null) $(wildcard schema/*.json style/*.css style/*.js style/icons/*.svg)
 
-.PHONY: help env build demo test test-python test-ts test-ui chromium bench clean real-data
+.PHONY: help env build demo test test-python test-ts test-ui test-real-data chromium bench clean real-data
 
 help:
 	@echo "make demo   set up, generate the demo Roman field in ./$(DEMO_DIR), open JupyterLab on it"
@@ -83,14 +83,22 @@ test-python: env
 	$(BIN)/python -m pytest
 
 test-ts: node_modules/.package-lock.json
+	npm run lint
 	npm test
 
 test-ui: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json
 	cd ui-tests && npx tsc --noEmit -p tsconfig.json && CHROMIUM="$${CHROMIUM:-$$(command -v chromium)}" JUPYTER="$(CURDIR)/$(BIN)/jupyter" npx playwright test
 
-# Runs all three suites even when one fails, then fails if any did.
+# The real-products corpus the suites also run on (issue 15): REAL_DATA=ci (3 exposures; ~10 min
+# the first time, then kept under ~/.cache/roman-lab/real-data), full, or none (its tests skip).
+REAL_DATA ?= ci
+test-real-data:
+	@[ "$(REAL_DATA)" = none ] || REAL_DATA_SIZE=$(REAL_DATA) bash real_data/build.sh
+
+# Runs all three suites even when one fails (or the corpus cannot be built), then fails if any did.
 test: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json
 	@status=0; \
+	$(MAKE) --no-print-directory test-real-data || status=1; \
 	$(MAKE) --no-print-directory test-python || status=1; \
 	$(MAKE) --no-print-directory test-ts || status=1; \
 	$(MAKE) --no-print-directory test-ui || status=1; \

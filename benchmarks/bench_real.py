@@ -22,7 +22,7 @@ scratch folder, never ~/.cache; the files are in the page cache; the main proces
    uncompressed, so a memory map reads only the box; asdf's default reads the whole block).
 3. `roman_lab.find_exposures((point, 0.1 arcsec), source="lineage", mosaic=L3)` at the L3
    centre and at truth probes (near the L2 corners): cold (a fresh process, empty cache: the
-   mosaic is converted for its context), a fresh process with the store already converted,
+   context is read from the mosaic's ASDF), a fresh process with the store already converted,
    and warm; naive: `rdm.open(L3)`, `meta.resample.members`, the point's context bits (through
    `roman_lab.io.skypixel.sky_to_pixel`: gwcs's numerical inverse raises on these files under
    astropy 8) and every member's footprint from the forward transform of its 4 corners
@@ -386,7 +386,7 @@ def main(argv=None):
         row("    naive with rdm.open(L1, memmap=True), warm", r["naive_memmap"])
     lin = lineage
     print(f"3. lineage on {mosaic_name} ({lin['mosaic_mb']:.0f} MB), {len(lin['points'])} points")
-    row("  find_exposures, cold (fresh process, empty cache: converts the L3)", lin["cold_s"])
+    row("  find_exposures, cold (fresh process, empty cache: context read from the ASDF)", lin["cold_s"])
     row("  find_exposures, fresh process, L3 store already converted", lin["fresh_process_store_converted_s"])
     row("  find_exposures, first call in this process (store converted)", lin["this_process_first_s"])
     row("  find_exposures, warm (all points)", lin["warm"])

@@ -40,6 +40,7 @@ _LAZY = {
     "index": ("archive", "index"),
     "ramps": ("ramp", "ramps"),
     "RampSet": ("ramp", "RampSet"),
+    "triage": ("ramp.triage", "triage"),
     "Viewer": ("widget", "Viewer"),
     "StateError": ("state", "StateError"),
 }

@@ -53,6 +53,7 @@ BUDGET = {
     "GET /stores/{id}/{key}": (200, 80),
     "HEAD /stores/{id}/{key}": (80, 40),
     "GET /api/ramps": (200, 100),
+    "POST /api/triage": (150, 60),
     "GET /api/exposures": (200, 100),
     "GET /api/resolve": (20, 10),
 }

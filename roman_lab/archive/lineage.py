@@ -83,17 +83,19 @@ class LineageArchive(Archive):
 
     # -- context ---------------------------------------------------------------------------
     def context(self):
-        """The mosaic's context array (zarr from the store, else numpy from the ASDF), or None."""
+        """The mosaic's context array, or None: the cached store's (zarr, read by chunk) when the
+        mosaic was converted already, else read once from the ASDF (converting a whole mosaic
+        to answer one query costs seconds; the array alone, a fraction)."""
         if not self.has_context:
             return None
         if self._context is None:
             from ..io import open as open_roman
-            from ..store import convert
+            from ..store import cached_store
 
-            try:
-                store = convert(self.mosaic_path, cache_dir=self.cache_dir, progress=False)
+            store = cached_store(self.mosaic_path, cache_dir=self.cache_dir)
+            if store is not None and "context" in store.arrays:
                 self._context = store.arrays["context"]
-            except Exception:  # noqa: BLE001 - fall back to the ASDF
+            else:
                 with open_roman(self.mosaic_path) as rf:
                     self._context = rf.read("context")
         return self._context

@@ -16,15 +16,22 @@ MA_TABLE = {"name": "DEMO_HLWAS_IMAGING_6R", "number": 1042, "id": "DEMO1042"}
 PROGRAM_TITLE = "roman-lab demo: a low surface brightness galaxy (synthetic data)"
 
 
+def _visit_start(visit):
+    """The demo's two visits, and any later one (a triage stack's) a day after the one before."""
+    if visit in VISIT_START:
+        return VISIT_START[visit]
+    return VISIT_START[max(VISIT_START)] + TimeDelta((visit - max(VISIT_START)) * 86400.0, format="sec")
+
+
 def exposure_times(exposure, ramp):
-    start = VISIT_START[exposure.visit] + TimeDelta((exposure.exposure - 1) * EXPOSURE_CADENCE, format="sec")
+    start = _visit_start(exposure.visit) + TimeDelta((exposure.exposure - 1) * EXPOSURE_CADENCE, format="sec")
     duration = ramp.last_read * ramp.frame_time
     return start, start + TimeDelta(duration, format="sec"), duration
 
 
 def _dither_pattern(exposure):
     """Executed offsets (arcsec, x/y pairs) of the visit's exposures from its first one."""
-    same = [e for e in field.EXPOSURES if e.visit == exposure.visit]
+    same = [e for e in field.EXPOSURES if e.visit == exposure.visit] or [exposure]  # a visit of its own
     x0, y0 = same[0].galaxy_offset
     return [float(v) for e in same for v in (x0 - e.galaxy_offset[0], y0 - e.galaxy_offset[1])]
 
@@ -94,7 +101,7 @@ def fill_common(meta, data, size, ramp, product_type):
 
     visit = meta.visit
     visit.type = "GENERAL_OBSERVATION"
-    visit.start_time = VISIT_START[ex.visit]
+    visit.start_time = _visit_start(ex.visit)
     visit.nexposures = sum(e.visit == ex.visit for e in field.EXPOSURES)
     visit.internal_target = False
     visit.wfi_acm_z_defocus_size = None

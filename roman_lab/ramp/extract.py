@@ -25,7 +25,7 @@ from ..skycircle import sky_circle
 
 L1_BORDER = 4  # reference pixels on each side of the L1 array
 DEFAULT_MAX_PIXELS = 100_000  # a circle with more pixel centres than this is refused
-CACHED_FILES = 16  # L2 trees and open stores kept per process
+CACHED_FILES = 128  # L2 trees and open stores kept per process: a stack of a hundred exposures stays warm
 NOISE_SAMPLE_PIXELS = 2048  # at most this many pixels of the chunks read are kept for noise estimates
 
 
@@ -40,7 +40,8 @@ class RampCube:
     index, resultant) of the jumps the pipeline recorded in the L2's `jump_indices` (romancal's
     `record_jumps`) for these pixels, None when the L2 has none; groupdq: (N, n) L1 group DQ or
     None; sample: (M, n) ramps of other science pixels of the same chunks (noise estimates);
-    top: the largest value the L1 data type holds (a clipped ADC).
+    top: the largest value the L1 data type holds (a clipped ADC); summary: the L2's metadata
+    summary (detector, start time, filter, ...: `RomanFile.summary`).
     """
 
     pixels: np.ndarray
@@ -56,6 +57,7 @@ class RampCube:
     groupdq: np.ndarray | None = None
     sample: np.ndarray | None = None
     top: float = np.inf
+    summary: dict = field(default_factory=dict)
 
     def __len__(self):
         return len(self.pixels)
@@ -159,8 +161,8 @@ def _version(path):
 
 @lru_cache(maxsize=CACHED_FILES)
 def _l2_facts(version):
-    """(gwcs, sky -> pixel function, science shape, read pattern or None, jump_indices or None) of
-    an L2 exposure, from its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
+    """(gwcs, sky -> pixel function, science shape, read pattern or None, jump_indices or None,
+    metadata summary) of an L2 exposure, from its ASDF tree. Kept per file version: parsing the tree (the gwcs) and preparing its inverse
     (`roman_lab.io.skypixel`: the analytic one where it round-trips, else Newton on the forward
     transform; never gwcs's numerical `invert`) cost more than everything else of a request."""
     from roman_lab.io.skypixel import sky_to_pixel
@@ -183,7 +185,7 @@ def _l2_facts(version):
         to_pixel(*_sky(wcs, [(shape[-1] - 1) / 2], [(shape[-2] - 1) / 2]))  # prepared once here
         # the pipeline's jumps as (resultant, y, x), where it recorded them (~0.2 MB a file)
         jump_indices = rf.read("jump_indices").astype(np.int64) if "jump_indices" in rf.arrays else None
-        return wcs, to_pixel, shape, rf.summary.get("read_pattern"), jump_indices
+        return wcs, to_pixel, shape, rf.summary.get("read_pattern"), jump_indices, dict(rf.summary)
 
 
 _level1_found = {}  # L2 version -> its L1 path, while that file exists
@@ -310,7 +312,7 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
     """
     l2_path = Path(l2_path)
     center, radius = _circle(region)
-    wcs, to_pixel, shape, l2_pattern, jump_indices = _l2_facts(_version(l2_path))
+    wcs, to_pixel, shape, l2_pattern, jump_indices, summary = _l2_facts(_version(l2_path))
     l1_path = Path(l1_path) if l1_path is not None else _find_level1(l2_path)
     pixels, note = _select(wcs, to_pixel, shape, center, radius, max_pixels)
     arrays, pattern, frame_time = _checked_l1_store(l1_path, l2_path, shape, l2_pattern, cache_dir)
@@ -328,4 +330,4 @@ def extract_ramps(l2_path, region, cache_dir=None, max_pixels=DEFAULT_MAX_PIXELS
                     l2_path=l2_path, l1_path=l1_path, note=note, read_pattern=pattern, frame_time=frame_time,
                     dq=_l2_dq(l2_path, pixels, cache_dir) if with_dq else None,
                     pipeline_jumps=_pipeline_jumps(jump_indices, pixels), groupdq=groupdq,
-                    sample=_noise_sample(box, y0, x0, shape), top=top)
+                    sample=_noise_sample(box, y0, x0, shape), top=top, summary=summary)

@@ -37,6 +37,7 @@ class RampSet:
     l2_path = property(lambda self: self.cube.l2_path)
     l1_path = property(lambda self: self.cube.l1_path)
     note = property(lambda self: self.cube.note)
+    summary = property(lambda self: self.cube.summary, doc="the L2's metadata summary (detector, start_time, ...)")
     significance = property(lambda self: self.result.significance,
                             doc="(N, n-1) step test of each difference in sigma, NaN where untestable")
     inside_significance = property(lambda self: self.result.inside_significance,

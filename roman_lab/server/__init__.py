@@ -22,6 +22,7 @@ from .handlers import (
 from .jobs import Conversions
 from .openstores import OpenStores
 from .paths import jupyter_root
+from .triage import TriageHandler
 
 NAMESPACE = "roman-lab"
 
@@ -87,6 +88,7 @@ def load(server_app):
             (url_path_join(base, "api", "exposures"), ExposuresHandler),
             (url_path_join(base, "api", "resolve"), ResolveHandler),
             (url_path_join(base, "api", "ramps"), RampsHandler),
+            (url_path_join(base, "api", "triage"), TriageHandler),
             (url_path_join(base, "api", "stores"), StoresHandler),
             (url_path_join(base, "api", "stores", r"([^/]+)"), StoreJobHandler),
             (url_path_join(base, "stores", r"([^/]+)", r"(.*)"), StoreFileHandler),

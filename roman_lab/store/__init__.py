@@ -5,6 +5,24 @@ from .cache import default_cache_dir, default_max_bytes, evict, list_stores
 from .converter import Store, convert
 
 
+def cached_store(path, cache_dir=None):
+    """The complete store of this file already in the cache, else None: never converts (a
+    query that needs one array of a large file reads it from the file instead)."""
+    import os
+    from pathlib import Path
+
+    from .cache import read_root_attrs, store_id
+
+    try:
+        real = os.path.realpath(Path(path).expanduser())
+        st = os.stat(real)
+    except OSError:
+        return None
+    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    final = base / store_id(real, st.st_size, st.st_mtime_ns)
+    return Store(final) if read_root_attrs(final) is not None else None
+
+
 def open_store(store_id, cache_dir=None):
     """The complete store with this id in the cache (for the HTTP handlers), else RomanFileError 404."""
     from pathlib import Path
@@ -17,5 +35,5 @@ def open_store(store_id, cache_dir=None):
     return Store(base / store_id)
 
 
-__all__ = ["RomanFileError", "Store", "convert", "default_cache_dir", "default_max_bytes", "evict",
+__all__ = ["RomanFileError", "Store", "cached_store", "convert", "default_cache_dir", "default_max_bytes", "evict",
            "list_stores", "open_store"]

@@ -562,6 +562,19 @@ class Viewer(ImageDisplayAPI, anywidget.AnyWidget):
         region = self.get_region() if region is None else as_region(region)
         return ramps(self.images[index]["path"], region, **options)
 
+    def triage(self, region=None, **options):
+        """The ramps of every exposure of the stack in a circle at once (`roman_lab.triage`): one
+        row per exposure, the one hiding the strongest jump the pipeline did not flag first.
+        region: the last circle drawn by default (else as in `ramps`); `options` go to
+        `roman_lab.triage` (threshold=, workers=, progress=, ...)."""
+        from roman_lab.ramp.triage import triage
+
+        exposures = [e["path"] for e in self.images if e["kind"] == "exposure"]
+        if not exposures:
+            raise ValueError("the viewer has no exposures to triage: load the L2 exposures behind a circle first")
+        region = self.get_region() if region is None else as_region(region)
+        return triage(region, exposures, **options)
+
     def show_ramps(self, image=None, region=None):
         """Open the ramp panel of the view on an image (default: on screen) and a circle (default: the
         last; else as in `ramps`)."""

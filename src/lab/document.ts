@@ -4,6 +4,7 @@
  * hundreds of MB) and the viewer reads the server's zarr store instead.
  */
 import { ABCWidgetFactory, DocumentModel, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
+import { Contents } from '@jupyterlab/services';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 
@@ -58,7 +59,8 @@ export class UnloadedModelFactory implements DocumentRegistry.IModelFactory<Docu
 export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
   constructor(
     options: DocumentRegistry.IWidgetFactoryOptions<RomanDocument>,
-    private readonly commands: CommandRegistry
+    private readonly commands: CommandRegistry,
+    private readonly contents: Contents.IManager
   ) {
     super(options);
   }
@@ -67,7 +69,7 @@ export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
     // A Roman file has no checkpoints: listing them (JupyterLab does, for the tab's caption)
     // makes jupyter_server create `.ipynb_checkpoints/` beside the user's data.
     context.listCheckpoints = () => Promise.resolve([]);
-    const content = new RomanViewerWidget(context.path);
+    const content = new RomanViewerWidget(context.path, this.contents);
     const widget = new DocumentWidget({ content, context });
     widget.addClass('jp-RomanDocument');
     addToolButtons(widget, this.commands);

@@ -18,7 +18,8 @@ import { romanIcon } from './icons';
 import { rampWidget } from './rampWidget';
 import { RomanSidebar } from './sidebar';
 import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, VIEW_FILE_TYPE, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
-import { isStateFile, IViewerDefaults } from './viewerWidget';
+import { isStateFile } from './stateFile';
+import { IViewerDefaults } from './viewerWidget';
 
 const PLUGIN_ID = 'roman-lab:plugin';
 
@@ -99,7 +100,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       fileTypes: [FILE_TYPE, FITS_FILE_TYPE, VIEW_FILE_TYPE],
       defaultFor: [FILE_TYPE, VIEW_FILE_TYPE],
       readOnly: true
-    }, commands);
+    }, commands, app.serviceManager.contents);
     factory.widgetCreated.connect((_, widget) => {
       widget.title.icon = romanIcon;
       widget.content.setDefaults(defaults);

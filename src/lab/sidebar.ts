@@ -15,11 +15,13 @@ import { circleToPython, ISkyCircle, parseDs9, PYTHON_IMPORTS, writeDs9 } from '
 import { CoordinateError, formatDec, formatRA, parseCoordinate } from '../viewer/math/sexagesimal';
 import { romanProduct } from '../viewer/products';
 import { Interval, normalizeValue, STRETCH_DEFAULT_A, STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
-import { fetchHealth, findExposures, IExposureSearch, requestAPI } from './api';
+import { IExposureSearch } from '../viewer/session/server';
+import { labServer } from './server';
+import { smallButton } from './buttons';
 import { romanIcon } from './icons';
+import { StackList } from './stackList';
 import { RomanViewerWidget } from './viewerWidget';
 import type { LimitsMode } from '../viewer/view';
-import type { StackImage } from '../viewer/stackImage';
 
 const PARAMETRIC: ReadonlyArray<StretchName> = ['log', 'asinh', 'sinh', 'power'];
 
@@ -98,6 +100,7 @@ export class RomanSidebar extends Widget {
           <button class="jp-mod-styled jp-RomanSidebar-importDs9">Import DS9</button>
         </div>
       </section>`;
+    this.stackList = new StackList(this.$('.jp-RomanSidebar-stackList'), this.select('reference'));
     this.bindControls();
     this.setViewer(null);
   }
@@ -106,7 +109,7 @@ export class RomanSidebar extends Widget {
   async refreshServer(): Promise<void> {
     const line = this.$('.jp-RomanSidebar-server');
     try {
-      const health = await fetchHealth();
+      const health = await labServer.health();
       line.dataset.state = 'ok';
       line.textContent = `roman-lab ${health.version} · roman_datamodels ${health.roman_datamodels} · Python ${health.python}`;
     } catch (error) {
@@ -134,7 +137,7 @@ export class RomanSidebar extends Widget {
     viewer?.circlesChanged.connect(this.renderRegions, this);
     viewer?.displayChanged.connect(this.showDisplay, this);
     viewer?.stackChanged.connect(this.renderStack, this);
-    this.stackSignature = '';
+    this.stackList.reset();
     this.showDisplay();
     this.renderRegions();
     this.renderStack();
@@ -242,92 +245,7 @@ export class RomanSidebar extends Widget {
       ? ''
       : `The chunk cache holds this view of ${view.fittingCount} of the ${images.length} images: the others load as they are shown. ` +
         'Raise “Chunk cache (MiB)” in Settings → Roman Viewer for a blink without gaps.';
-    const reference = view.reference;
-    const signature = JSON.stringify([reference?.id, images.map(i => [i.id, i.info.mark, i.info.wcsFrom])]);
-    if (signature !== this.stackSignature) {
-      this.stackSignature = signature;
-      const select = this.select('reference');
-      select.textContent = '';
-      for (const image of images) {
-        select.append(new Option(image.info.name, image.id, false, image === reference));
-      }
-      list.textContent = '';
-      images.forEach((image, index) => list.append(this.stackItem(view, image, index, images.length)));
-    }
-    for (const item of Array.from(list.children) as HTMLElement[]) {
-      const image = images.find(i => i.id === item.dataset.id);
-      item.classList.toggle('jp-mod-current', image === view.current);
-      const canvas = item.querySelector('canvas') as HTMLCanvasElement;
-      const picture = image && view.thumbnail(image, 48);
-      if (picture && this.thumbnailsDrawn.get(canvas) !== picture) {
-        this.thumbnailsDrawn.set(canvas, picture);
-        canvas.width = picture.width;
-        canvas.height = picture.height;
-        canvas.getContext('2d')?.putImageData(picture, 0, 0);
-      }
-    }
-  }
-
-  private stackItem(view: NonNullable<RomanViewerWidget['imageView']>, image: StackImage, index: number, count: number): HTMLElement {
-    const info = image.info;
-    const item = document.createElement('li');
-    item.className = 'jp-RomanSidebar-stackItem';
-    item.dataset.id = image.id;
-    item.dataset.mark = info.mark ?? '';
-    const thumb = document.createElement('canvas');
-    thumb.className = 'jp-RomanSidebar-thumb';
-    thumb.width = 48;
-    thumb.height = 48;
-    const text = document.createElement('div');
-    text.className = 'jp-RomanSidebar-stackText';
-    const name = document.createElement('div');
-    name.className = 'jp-RomanSidebar-stackName';
-    name.textContent = `${index + 1}. ${info.name}${info.mark ? ' ⚑ suspicious' : ''}`;
-    name.title = info.path;
-    const details = document.createElement('div');
-    details.className = 'jp-RomanSidebar-stackDetails';
-    const alignment = view.alignmentOf(image);
-    details.textContent = [
-      (info.time ?? '').replace('T', ' ').slice(0, 19),
-      info.detector ?? '',
-      info.kind,
-      alignment === 'reference' ? 'reference frame' : alignment === 'pixel' ? 'aligned by pixel (no WCS)' : ''
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    text.append(name, details);
-    if (!image.ownWcs) {
-      const borrow = document.createElement('select');
-      borrow.className = 'jp-RomanSidebar-wcsFrom';
-      borrow.title = 'This image has no WCS: draw it with the WCS of another image';
-      borrow.append(new Option('no WCS (pixel on pixel)', ''));
-      for (const other of view.images) {
-        if (other !== image && other.ownWcs) {
-          borrow.append(new Option(`WCS of ${other.info.name}`, other.id, false, other.id === info.wcsFrom));
-        }
-      }
-      borrow.addEventListener('change', () => view.borrowWcs(image.id, borrow.value || null));
-      text.append(borrow);
-    }
-    const tools = document.createElement('div');
-    tools.className = 'jp-RomanSidebar-stackTools';
-    tools.append(
-      this.button(info.mark ? 'Unmark' : 'Mark', 'jp-RomanSidebar-mark', () => view.mark(image.id, info.mark ? null : 'suspicious')),
-      this.button('↑', 'jp-RomanSidebar-up', () => view.move(image.id, index - 1)),
-      this.button('↓', 'jp-RomanSidebar-down', () => view.move(image.id, index + 1)),
-      this.button('✕', 'jp-RomanSidebar-remove', () => view.remove(image.id))
-    );
-    (tools.querySelector('.jp-RomanSidebar-up') as HTMLButtonElement).disabled = index === 0;
-    (tools.querySelector('.jp-RomanSidebar-down') as HTMLButtonElement).disabled = index === count - 1;
-    (tools.querySelector('.jp-RomanSidebar-remove') as HTMLButtonElement).disabled = count === 1;
-    (tools.querySelector('.jp-RomanSidebar-mark') as HTMLButtonElement).title = 'Mark this image as suspicious (kept in the saved state)';
-    item.append(thumb, text, tools);
-    item.addEventListener('click', event => {
-      if (!(event.target instanceof HTMLButtonElement || event.target instanceof HTMLSelectElement)) {
-        view.setCurrent(image.id);
-      }
-    });
-    return item;
+    this.stackList.render(view);
   }
 
   // --- go to ---------------------------------------------------------------------------
@@ -341,7 +259,7 @@ export class RomanSidebar extends Widget {
     try {
       position = parseCoordinate(text);
       if (!position) {
-        position = await requestAPI<{ ra: number; dec: number }>(`resolve?name=${encodeURIComponent(text.trim())}`);
+        position = await labServer.resolve(text.trim());
       }
     } catch (error) {
       const reason = error instanceof CoordinateError ? `“${text}” is not a sky position: ${error.message}` : (error as Error).message;
@@ -379,20 +297,20 @@ export class RomanSidebar extends Widget {
       item.append(text, pixel);
       if (sky) {
         item.append(
-          this.button('Copy as Python', 'jp-RomanSidebar-copy', () => this.copyPython(sky)),
-          this.button('Insert into notebook', 'jp-RomanSidebar-insert', () => this.insertPython(sky))
+          smallButton('Copy as Python', 'jp-RomanSidebar-copy', () => this.copyPython(sky)),
+          smallButton('Insert into notebook', 'jp-RomanSidebar-insert', () => this.insertPython(sky))
         );
       }
       if (sky) {
         item.append(
-          this.button('Find exposures', 'jp-RomanSidebar-find', () => void this.findExposures(sky, circle.id, item)),
-          this.button('Ramps', 'jp-RomanSidebar-ramps', () => {
+          smallButton('Find exposures', 'jp-RomanSidebar-find', () => void this.findExposures(sky, circle.id, item)),
+          smallButton('Ramps', 'jp-RomanSidebar-ramps', () => {
             layer?.select(circle.id);
             void this.commands.execute('roman-lab:ramps');
           })
         );
       }
-      item.append(this.button('Delete', 'jp-RomanSidebar-delete', () => layer?.remove(circle.id)));
+      item.append(smallButton('Delete', 'jp-RomanSidebar-delete', () => layer?.remove(circle.id)));
       const results = this.results.get(circle.id);
       if (results) {
         item.append(results); // kept across re-renders (selection, moves)
@@ -421,11 +339,11 @@ export class RomanSidebar extends Widget {
     box.dataset.state = 'searching';
     const status = document.createElement('p');
     status.textContent = 'Searching…';
-    box.append(status, this.button('Cancel', 'jp-RomanSidebar-cancel', () => search.abort()));
+    box.append(status, smallButton('Cancel', 'jp-RomanSidebar-cancel', () => search.abort()));
     item.append(box);
     const source = this.select('source').value as IExposureSearch['source'];
     try {
-      const found = await findExposures(
+      const found = await labServer.findExposures(
         {
           ra: sky.ra,
           dec: sky.dec,
@@ -455,7 +373,8 @@ export class RomanSidebar extends Widget {
         row.insertCell().append(pick);
         for (const text of [
           (e.start_time ?? '').replace('T', ' ').slice(0, 19),
-          e.detector ?? '',
+          [e.detector, e.optical_element].filter(Boolean).join(' · '),
+          e.exposure_time !== null ? `${Math.round(e.exposure_time)} s` : '',
           e.coverage + (e.contributing === false ? ', masked' : ''),
           e.name
         ]) {
@@ -468,8 +387,8 @@ export class RomanSidebar extends Widget {
         const picked = () =>
           Array.from(table.querySelectorAll<HTMLInputElement>('.jp-RomanSidebar-pick:checked')).map(input => input.dataset.path!);
         box.append(
-          this.button(`Load all (${loadable.length})`, 'jp-RomanSidebar-loadAll', () => void this.loadIntoStack(viewer, loadable, sky)),
-          this.button('Load selected', 'jp-RomanSidebar-loadSelected', () => void this.loadIntoStack(viewer, picked(), sky))
+          smallButton(`Load all (${loadable.length})`, 'jp-RomanSidebar-loadAll', () => void this.loadIntoStack(viewer, loadable, sky)),
+          smallButton('Load selected', 'jp-RomanSidebar-loadSelected', () => void this.loadIntoStack(viewer, picked(), sky))
         );
       }
     } catch (error) {
@@ -590,14 +509,6 @@ export class RomanSidebar extends Widget {
     this.$('.jp-RomanSidebar-importDs9').addEventListener('click', () => void this.importDs9());
   }
 
-  private button(label: string, className: string, onClick: () => void): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.className = `jp-mod-styled jp-mod-minimal ${className}`;
-    button.textContent = label;
-    button.addEventListener('click', onClick);
-    return button;
-  }
-
   private $(selector: string): HTMLElement {
     return this.node.querySelector(selector) as HTMLElement;
   }
@@ -611,9 +522,7 @@ export class RomanSidebar extends Widget {
   }
 
   private viewer: RomanViewerWidget | null = null;
-  private stackSignature = '';
-  /** The picture each thumbnail canvas shows (redrawn when the view makes a new one). */
-  private readonly thumbnailsDrawn = new WeakMap<HTMLCanvasElement, ImageData>();
+  private readonly stackList: StackList;
   private search: AbortController | null = null;
   /** The exposure list shown under each circle, by circle id. */
   private readonly results = new Map<number, HTMLElement>();

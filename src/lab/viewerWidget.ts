@@ -3,7 +3,7 @@
  * conversion's progress, then the image view with a status line.
  */
 import { Notification } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
+import { Contents } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
@@ -11,27 +11,16 @@ import { Widget } from '@lumino/widgets';
 import { romanProduct, stackKind } from '../viewer/products';
 import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
-import { PixelMarker } from '../viewer/pixelMarker';
 import { ISkyCircle } from '../viewer/math/regions';
-import { formatDec, formatRA } from '../viewer/math/sexagesimal';
 import { TanSipWcs } from '../viewer/math/wcs';
-import { RomanStore } from '../viewer/store';
+import { ImageLoader } from '../viewer/session/loader';
+import { StackSession } from '../viewer/session/session';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
-import {
-  applyView,
-  circleToSky,
-  folderOf,
-  ICircleValue,
-  IStateFile,
-  parseStateFile,
-  readView,
-  relativePath,
-  resolvePath,
-  skyToCircle,
-  STATE_FORMAT,
-  STATE_VERSION
-} from '../viewer/viewState';
-import { conversionStatus, fetchDqFlags, flagNames, IConversion, pathExists, readTextFile, startConversion, storeAccess } from './api';
+import { applyView, circleToSky, IStateFile, skyToCircle } from '../viewer/viewState';
+import { viewAsPng } from './png';
+import { buildStateFile, IReadState, isStateFile, readStateFile } from './stateFile';
+import { labServer } from './server';
+import { ViewerChrome } from './viewerChrome';
 
 export interface IViewerDefaults {
   stretch: string;
@@ -43,44 +32,41 @@ export interface IViewerDefaults {
   blinkInterval: number;
 }
 
-const POLL_MS = 150;
 /** Images of a stack being converted or opened at once. */
 const PREPARE_CONCURRENCY = 4;
-
+/** Polling of a conversion until display-ready, then until complete (ms). */
+const DISPLAY_READY_POLL_MS = 150;
+const COMPLETE_POLL_MS = 300;
 
 export class RomanViewerWidget extends Widget {
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly contents: Contents.IManager
+  ) {
     super();
     const product = romanProduct(path);
     this.addClass('jp-RomanViewer');
     this.title.label = product.name;
     this.title.caption = `${product.label}: ${path}`;
-    this.node.innerHTML = `
-      <div class="jp-RomanViewer-canvasHost"></div>
-      <div class="jp-RomanViewer-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
-        <div class="jp-RomanViewer-progressLabel"></div>
-        <div class="jp-RomanViewer-progressTrack"><div class="jp-RomanViewer-progressBar"></div></div>
-      </div>
-      <div class="jp-RomanViewer-status">
-        <span class="jp-RomanViewer-stackNav" hidden>
-          <button class="jp-RomanViewer-previous" title="Previous image (Shift+N or [)" aria-label="Previous image">◀</button>
-          <button class="jp-RomanViewer-blink" title="Blink through the stack (Space)" aria-label="Blink">▶</button>
-          <button class="jp-RomanViewer-next" title="Next image (N or ])" aria-label="Next image">▶▎</button>
-          <span class="jp-RomanViewer-position"></span>
-        </span>
-        <span class="jp-RomanViewer-name"></span><span class="jp-RomanViewer-loading"></span><span class="jp-RomanViewer-readout"></span>
-      </div>`;
-    this.node.querySelector('.jp-RomanViewer-name')!.textContent = product.name;
-    this.button('previous').addEventListener('click', () => this.view?.previous());
-    this.button('next').addEventListener('click', () => this.view?.next());
-    this.button('blink').addEventListener('click', () => this.toggleBlink());
-
-    this.showProgress(0, 'Asking the server for this file…');
+    this.chrome = new ViewerChrome(this.node, product.name, {
+      previous: () => this.view?.previous(),
+      next: () => this.view?.next(),
+      toggleBlink: () => this.toggleBlink()
+    });
+    this.chrome.showProgress(0, 'Asking the server for this file…');
   }
 
   /** The image view, once the store is display-ready. */
   get imageView(): ImageView | null {
-    return this.view;
+    return this.session?.view ?? null;
+  }
+
+  private get view(): ImageView | null {
+    return this.session?.view ?? null;
+  }
+
+  private get circleLayer(): CircleLayer | null {
+    return this.session?.circles ?? null;
   }
 
   /**
@@ -97,65 +83,43 @@ export class RomanViewerWidget extends Widget {
   /** Opens the first image of the stack (the reference frame). */
   private async openFirst(path: string, info: Partial<IImageInfo>): Promise<void> {
     try {
-      let job = await startConversion(path);
-      while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
-        this.showProgress(job.progress, `Converting ${romanProduct(path).name}: ${job.message}`);
-        await sleep(POLL_MS);
-        job = await conversionStatus(job.id);
-      }
-      this.failIfError(job);
-      if (this.isDisposed) {
+      const opened = await this.loader.open(path, romanProduct(path).name, () => this.isDisposed);
+      if (!opened || this.isDisposed) {
         return;
       }
-      void fetchDqFlags().then(flags => (this.dqFlags = flags));
-      const access = storeAccess(job.id);
-      const store = await RomanStore.open(access.url, access.init);
+      const { store } = opened;
       if (store.attrs.level === 1) {
         const [n, ny, nx] = store.attrs.shape;
-        this.showNotice(
+        this.chrome.showNotice(
           `${romanProduct(path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
             'Open its Level 2 exposure (_cal) to see the image; the ramps of the pixels in a circle come from there.'
         );
         return;
       }
-      this.view = new ImageView(this.node.querySelector('.jp-RomanViewer-canvasHost') as HTMLElement, {
-        onStatus: status => this.showStatus(status),
-        onDraw: () => {
-          this.circleLayer?.render();
-          this.marker?.render();
-        },
+      const session = new StackSession(this.chrome.canvasHost, {
+        server: labServer,
+        cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
+        onReadout: (text, status) => this.showStatus(text, status),
         onDisplayChanged: () => this.displayChanged.emit(undefined),
         onStackChanged: () => this.onStackChanged(),
-        onError: message => Notification.error(message, { autoClose: 5000 }),
-        cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20
+        onCirclesChanged: (circles, selected) => this.circlesChangedSignal.emit({ circles, selected }),
+        onError: message => Notification.error(message, { autoClose: 5000 })
       });
-      this.circleLayer = new CircleLayer(this.view, (circles, selected) => {
-        this.circlesChangedSignal.emit({ circles, selected });
-      });
-      this.circleLayer.tool = this.tool;
-      const view = this.view;
-      this.marker = new PixelMarker(view.host, (x, y) => {
-        const current = view.current;
-        return current ? view.imageToScreen(...view.toReference(current, x, y)) : [NaN, NaN];
-      });
-      await this.view.add(store, info);
-      this.referenceId = this.view.reference?.id ?? null;
+      this.session = session;
+      session.circles.tool = this.tool;
+      await session.view.add(store, info);
+      this.referenceId = session.view.reference?.id ?? null;
       this.applyStretch();
-      this.hideProgress();
+      this.chrome.hideProgress();
       this.node.dataset.ready = 'display';
-      while (job.status !== 'ready' && !this.isDisposed) {
-        await sleep(POLL_MS * 2);
-        job = await conversionStatus(job.id);
-        this.failIfError(job);
-      }
+      await opened.complete;
       if (!this.isDisposed) {
-        await this.view.refreshLevels();
         this.node.dataset.ready = 'complete';
       }
       this.firstLoaded.resolve();
     } catch (error) {
       const message = (error as Error).message;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
     }
@@ -172,7 +136,7 @@ export class RomanViewerWidget extends Widget {
     options: { wcsFrom?: string | null; infos?: Record<string, Partial<IImageInfo>> } = {}
   ): Promise<number> {
     await this.firstLoaded.promise;
-    const view = this.view;
+    const view = this.session?.view;
     if (!view) {
       return 0;
     }
@@ -180,18 +144,18 @@ export class RomanViewerWidget extends Widget {
     const todo = [...new Set(paths)].filter(path => !present.has(path) && !this.pending.has(path));
     todo.forEach(path => this.pending.add(path));
     this.showLoading();
-    // a few at a time, in order: the server converts with a couple of workers anyway, and a
-    // poll loop per queued file would flood it (and the browser's six connections per host)
-    const slot = limiter(PREPARE_CONCURRENCY);
-    const jobs = todo.map(path => slot(() => this.prepare(path)));
+    // a few at a time, in order (the loader's concurrency): the server converts with a couple
+    // of workers anyway, and a poll loop per queued file would flood it
+    const jobs = todo.map(path => this.loader.open(path, romanProduct(path).name, () => this.isDisposed));
     let added = 0;
     for (const [i, job] of jobs.entries()) {
       const path = todo[i];
       try {
-        const store = await job;
-        if (this.isDisposed) {
+        const opened = await job;
+        if (!opened || this.isDisposed) {
           break;
         }
+        const store = opened.store;
         if (store.attrs.level === 1) {
           throw new Error(`${romanProduct(path).name} is a Level 1 ramp file: blink its Level 2 exposure (_cal) instead.`);
         }
@@ -201,6 +165,11 @@ export class RomanViewerWidget extends Widget {
         }
         await view.add(store, info);
         added++;
+        opened.complete.catch(error =>
+          Notification.error(`The full resolution of ${romanProduct(path).name} could not be made: ${(error as Error).message}`, {
+            autoClose: 8000
+          })
+        );
       } catch (error) {
         Notification.error(`${romanProduct(path).name} was not added to the stack: ${(error as Error).message}`, { autoClose: 8000 });
       } finally {
@@ -211,42 +180,13 @@ export class RomanViewerWidget extends Widget {
     return added;
   }
 
-  /** Starts a conversion and resolves with its store once display-ready. */
-  private async prepare(path: string): Promise<RomanStore> {
-    let job = await startConversion(path);
-    while (!job.display_ready && job.status !== 'error' && !this.isDisposed) {
-      await sleep(POLL_MS * 2);
-      job = await conversionStatus(job.id);
-    }
-    this.failIfError(job);
-    const access = storeAccess(job.id);
-    const store = await RomanStore.open(access.url, access.init);
-    if (job.status !== 'ready') {
-      void this.completeLater(job);
-    }
-    return store;
-  }
-
-  /** Polls a display-ready conversion until it is complete, then picks up its finer levels. */
-  private async completeLater(job: IConversion): Promise<void> {
-    while (job.status !== 'ready' && job.status !== 'error' && !this.isDisposed) {
-      await sleep(POLL_MS * 4);
-      job = await conversionStatus(job.id);
-    }
-    if (!this.isDisposed && job.status === 'ready') {
-      await this.view?.refreshLevels();
-    }
-  }
-
   /** What the stack shows of an image before its store says more. */
   private imageInfo(path: string): Partial<IImageInfo> & { kind: IImageInfo['kind'] } {
     return { id: path, path, name: romanProduct(path).name, kind: stackKind(path) };
   }
 
   private showLoading(): void {
-    const loading = this.node.querySelector('.jp-RomanViewer-loading') as HTMLElement;
-    loading.textContent = this.pending.size ? ` · adding ${this.pending.size} image${this.pending.size > 1 ? 's' : ''}…` : '';
-    this.node.dataset.adding = String(this.pending.size);
+    this.chrome.showAdding(this.pending.size);
   }
 
   /** Starts or stops the timed blink (the interval is a setting, in seconds). */
@@ -276,24 +216,12 @@ export class RomanViewerWidget extends Widget {
 
   /** The stack changed: names, counter, circles kept on the sky if the reference changed. */
   private onStackChanged(): void {
-    const view = this.view;
-    if (!view) {
+    const session = this.session;
+    if (!session) {
       return;
     }
-    const current = view.current;
-    const count = view.images.length;
-    const nav = this.node.querySelector('.jp-RomanViewer-stackNav') as HTMLElement;
-    nav.hidden = count < 2;
-    (this.node.querySelector('.jp-RomanViewer-position') as HTMLElement).textContent = `${view.currentIndex + 1} / ${count}`;
-    this.button('blink').textContent = view.blinking ? '❚❚' : '▶';
-    this.button('blink').setAttribute('aria-pressed', String(view.blinking));
-    const name = this.node.querySelector('.jp-RomanViewer-name') as HTMLElement;
-    name.textContent = current ? `${current.info.name}${current.info.mark ? ' ⚑' : ''}` : '';
-    name.title = current ? `${current.info.path}${view.alignmentOf(current) === 'pixel' && view.reference !== current ? ' (aligned by pixel: no WCS)' : ''}` : '';
-    this.node.dataset.current = current?.id ?? '';
-    this.node.dataset.stackSize = String(count);
-    this.node.dataset.blinking = String(view.blinking);
-    const reference = view.reference;
+    this.chrome.showStack(session);
+    const reference = session.view.reference;
     if (reference && reference.id !== this.referenceId) {
       this.keepCirclesOnSky(this.referenceId, reference.id);
       this.referenceId = reference.id;
@@ -329,37 +257,8 @@ export class RomanViewerWidget extends Widget {
     if (!view) {
       throw new Error('The image is not shown yet: there is no view to save.');
     }
-    const values = readView(view);
-    const folder = folderOf(statePath);
-    const root = PageConfig.getOption('serverRoot');
-    const images = values.images.map(image => ({
-      ...image,
-      path: relativePath(image.path, folder),
-      ...(root ? { absolute_path: `${root.replace(/\/+$/, '')}/${image.path}` } : {})
-    }));
-    const regions: ICircleValue[] = [];
-    for (const circle of this.circleLayer?.circles ?? []) {
-      const sky = circleToSky(view, circle);
-      if (sky) {
-        regions.push({ ...sky, id: String(circle.id) });
-      }
-    }
-    const ramps = this.rampSelection;
-    const rampSelection =
-      ramps && regions.some(r => r.id === String(ramps.circleId)) && view.images.some(i => i.id === ramps.imageId)
-        ? { image: ramps.imageId, region: String(ramps.circleId) }
-        : null;
-    return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      saved: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      ...values,
-      images,
-      regions,
-      catalogs: {},
-      blink_interval: this.blinkIntervalSeconds,
-      ramp_selection: rampSelection
-    };
+    const extras = { circles: this.circleLayer?.circles ?? [], blinkSeconds: this.blinkIntervalSeconds, rampSelection: this.rampSelection };
+    return buildStateFile(view, extras, statePath);
   }
 
   /**
@@ -367,62 +266,31 @@ export class RomanViewerWidget extends Widget {
    * the absolute path when saved), the missing ones listed; everything else as saved.
    */
   private async restore(statePath: string): Promise<void> {
-    let state: IStateFile;
+    let read: IReadState;
     try {
-      this.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
-      state = parseStateFile(JSON.parse(await readTextFile(statePath)));
+      this.chrome.showProgress(0, `Reading ${romanProduct(statePath).name}…`);
+      read = await readStateFile(this.contents, statePath);
     } catch (error) {
       const message = `${statePath} cannot be restored: ${(error as Error).message}`;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
       return;
     }
-    const folder = folderOf(statePath);
-    const found: Array<{ entry: IStateFile['images'][number]; path: string }> = [];
-    const missing: string[] = [];
-    const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
-    // every image's file looked up at once (metadata only), kept in the state's order
-    const located = await Promise.all(
-      state.images.map(entry => {
-        const candidates = [resolvePath(entry.path, folder)];
-        if (entry.absolute_path && root && entry.absolute_path.startsWith(`${root}/`)) {
-          candidates.push(entry.absolute_path.slice(root.length + 1));
-        }
-        return firstExisting(candidates.filter((c): c is string => !!c));
-      })
-    );
-    state.images.forEach((entry, i) => {
-      const path = located[i];
-      if (path) {
-        found.push({ entry, path });
-      } else {
-        missing.push(entry.name);
-      }
-    });
+    const { state, found, missing } = read;
     if (found.length === 0) {
       const message = `None of the ${state.images.length} images of ${statePath} was found (${missing.join(', ')}).`;
-      this.showError(message);
+      this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(new Error(message));
       return;
     }
-    const infoOf = (entry: IStateFile['images'][number], path: string): Partial<IImageInfo> => ({
-      id: entry.id,
-      path,
-      name: entry.name,
-      kind: entry.kind === 'ramp' ? 'user' : entry.kind,
-      mark: entry.mark ?? null,
-      wcsFrom: found.some(f => f.entry.id === entry.wcs_from) ? entry.wcs_from : null,
-      time: entry.meta?.time ?? null,
-      detector: entry.meta?.detector ?? null
-    });
-    const first = found.find(f => f.entry.id === state.reference) ?? found[0];
-    await this.openFirst(first.path, infoOf(first.entry, first.path));
+    const first = found.find(f => f.info.id === state.reference) ?? found[0];
+    await this.openFirst(first.path, first.info);
     const rest = found.filter(f => f !== first);
     await this.addImages(
       rest.map(f => f.path),
-      { infos: Object.fromEntries(rest.map(f => [f.path, infoOf(f.entry, f.path)])) }
+      { infos: Object.fromEntries(rest.map(f => [f.path, f.info])) }
     );
     const view = this.view;
     if (!view) {
@@ -481,7 +349,7 @@ export class RomanViewerWidget extends Widget {
 
   /** Outlines pixels of the current image (the ramp panel's hovered pixel); [] clears. */
   markPixels(pixels: Array<[number, number]>): void {
-    this.marker?.set(pixels);
+    this.session?.pixelMarker.set(pixels);
   }
 
   /** The pixel of the current image under the pointer (null when it leaves the image). */
@@ -499,10 +367,6 @@ export class RomanViewerWidget extends Widget {
   /** The stack changed (images, order, marks, current image, reference, blinking). */
   get stackChanged(): ISignal<this, void> {
     return this.stackChangedSignal;
-  }
-
-  private button(name: string): HTMLButtonElement {
-    return this.node.querySelector(`.jp-RomanViewer-${name}`) as HTMLButtonElement;
   }
 
   /** Shows or hides the DQ overlay (every flag). */
@@ -588,28 +452,8 @@ export class RomanViewerWidget extends Widget {
     if (!this.view) {
       throw new Error('The image is not shown yet.');
     }
-    const source = this.view.canvas;
-    const out = document.createElement('canvas');
-    out.width = source.width;
-    out.height = source.height;
-    const ctx = out.getContext('2d')!;
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.drawImage(source, 0, 0);
-    const dpr = devicePixelRatio;
-    const zoom = this.view.view.zoom;
-    for (const circle of this.circleLayer?.circles ?? []) {
-      const [sx, sy] = this.view.imageToScreen(circle.x, circle.y);
-      ctx.beginPath();
-      ctx.arc(sx * dpr, sy * dpr, circle.r * zoom, 0, 2 * Math.PI);
-      ctx.strokeStyle = circle.id === this.circleLayer?.selected ? '#ffd23f' : '#3fdc68';
-      ctx.lineWidth = 2 * dpr;
-      ctx.stroke();
-    }
-    ctx.font = `${12 * dpr}px sans-serif`;
-    ctx.fillStyle = '#fff';
-    ctx.fillText(this.view.current?.info.name ?? romanProduct(this.path).name, 8 * dpr, out.height - 8 * dpr);
-    return out.toDataURL('image/png').split(',', 2)[1];
+    const name = this.view.current?.info.name ?? romanProduct(this.path).name;
+    return viewAsPng(this.view, this.circleLayer?.circles ?? [], this.circleLayer?.selected ?? null, name);
   }
 
   setDefaults(defaults: IViewerDefaults): void {
@@ -636,65 +480,36 @@ export class RomanViewerWidget extends Widget {
   }
 
   dispose(): void {
-    this.circleLayer?.dispose();
-    this.marker?.dispose();
-    this.view?.dispose();
-    this.view = null;
+    this.loader.dispose();
+    this.session?.dispose();
+    this.session = null;
     super.dispose();
   }
 
-  private failIfError(job: IConversion): void {
-    if (job.status === 'error') {
-      throw new Error(job.message);
+  /** The first image's conversion, until it is drawn. */
+  private showLoaderProgress(): void {
+    const first = this.loader.loading[0];
+    if (!this.session && first?.started) {
+      this.chrome.showProgress(first.progress, `Converting ${first.name}: ${first.message}`);
     }
   }
 
-  private showProgress(fraction: number, label: string): void {
-    const progress = this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement;
-    progress.hidden = false;
-    progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-    (this.node.querySelector('.jp-RomanViewer-progressLabel') as HTMLElement).textContent = label;
-    (this.node.querySelector('.jp-RomanViewer-progressBar') as HTMLElement).style.width = `${Math.round(fraction * 100)}%`;
-  }
-
-  private hideProgress(): void {
-    (this.node.querySelector('.jp-RomanViewer-progress') as HTMLElement).hidden = true;
-  }
-
-  /** A message in place of the image (not an error). */
-  private showNotice(message: string): void {
-    this.showProgress(1, message);
-    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-notice');
-    this.node.dataset.ready = 'notice';
-  }
-
-  private showError(message: string): void {
-    this.showProgress(0, message);
-    this.node.querySelector('.jp-RomanViewer-progress')!.classList.add('jp-mod-error');
-    this.node.dataset.ready = 'error';
-  }
-
-  private showStatus(status: IStatus): void {
-    const readout = this.node.querySelector('.jp-RomanViewer-readout') as HTMLElement;
+  private showStatus(text: string, status: IStatus): void {
     const imageId = this.view?.current?.id;
     this.pixelHoveredSignal.emit(status.x === null || status.y === null || !imageId ? null : { imageId, x: status.x, y: status.y });
-    if (status.x === null || status.y === null) {
-      readout.textContent = '';
-      return;
-    }
-    const value = status.value === null ? '…' : formatValue(status.value);
-    const flags = status.flags ? `  dq ${status.flags} ${flagNames(status.flags, this.dqFlags).join('|')}` : '';
-    let sky = '';
-    const current = this.view?.current;
-    const wcs = current && this.view?.wcsOf(current);
-    if (wcs) {
-      const [ra, dec] = wcs.pixelToWorld(status.x, status.y);
-      sky = `  RA ${formatRA(ra)} Dec ${formatDec(dec)} (${ra.toFixed(6)}, ${dec.toFixed(6)})`;
-    }
-    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${sky}${flags}`;
+    this.chrome.showReadout(text);
   }
 
-  private view: ImageView | null = null;
+  private readonly chrome: ViewerChrome;
+  private session: StackSession | null = null;
+  /** Converts and opens the images; its progress shows until the first image is drawn. */
+  private readonly loader = new ImageLoader(labServer, {
+    concurrency: PREPARE_CONCURRENCY,
+    displayReadyPollMs: DISPLAY_READY_POLL_MS,
+    completePollMs: COMPLETE_POLL_MS,
+    onChange: () => this.showLoaderProgress(),
+    onComplete: () => this.view?.refreshLevels() ?? Promise.resolve()
+  });
   private dqShown = false;
   private referenceId: string | null = null;
   private readonly pending = new Set<string>();
@@ -702,54 +517,10 @@ export class RomanViewerWidget extends Widget {
   private readonly firstLoaded = new PromiseDelegate<void>();
   private readonly stackChangedSignal = new Signal<this, void>(this);
   private readonly pixelHoveredSignal = new Signal<this, { imageId: string; x: number; y: number } | null>(this);
-  private marker: PixelMarker | null = null;
   private rampSelection: { imageId: string; circleId: number } | null = null;
   private readonly rampsWantedSignal = new Signal<this, void>(this);
-  private dqFlags: Record<string, number> = {};
-  private circleLayer: CircleLayer | null = null;
   private tool: 'pan' | 'circle' = 'pan';
   private readonly toolChangedSignal = new Signal<this, 'pan' | 'circle'>(this);
   private readonly circlesChangedSignal = new Signal<this, { circles: ICircle[]; selected: number | null }>(this);
   private defaults: IViewerDefaults | null = null;
-}
-
-function formatValue(value: number): string {
-  return Number.isFinite(value) ? value.toPrecision(6) : String(value);
-}
-
-/** True for the files that hold a saved view (docs/state.md). */
-export function isStateFile(path: string): boolean {
-  return /\.romanview\.json$/i.test(path);
-}
-
-/** The first of some root-relative paths that the server finds, or null. */
-async function firstExisting(paths: string[]): Promise<string | null> {
-  for (const path of paths) {
-    if (await pathExists(path).catch(() => false)) {
-      return path;
-    }
-  }
-  return null;
-}
-
-/** Runs the tasks given to it at most `concurrency` at a time, in the order given. */
-function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async task => {
-    if (running >= concurrency) {
-      await new Promise<void>(resolve => waiting.push(resolve));
-    }
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
 }

@@ -3,20 +3,12 @@
  * panel). Pixels belong to the current image, which may be rotated against the reference
  * frame, so each outline is the pixel's four corners mapped to the screen, not a square.
  */
-const SVG = 'http://www.w3.org/2000/svg';
+import { SVG_NS, SvgOverlay } from './svgOverlay';
 
-export class PixelMarker {
-  /**
-   * `toScreen` maps a point of the current image (0-based pixel coordinates, centres at
-   * integers) to CSS pixels of the canvas.
-   */
-  constructor(
-    host: HTMLElement,
-    private readonly toScreen: (x: number, y: number) => [number, number]
-  ) {
-    this.svg = document.createElementNS(SVG, 'svg');
-    this.svg.classList.add('jp-RomanPixelMarker');
-    host.appendChild(this.svg);
+export class PixelMarker extends SvgOverlay {
+  /** `toScreen` maps a point of the current image to CSS pixels of the canvas. */
+  constructor(host: HTMLElement, toScreen: (x: number, y: number) => [number, number]) {
+    super(host, 'jp-RomanPixelMarker', toScreen);
   }
 
   /** The pixels to outline (x, y of the current image), or none. */
@@ -29,7 +21,6 @@ export class PixelMarker {
     return this.pixels;
   }
 
-  /** Follows the view (call after every drawn frame). */
   render(): void {
     const host = this.svg.parentElement;
     if (host) {
@@ -47,17 +38,12 @@ export class PixelMarker {
       if (corners.some(([sx, sy]) => !Number.isFinite(sx) || !Number.isFinite(sy))) {
         continue;
       }
-      const outline = document.createElementNS(SVG, 'polygon');
+      const outline = document.createElementNS(SVG_NS, 'polygon');
       outline.setAttribute('points', corners.map(([sx, sy]) => `${sx.toFixed(1)},${sy.toFixed(1)}`).join(' '));
       outline.classList.add('jp-RomanPixelMarker-pixel');
       this.svg.appendChild(outline);
     }
   }
 
-  dispose(): void {
-    this.svg.remove();
-  }
-
-  private readonly svg: SVGSVGElement;
   private pixels: Array<readonly [number, number]> = [];
 }

@@ -68,6 +68,26 @@ export const DEFAULT_DISPLAY_VALUE: IDisplayValue = {
   colormap: 'gray'
 };
 
+/** The value of each view value a state file or the widget's model leaves out (a new object each time). */
+export function viewDefaults(): IViewValues {
+  return {
+    images: [],
+    current: 0,
+    reference: null,
+    display: DEFAULT_DISPLAY_VALUE,
+    sync_stretch: true,
+    limits: 'per-image',
+    image_display: {},
+    center: null,
+    zoom_level: null,
+    regions: [],
+    catalogs: {},
+    blink_interval: 0.5,
+    dq_overlay: false,
+    ramp_selection: null
+  };
+}
+
 /** The viewer's display settings from a display value (matplotlib's "gray" is our "grey"). */
 export function displayToSettings(value: IDisplayValue): IDisplaySettings {
   const name = value.stretch?.name;
@@ -265,22 +285,7 @@ export function parseStateFile(json: unknown): IStateFile {
       throw new Error(`images[${i}]: an image needs a string "id" and "path"`);
     }
   });
-  return {
-    current: 0,
-    reference: null,
-    display: DEFAULT_DISPLAY_VALUE,
-    sync_stretch: true,
-    limits: 'per-image',
-    image_display: {},
-    center: null,
-    zoom_level: null,
-    regions: [],
-    catalogs: {},
-    blink_interval: 0.5,
-    dq_overlay: false,
-    ramp_selection: null,
-    ...state
-  } as IStateFile;
+  return { ...viewDefaults(), ...state } as IStateFile;
 }
 
 /** `path` (root-relative, '/'-separated) as seen from the folder `from` (root-relative). */

@@ -3,7 +3,8 @@
  * roman_lab/widget/static/widget.js): mounts the lab's viewer core in a notebook output and
  * keeps it in step with the widget's traits (docs/state.md).
  */
-import { IWidgetModel, RomanWidget } from './romanWidget';
+import { IWidgetModel } from './applyTraits';
+import { RomanWidget } from './romanWidget';
 
 function render({ model, el }: { model: IWidgetModel; el: HTMLElement }): () => void {
   let widget: RomanWidget | null = null;

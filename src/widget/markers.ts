@@ -4,6 +4,8 @@
  * points through the reference WCS, pixel points through their frame image), then each
  * frame only maps them to the screen and keeps those in view.
  */
+import { SVG_NS, SvgOverlay } from '../viewer/svgOverlay';
+import type { ImageView } from '../viewer/view';
 
 export type MarkerShape = 'circle' | 'square' | 'crosshair' | 'plus' | 'diamond';
 
@@ -101,17 +103,30 @@ export function projectCatalog(
   return new Float64Array(out);
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-
 /** The SVG layer: one `<path>` per catalog, redrawn by `render()` after every frame. */
-export class MarkerLayer {
-  constructor(
-    host: HTMLElement,
-    private readonly toScreen: (x: number, y: number) => [number, number]
-  ) {
-    this.svg = document.createElementNS(SVG, 'svg');
-    this.svg.classList.add('roman-widget-markers');
-    host.appendChild(this.svg);
+export class MarkerLayer extends SvgOverlay {
+  /** `toScreen` maps a reference pixel to CSS pixels of the canvas. */
+  constructor(host: HTMLElement, toScreen: (x: number, y: number) => [number, number]) {
+    super(host, 'roman-widget-markers', toScreen);
+  }
+
+  /**
+   * Shows the catalogs on a view, in its reference frame: sky positions through the
+   * reference's WCS, pixel positions of another image (`frame`) through both WCSs.
+   * Returns how many markers they hold.
+   */
+  showCatalogs(view: ImageView, catalogs: Record<string, ICatalogValue>): number {
+    const reference = view.reference;
+    const wcs = reference ? view.wcsOf(reference) : null;
+    const sky = wcs ? (ra: number, dec: number) => wcs.worldToPixel(ra, dec) : null;
+    const layers = Object.entries(catalogs).map(([label, catalog]) => {
+      const frameId = catalog.frame ?? reference?.id ?? null;
+      const frame = view.images.find(image => image.id === frameId) ?? null;
+      const pixel = frame ? (x: number, y: number) => view.toReference(frame, x, y) : null;
+      return { label, points: reference ? projectCatalog(catalog, sky, pixel) : new Float64Array(0), style: catalog.style };
+    });
+    this.set(layers);
+    return layers.reduce((n, layer) => n + layer.points.length / 2, 0);
   }
 
   /** Sets the catalogs with their points already in reference pixels. */
@@ -136,7 +151,7 @@ export class MarkerLayer {
     this.catalogs.forEach((catalog, i) => {
       let path = this.svg.childNodes[i] as SVGPathElement | undefined;
       if (!path) {
-        path = document.createElementNS(SVG, 'path');
+        path = document.createElementNS(SVG_NS, 'path');
         this.svg.appendChild(path);
       }
       const shape = markerShape(catalog.style.marker);
@@ -151,11 +166,6 @@ export class MarkerLayer {
     this.svg.dataset.shown = String(shown);
   }
 
-  dispose(): void {
-    this.svg.remove();
-  }
-
-  private readonly svg: SVGSVGElement;
   private catalogs: Array<{ label: string; points: Float64Array; style: ICatalogValue['style'] }> = [];
   private shownCount = 0;
 }

@@ -1,13 +1,14 @@
 /**
- * The ramp panel under the widget's image (the `ramp_selection` trait): the lab's RampPanel
- * with the ramps of one circle on one exposure, asked from the server. Its CSS (and uPlot's)
+ * The ramp panel under the widget's image (the `ramp_selection` trait): the ramps of one
+ * circle on one exposure (viewer/ramps/circleRamps.ts), as in the lab's ramp tab. Its CSS (and uPlot's)
  * is bundled as text, since a notebook outside JupyterLab has none of the lab's style.
  */
 import uplotCss from 'uplot/dist/uPlot.min.css';
 
 import labCss from '../../style/base.css';
-import { parseRampSet, RampPanel, IRampSet } from '../viewer/rampPanel';
-import { fetchRamps, IServerSettings } from './server';
+import { CircleRamps, ICircleRampsRequest } from '../viewer/ramps/circleRamps';
+import { IRampSet } from '../viewer/ramps/panel';
+import { RomanServer } from '../viewer/session/server';
 
 const STYLE_ID = 'roman-lab-widget-ramp-style';
 
@@ -20,21 +21,12 @@ function injectRampStyle(doc: Document): void {
   }
 }
 
-/** What the ramps are of. */
-export interface IRampRequest {
-  imageId: string;
-  /** Absolute path of the exposure. */
-  path: string;
-  name: string;
-  circle: { ra: number; dec: number; radius_arcsec: number };
-}
-
 /** The section under the image: a title with a close button, a status line and the panel. */
 export class RampSection {
   readonly node: HTMLElement;
 
   constructor(
-    private readonly settings: IServerSettings,
+    private readonly server: RomanServer,
     private readonly options: {
       onClose: () => void;
       onHoverPixel: (pixel: [number, number] | null, imageId: string) => void;
@@ -52,15 +44,20 @@ export class RampSection {
       <div class="roman-widget-rampsStatus"></div>
       <div class="roman-widget-rampsPanel"></div>`;
     this.node.querySelector('.roman-widget-rampsClose')!.addEventListener('click', () => this.options.onClose());
+    this.ramps = new CircleRamps(
+      this.node.querySelector('.roman-widget-rampsStatus') as HTMLElement,
+      this.node.querySelector('.roman-widget-rampsPanel') as HTMLElement,
+      { onHoverPixel: options.onHoverPixel, onState: state => (this.node.dataset.state = state) }
+    );
   }
 
   /** The ramps shown (null while loading, failed or hidden). */
   get data(): IRampSet | null {
-    return this.rampSet;
+    return this.ramps.data;
   }
 
   /** Shows the ramps of a request (asked again only when it changed). */
-  show(request: IRampRequest): void {
+  show(request: ICircleRampsRequest): void {
     const key = JSON.stringify(request);
     this.node.hidden = false;
     if (key === this.key) {
@@ -68,73 +65,35 @@ export class RampSection {
     }
     this.key = key;
     injectRampStyle(this.node.ownerDocument);
-    this.request = request;
     this.abort?.abort();
     this.abort = new AbortController();
-    const abort = this.abort;
-    this.rampSet = null;
     (this.node.querySelector('.roman-widget-rampsTitle') as HTMLElement).textContent =
       `Ramps of ${request.name} within ${request.circle.radius_arcsec.toFixed(2)}″ of RA ${request.circle.ra.toFixed(5)}, Dec ${request.circle.dec.toFixed(5)}`;
-    this.status('loading', `Reading the Level 1 ramps of ${request.name} inside the circle…`);
-    const started = performance.now();
-    fetchRamps(this.settings, { path: request.path, ...request.circle }, abort.signal)
-      .then(json => {
-        if (abort.signal.aborted) {
-          return;
-        }
-        this.rampSet = parseRampSet(json);
-        this.panel ??= new RampPanel(this.node.querySelector('.roman-widget-rampsPanel') as HTMLElement, {
-          onHoverPixel: index => {
-            const pixel = index === null || !this.rampSet ? null : this.rampSet.pixels[index];
-            this.options.onHoverPixel(pixel ? [pixel[0], pixel[1]] : null, this.request?.imageId ?? '');
-          }
-        });
-        this.panel.setData(this.rampSet);
-        const seconds = ((performance.now() - started) / 1000).toFixed(2);
-        this.status('ready', `${this.rampSet.l1_path} · ${seconds} s${this.rampSet.note ? ` · ${this.rampSet.note}` : ''}`);
-      })
-      .catch(error => {
-        if (abort.signal.aborted || error?.name === 'AbortError') {
-          return;
-        }
-        const message = `The ramps of ${request.name} could not be read: ${error?.message ?? error}`;
-        this.status('error', message);
-        this.options.onError(message);
-      });
+    this.ramps.load(this.server, request, this.abort.signal).catch(error => {
+      this.options.onError(`The ramps of ${request.name} could not be read: ${error?.message ?? error}`);
+    });
   }
 
   hide(): void {
     this.abort?.abort();
     this.key = '';
-    this.request = null;
-    this.rampSet = null;
+    this.ramps.clear();
     this.node.hidden = true;
     this.node.dataset.state = 'hidden';
   }
 
   /** A pixel of the exposure hovered in the image highlights its ramp. */
   hoverImagePixel(imageId: string, x: number | null, y: number | null): void {
-    if (!this.panel || !this.rampSet || !this.request) {
-      return;
-    }
-    const index = imageId === this.request.imageId && x !== null ? this.rampSet.pixels.findIndex(([px, py]) => px === x && py === y) : -1;
-    this.panel.highlightPixel(index >= 0 ? index : null);
+    this.ramps.hoverImagePixel(imageId, x, y);
   }
 
   dispose(): void {
     this.abort?.abort();
-    this.panel?.dispose();
+    this.ramps.dispose();
     this.node.remove();
   }
 
-  private status(state: 'loading' | 'ready' | 'error', text: string): void {
-    this.node.dataset.state = state;
-    (this.node.querySelector('.roman-widget-rampsStatus') as HTMLElement).textContent = text;
-  }
-
+  private readonly ramps: CircleRamps;
   private key = '';
-  private request: IRampRequest | null = null;
-  private rampSet: IRampSet | null = null;
-  private panel: RampPanel | null = null;
   private abort: AbortController | null = null;
 }

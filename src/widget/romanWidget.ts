@@ -10,38 +10,35 @@
  * debounced), `view_size`, `blinking`, `dq_overlay` and marks from the toolbar.
  */
 import { CircleLayer, ICircle } from '../viewer/circles';
-import { formatDec, formatRA } from '../viewer/math/sexagesimal';
-import { PixelMarker } from '../viewer/pixelMarker';
+import { ImageLoader } from '../viewer/session/loader';
+import { RomanServer } from '../viewer/session/server';
+import { StackSession } from '../viewer/session/session';
 import { RomanStore } from '../viewer/store';
-import { IImageInfo, IStatus, ImageView } from '../viewer/view';
-import {
-  applyView,
-  circleToSky,
-  DEFAULT_DISPLAY_VALUE,
-  ICircleValue,
-  IDisplayValue,
-  IViewImage,
-  IViewValues,
-  readView,
-  skyToCircle
-} from '../viewer/viewState';
-import { ICatalogValue, MarkerLayer, projectCatalog } from './markers';
+import { IImageInfo, ImageView } from '../viewer/view';
+import { applyView, IViewImage } from '../viewer/viewState';
+import { ICatalogValue, MarkerLayer } from './markers';
 import { RampSection } from './ramps';
-import * as server from './server';
+import { ImageQueue } from './imageQueue';
+import { RegionSync } from './regions';
+import { PageConnection } from './server';
+import {
+  applyBlink,
+  applyDisplay,
+  applyDq,
+  applyStack,
+  applyViewport,
+  IModelValues,
+  IWidgetModel,
+  modelValues,
+  stackChanges,
+  viewportChanges
+} from './applyTraits';
+import { WidgetChrome } from './chrome';
 import { injectStyle } from './style';
 import * as traits from './traits';
 
-/** The anywidget model, as much of it as the widget uses. */
-export interface IWidgetModel {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(event: string, callback: (...args: any[]) => void): void;
-  off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
-}
-
 /** Polling of a conversion until display-ready, then until complete (ms). */
-const POLL_MS = 200;
+const DISPLAY_READY_POLL_MS = 200;
 const COMPLETE_POLL_MS = 800;
 /** Conversions polled at once (the browser has ~6 connections per host; chunks need some). */
 const CONVERSIONS_AT_ONCE = 3;
@@ -49,7 +46,6 @@ const CONVERSIONS_AT_ONCE = 3;
 const VIEW_DEBOUNCE_MS = 150;
 /** Circles are written at most this often while dragged (and always at the end). */
 const REGIONS_THROTTLE_MS = 40;
-const MAX_ERRORS_SHOWN = 5;
 
 const TRAITS = [
   'images',
@@ -69,14 +65,6 @@ const TRAITS = [
   'ramp_selection'
 ] as const;
 
-interface IPending {
-  entry: IViewImage;
-  progress: number;
-  message: string;
-  cancelled: boolean;
-  started: boolean;
-}
-
 export class RomanWidget {
   readonly root: HTMLElement;
 
@@ -85,68 +73,66 @@ export class RomanWidget {
     el: HTMLElement
   ) {
     injectStyle(el.ownerDocument);
-    this.settings = server.pageSettings();
-    this.root = document.createElement('div');
-    this.root.className = 'roman-widget';
-    this.root.dataset.tool = 'pan';
-    this.root.setAttribute('data-lm-suppress-shortcuts', 'true');
-    this.root.innerHTML = `
-      <div class="roman-widget-toolbar">
-        <button class="roman-widget-previous" title="Previous image (Shift+N)" aria-label="Previous image">◀</button>
-        <button class="roman-widget-blink" title="Blink through the stack (Space)" aria-label="Blink" aria-pressed="false">▶</button>
-        <button class="roman-widget-next" title="Next image (N)" aria-label="Next image">▶▎</button>
-        <span class="roman-widget-position"></span>
-        <select class="roman-widget-picker" title="The image on screen" aria-label="Image on screen"></select>
-        <button class="roman-widget-mark" title="Mark the image on screen as suspicious (or clear its mark)" aria-label="Mark" aria-pressed="false">⚑</button>
-        <span class="roman-widget-sep"></span>
-        <button class="roman-widget-pan" title="Pan tool: drag moves the view (P)" aria-pressed="true">Pan</button>
-        <button class="roman-widget-circle" title="Circle tool: drag draws a circle, Delete removes the selected one (C)" aria-pressed="false">Circle</button>
-        <button class="roman-widget-dq" title="Show the DQ flags (D)" aria-pressed="false">DQ</button>
-        <button class="roman-widget-ramp" title="The Level 1 ramps of the selected circle on the exposure on screen (R)" aria-pressed="false">Ramps</button>
-        <button class="roman-widget-fit" title="Fit the reference image in the view (F)">Fit</button>
-      </div>
-      <div class="roman-widget-progress" hidden>
-        <div class="roman-widget-progressLabel"></div>
-        <div class="roman-widget-progressTrack"><div class="roman-widget-progressBar"></div></div>
-      </div>
-      <div class="roman-widget-host"><div class="roman-widget-empty"></div></div>
-      <div class="roman-widget-status">
-        <span class="roman-widget-name"></span>
-        <span class="roman-widget-readout"></span>
-      </div>
-      <div class="roman-widget-errors" role="alert"></div>`;
-    el.appendChild(this.root);
-    this.host = this.part('host');
+    const server = new RomanServer(new PageConnection());
+    this.chrome = new WidgetChrome(el, {
+      step: by => this.step(by),
+      toggleBlink: () => this.toggleBlink(),
+      setTool: tool => this.setTool(tool),
+      toggleDq: () => this.toggleDq(),
+      toggleRamps: () => this.toggleRamps(),
+      fit: () => {
+        this.view.fit();
+        this.userMovedView();
+      },
+      toggleMark: () => this.toggleMark(),
+      show: id => this.show(id),
+      userMovedView: () => this.userMovedView()
+    });
+    this.root = this.chrome.root;
+    this.host = this.chrome.host;
 
-    this.view = new ImageView(this.host, {
-      onStatus: status => this.showStatus(status),
-      onDraw: () => {
-        this.circles.render();
-        this.markers.render();
-        this.pixelMarker.render();
+    this.session = new StackSession(this.host, {
+      server,
+      cacheBytes: 256 * 2 ** 20,
+      onReadout: (text, status) => {
+        this.ramps.hoverImagePixel(this.view.current?.id ?? '', status.x, status.y);
+        this.chrome.readout = text;
       },
       onStackChanged: () => this.onStackChanged(),
+      onCirclesChanged: circles => this.onCirclesChanged(circles),
       onError: message => this.showError(message),
-      cacheBytes: 256 * 2 ** 20
+      overlays: () => [this.markers]
     });
-    this.circles = new CircleLayer(this.view, circles => this.onCirclesChanged(circles));
+    this.view = this.session.view;
+    this.circles = this.session.circles;
+    this.regions = new RegionSync(this.view, this.circles, message => this.showError(message));
     this.markers = new MarkerLayer(this.host, (x, y) => this.view.imageToScreen(x, y));
-    this.pixelMarker = new PixelMarker(this.host, (x, y) => {
-      const current = this.view.current;
-      return current ? this.view.imageToScreen(...this.view.toReference(current, x, y)) : [NaN, NaN];
+    this.loader = new ImageLoader(server, {
+      concurrency: CONVERSIONS_AT_ONCE,
+      displayReadyPollMs: DISPLAY_READY_POLL_MS,
+      completePollMs: COMPLETE_POLL_MS,
+      onChange: () => this.showProgress(),
+      onComplete: () => this.view.refreshLevels()
     });
-    this.ramps = new RampSection(this.settings, {
+    this.queue = new ImageQueue(this.loader, this.view, {
+      add: (entry, store, cancelled) => this.addToView(entry, store, cancelled),
+      changed: () => {
+        this.showProgress();
+        this.updateToolbar();
+      },
+      onError: message => this.showError(message),
+      disposed: () => this.disposed
+    });
+    this.ramps = new RampSection(server, {
       onClose: () => {
         this.write({ ramp_selection: null });
         this.applyRamps();
       },
-      onHoverPixel: (pixel, imageId) => this.pixelMarker.set(pixel && this.view.current?.id === imageId ? [pixel] : []),
+      onHoverPixel: (pixel, imageId) => this.session.pixelMarker.set(pixel && this.view.current?.id === imageId ? [pixel] : []),
       onError: message => this.showError(message)
     });
-    this.part('errors').before(this.ramps.node);
+    this.chrome.part('errors').before(this.ramps.node);
 
-    this.bindToolbar();
-    this.bindInput();
     for (const name of TRAITS) {
       const callback = () => this.traitChanged(name);
       this.model.on(`change:${name}`, callback);
@@ -169,44 +155,23 @@ export class RomanWidget {
     for (const [event, callback] of this.listeners) {
       this.model.off(event, callback);
     }
-    this.abort.abort();
-    for (const pending of this.pending.values()) {
-      pending.cancelled = true;
-    }
+    this.loader.dispose();
+    this.queue.cancelAll();
     window.clearTimeout(this.viewTimer);
     window.clearTimeout(this.regionsTimer);
     this.resizeObserver.disconnect();
     window.clearTimeout(this.rampsTimer);
-    this.circles.dispose();
     this.markers.dispose();
-    this.pixelMarker.dispose();
     this.ramps.dispose();
-    this.view.dispose();
+    this.session.dispose();
     this.root.remove();
   }
 
   // --- the traits ---------------------------------------------------------------------
 
   /** The view values as the model has them now (and `blinking`). */
-  private values(): IViewValues & { blinking: boolean } {
-    const get = <K extends keyof IViewValues>(key: K, fallback: IViewValues[K]): IViewValues[K] => this.model.get(key) ?? fallback;
-    return {
-      images: get('images', []),
-      current: get('current', 0),
-      reference: this.model.get('reference') ?? null,
-      display: get('display', DEFAULT_DISPLAY_VALUE),
-      sync_stretch: this.model.get('sync_stretch') ?? true,
-      limits: get('limits', 'per-image'),
-      image_display: get('image_display', {}),
-      center: this.model.get('center') ?? null,
-      zoom_level: this.model.get('zoom_level') ?? null,
-      regions: get('regions', []),
-      catalogs: get('catalogs', {}),
-      blink_interval: get('blink_interval', 0.5),
-      dq_overlay: this.model.get('dq_overlay') ?? false,
-      blinking: this.model.get('blinking') ?? false,
-      ramp_selection: this.model.get('ramp_selection') ?? null
-    };
+  private values(): IModelValues {
+    return modelValues(this.model);
   }
 
   /** Sends values to Python (one message); the change events they raise here are ignored. */
@@ -237,17 +202,17 @@ export class RomanWidget {
           break;
         case 'current':
         case 'reference':
-          this.applyStack();
+          applyStack(this.view, this.values());
           break;
         case 'display':
         case 'sync_stretch':
         case 'limits':
         case 'image_display':
-          this.applyDisplay();
+          applyDisplay(this.view, this.values());
           break;
         case 'center':
         case 'zoom_level':
-          this.applyViewport();
+          applyViewport(this.view, this.values());
           break;
         case 'regions':
           this.applyRegions();
@@ -261,10 +226,10 @@ export class RomanWidget {
           break;
         case 'blinking':
         case 'blink_interval':
-          this.applyBlink();
+          applyBlink(this.view, this.values());
           break;
         case 'dq_overlay':
-          this.applyDq();
+          applyDq(this.view, this.values());
           break;
       }
     });
@@ -283,123 +248,25 @@ export class RomanWidget {
     }
   }
 
-  private held(): Set<string> {
-    return new Set(this.view.images.map(image => image.id));
-  }
-
   // --- images -------------------------------------------------------------------------
 
   /** Starts conversions of new images, takes out the gone ones, then orders the stack. */
   private syncImages(): void {
     const values = this.values();
-    const plan = traits.planImages(
-      values.images,
-      this.view.images.map(image => ({ id: image.id, path: image.info.path })),
-      [...this.pending.values()].map(p => ({ id: p.entry.id, path: p.entry.path })),
-      [...this.failed].map(([id, path]) => ({ id, path }))
-    );
-    for (const id of plan.cancel) {
-      const pending = this.pending.get(id);
-      if (pending) {
-        pending.cancelled = true;
-        this.pending.delete(id);
-      }
-    }
-    const wanted = new Set(values.images.map(entry => entry.id));
-    for (const id of [...this.failed.keys()]) {
-      if (!wanted.has(id)) {
-        this.failed.delete(id);
-      }
-    }
+    // the image on screen and the reference first, then in stack order
+    const remove = this.queue.sync(values.images, new Set([traits.currentId(values), values.reference]));
     this.guarded(() => {
-      for (const id of plan.remove) {
+      for (const id of remove) {
         this.view.remove(id);
       }
+      applyStack(this.view, this.values());
     });
-    // the image on screen and the reference first, then in stack order
-    const first = new Set([traits.currentId(values), values.reference]);
-    const order = [...plan.add].sort((a, b) => Number(first.has(b.id)) - Number(first.has(a.id)));
-    for (const entry of order) {
-      this.failed.delete(entry.id);
-      this.pending.set(entry.id, { entry, progress: 0, message: 'waiting', cancelled: false, started: false });
-    }
-    this.pumpConversions();
-    this.guarded(() => this.applyStack());
     this.showProgress();
     this.updateToolbar();
   }
 
-  /** Starts waiting conversions while fewer than CONVERSIONS_AT_ONCE run. */
-  private pumpConversions(): void {
-    for (const pending of this.pending.values()) {
-      if (this.running >= CONVERSIONS_AT_ONCE) {
-        break;
-      }
-      if (!pending.started && !pending.cancelled) {
-        pending.started = true;
-        this.running++;
-        void this.convert(pending).finally(() => {
-          this.running--;
-          if (this.pending.get(pending.entry.id) === pending) {
-            this.pending.delete(pending.entry.id);
-          }
-          this.showProgress();
-          this.updateToolbar();
-          this.pumpConversions();
-        });
-      }
-    }
-  }
-
-  /** Converts one image (or joins its conversion), adds it when display-ready, completes it later. */
-  private async convert(pending: IPending): Promise<void> {
-    const { entry } = pending;
-    const signal = this.abort.signal;
-    try {
-      pending.message = 'asking the server';
-      this.showProgress();
-      let job = await server.startConversion(this.settings, entry.path, signal);
-      while (!job.display_ready && job.status !== 'error' && !pending.cancelled) {
-        pending.progress = job.progress;
-        pending.message = job.message;
-        this.showProgress();
-        await sleep(POLL_MS);
-        job = await server.conversionStatus(this.settings, job.id, signal);
-      }
-      if (job.status === 'error') {
-        throw new server.ServerError(job.message, job.error_status ?? 500);
-      }
-      if (pending.cancelled) {
-        return;
-      }
-      pending.progress = 1;
-      pending.message = 'opening';
-      this.showProgress();
-      const access = server.storeAccess(this.settings, job.id);
-      const store = await RomanStore.open(access.url, access.init);
-      if (pending.cancelled || this.disposed) {
-        return;
-      }
-      if (store.attrs.level === 1) {
-        throw new Error(
-          'a Level 1 ramp file has no image to show: load its Level 2 exposure (_cal); its ramps come from there (v.ramps())'
-        );
-      }
-      await this.addToView(pending, store);
-      if (job.status !== 'ready') {
-        this.completeLater(job);
-      }
-    } catch (error) {
-      if (pending.cancelled || this.disposed || (error as Error)?.name === 'AbortError') {
-        return;
-      }
-      this.failed.set(entry.id, entry.path);
-      this.showError(`${entry.name} could not be shown: ${(error as Error)?.message ?? error}`);
-    }
-  }
-
-  private async addToView(pending: IPending, store: RomanStore): Promise<void> {
-    const { entry } = pending;
+  /** A display-ready image joins the view with the display, place and overlays of the traits. */
+  private async addToView(entry: IViewImage, store: RomanStore, cancelled: () => boolean): Promise<void> {
     const info: Partial<IImageInfo> = {
       id: entry.id,
       path: entry.path,
@@ -418,22 +285,22 @@ export class RomanWidget {
     if (this.disposed) {
       return;
     }
-    if (pending.cancelled) {
+    if (cancelled()) {
       this.guarded(() => this.view.remove(image.id));
       return;
     }
     this.guarded(() => {
       const values = this.values();
       if (this.view.images.length === 1) {
-        this.applyDisplay();
+        applyDisplay(this.view, values);
       } else if (!this.view.syncDisplay) {
         applyView(this.view, { image_display: { [image.id]: values.image_display[image.id] ?? values.display } });
       }
-      this.applyStack();
+      applyStack(this.view, values);
       if (this.view.images.length === 1 && values.blinking) {
-        this.applyBlink();
+        applyBlink(this.view, values);
       }
-      this.applyDq();
+      applyDq(this.view, values);
       if (Object.values(values.catalogs as Record<string, ICatalogValue>).some(c => c.frame !== null)) {
         this.applyCatalogs();
       }
@@ -442,172 +309,12 @@ export class RomanWidget {
     this.updateToolbar();
   }
 
-  /**
-   * Follows a display-ready conversion until complete, then picks up its finer levels. One
-   * poller asks about every such conversion in turn, so fifty images loading at once cost
-   * one request at a time, not fifty.
-   */
-  private completeLater(job: server.IConversion): void {
-    this.completing.set(job.id, job);
-    if (this.completing.size === 1) {
-      void this.pollCompletions();
-    }
-  }
-
-  private async pollCompletions(): Promise<void> {
-    while (this.completing.size > 0 && !this.disposed) {
-      await sleep(COMPLETE_POLL_MS);
-      let completed = false;
-      for (const [id, before] of [...this.completing]) {
-        if (this.disposed) {
-          return;
-        }
-        try {
-          const job = await server.conversionStatus(this.settings, id, this.abort.signal);
-          if (job.status === 'ready') {
-            this.completing.delete(id);
-            completed = true;
-          } else if (job.status === 'error') {
-            throw new server.ServerError(job.message, job.error_status ?? 500);
-          }
-        } catch (error) {
-          this.completing.delete(id);
-          if (!this.disposed && (error as Error)?.name !== 'AbortError') {
-            this.showError(`The full resolution of ${before.path} could not be made: ${(error as Error)?.message ?? error}`);
-          }
-        }
-      }
-      if (completed && !this.disposed) {
-        await this.view.refreshLevels();
-      }
-    }
-  }
-
-  /** Order, marks, borrowed WCSs, names, the reference and the image on screen, from the traits. */
-  private applyStack(): void {
-    const values = this.values();
-    const held = this.held();
-    const images = traits.heldInOrder(values.images, held);
-    for (const entry of images) {
-      const image = this.view.images.find(i => i.id === entry.id);
-      if (image && image.info.name !== entry.name) {
-        image.info.name = entry.name;
-      }
-    }
-    applyView(this.view, { images });
-    const reference = traits.referenceId(values, held);
-    if (reference && this.view.reference?.id !== reference) {
-      this.view.setReference(reference);
-    }
-    const current = traits.currentId(values);
-    if (current && held.has(current) && this.view.current?.id !== current) {
-      this.view.setCurrent(current);
-    }
-  }
-
-  private applyDisplay(): void {
-    if (this.view.images.length === 0) {
-      return;
-    }
-    const values = this.values();
-    const held = this.held();
-    const imageDisplay: Record<string, IDisplayValue> = {};
-    if (!values.sync_stretch) {
-      for (const id of held) {
-        imageDisplay[id] = values.image_display[id] ?? values.display;
-      }
-    }
-    applyView(this.view, {
-      sync_stretch: values.sync_stretch,
-      display: values.display,
-      limits: values.limits,
-      ...(values.sync_stretch ? {} : { image_display: imageDisplay })
-    });
-  }
-
-  /** The centre and zoom of the traits (null: the reference image's centre / fit). */
-  private applyViewport(): void {
-    const reference = this.view.reference;
-    if (!reference) {
-      return;
-    }
-    const { center, zoom_level } = this.values();
-    if (zoom_level === null) {
-      this.view.fit();
-    }
-    if (center !== null || zoom_level !== null) {
-      const [rows, cols] = reference.shape;
-      applyView(this.view, {
-        center: center ?? { x: (cols - 1) / 2, y: (rows - 1) / 2 },
-        ...(zoom_level !== null ? { zoom_level } : {})
-      });
-    }
-  }
-
-  private applyBlink(): void {
-    const { blinking, blink_interval } = this.values();
-    const ms = Math.max(50, blink_interval * 1000);
-    if (blinking && this.view.images.length > 0) {
-      if (!this.view.blinking || this.view.blinkInterval !== ms) {
-        this.view.blink(ms);
-      }
-    } else if (!blinking && this.view.blinking) {
-      this.view.stopBlink();
-    }
-  }
-
-  private applyDq(): void {
-    applyView(this.view, { dq_overlay: this.values().dq_overlay });
-  }
-
   // --- circles ------------------------------------------------------------------------
 
   /** The circles of `regions` on the view (by id: moved, added, removed). */
   private applyRegions(): void {
-    if (!this.view.reference) {
-      return;
-    }
-    const regions = this.values().regions;
-    const wanted = new Set(regions.map(r => r.id));
-    for (const circle of this.circles.circles) {
-      const id = this.regionOf.get(circle.id);
-      if (id === undefined || !wanted.has(id)) {
-        this.circles.remove(circle.id);
-        this.forget(circle.id);
-      }
-    }
-    const unplaced: string[] = [];
-    for (const region of regions) {
-      const pixels = skyToCircle(this.view, region);
-      const layerId = region.id !== undefined ? this.circleOf.get(region.id) : undefined;
-      if (!pixels) {
-        unplaced.push(region.id ?? '?');
-        continue;
-      }
-      if (layerId !== undefined) {
-        const now = this.circles.circles.find(c => c.id === layerId);
-        if (now && (Math.abs(now.x - pixels.x) > 1e-6 || Math.abs(now.y - pixels.y) > 1e-6 || Math.abs(now.r - pixels.r) > 1e-6)) {
-          this.circles.update(layerId, pixels);
-        }
-      } else {
-        const circle = this.circles.add(pixels.x, pixels.y, pixels.r);
-        const id = region.id ?? traits.newRegionId();
-        this.regionOf.set(circle.id, id);
-        this.circleOf.set(id, circle.id);
-      }
-    }
+    this.regions.apply(this.values().regions);
     this.root.dataset.circles = String(this.circles.circles.length);
-    if (unplaced.length > 0 && !this.view.wcsOf(this.view.reference)) {
-      this.showError('The reference image has no WCS: circles on the sky cannot be drawn on it.');
-    }
-  }
-
-  private forget(layerId: number): void {
-    const id = this.regionOf.get(layerId);
-    this.regionOf.delete(layerId);
-    if (id !== undefined) {
-      this.circleOf.delete(id);
-    }
   }
 
   /** The user drew, moved, resized, deleted or selected a circle: `regions` soon (throttled). */
@@ -629,34 +336,7 @@ export class RomanWidget {
     if (this.disposed) {
       return;
     }
-    const layerIds = new Set(this.circles.circles.map(c => c.id));
-    for (const layerId of [...this.regionOf.keys()]) {
-      if (!layerIds.has(layerId)) {
-        this.forget(layerId);
-      }
-    }
-    const regions: ICircleValue[] = [];
-    let noWcs = false;
-    for (const circle of this.circles.circles) {
-      const sky = circleToSky(this.view, circle);
-      if (!sky) {
-        noWcs = true;
-        continue;
-      }
-      if (!traits.validCircle(sky)) {
-        continue; // a circle being drawn has no radius yet
-      }
-      let id = this.regionOf.get(circle.id);
-      if (id === undefined) {
-        id = traits.newRegionId();
-        this.regionOf.set(circle.id, id);
-        this.circleOf.set(id, circle.id);
-      }
-      regions.push({ ra: traits.wrapRa(sky.ra), dec: sky.dec, radius_arcsec: sky.radius_arcsec, id });
-    }
-    if (noWcs) {
-      this.showError('The reference image has no WCS: a circle drawn on it has no sky position, so Python does not get it.');
-    }
+    const regions = this.regions.read();
     this.regionsWritten = performance.now();
     if (traits.regionsDiffer(regions, this.values().regions)) {
       this.write({ regions });
@@ -674,10 +354,10 @@ export class RomanWidget {
     const selection = values.ramp_selection;
     const entry = selection && values.images.find(e => e.id === selection.image);
     const region = selection && values.regions.find(r => r.id === selection.region);
-    this.part('ramp').setAttribute('aria-pressed', String(!!selection));
+    this.chrome.showRamps(!!selection);
     if (!selection || !entry) {
       this.ramps.hide();
-      this.pixelMarker.set([]);
+      this.session.pixelMarker.set([]);
       return;
     }
     if (!region) {
@@ -712,7 +392,7 @@ export class RomanWidget {
       return;
     }
     const selected = this.circles.selected;
-    const region = (selected !== null ? this.regionOf.get(selected) : undefined) ?? values.regions[values.regions.length - 1]?.id;
+    const region = (selected !== null ? this.regions.regionOf(selected) : undefined) ?? values.regions[values.regions.length - 1]?.id;
     if (!region) {
       this.showError('Draw a circle first (the Circle tool, C): the ramps are of the pixels inside it.');
       return;
@@ -724,18 +404,8 @@ export class RomanWidget {
   // --- catalogs -----------------------------------------------------------------------
 
   private applyCatalogs(): void {
-    const catalogs = this.values().catalogs as Record<string, ICatalogValue>;
-    const reference = this.view.reference;
-    const wcs = reference ? this.view.wcsOf(reference) : null;
-    const sky = wcs ? (ra: number, dec: number) => wcs.worldToPixel(ra, dec) : null;
-    const layers = Object.entries(catalogs).map(([label, catalog]) => {
-      const frameId = catalog.frame ?? reference?.id ?? null;
-      const frame = this.view.images.find(image => image.id === frameId) ?? null;
-      const pixel = frame ? (x: number, y: number) => this.view.toReference(frame, x, y) : null;
-      return { label, points: reference ? projectCatalog(catalog, sky, pixel) : new Float64Array(0), style: catalog.style };
-    });
-    this.markers.set(layers);
-    this.root.dataset.markers = String(layers.reduce((n, layer) => n + layer.points.length / 2, 0));
+    const shown = this.markers.showCatalogs(this.view, this.values().catalogs as Record<string, ICatalogValue>);
+    this.root.dataset.markers = String(shown);
   }
 
   // --- the stack changed in the view --------------------------------------------------
@@ -751,24 +421,15 @@ export class RomanWidget {
       this.shownReference = reference;
       // circles, markers and the view live in reference pixels: place them again
       this.guarded(() => {
-        this.applyViewport();
+        applyViewport(this.view, this.values());
         this.applyRegions();
         this.applyCatalogs();
       });
     }
     if (this.applying === 0 && !structural) {
-      const values = this.values();
-      const id = this.view.current?.id ?? null;
-      const index = values.images.findIndex(entry => entry.id === id);
-      // while Python's current image is still converting, the view shows another one: that is
-      // not the user's choice, so it is not written back (a restore would end on the wrong image)
-      const wanted = values.images[values.current]?.id;
-      const wantedShown = wanted === undefined || this.view.images.some(image => image.id === wanted);
-      if (id !== null && index >= 0 && index !== values.current && wantedShown) {
-        this.write({ current: index });
-      }
-      if (this.view.blinking !== values.blinking && this.view.images.length > 1) {
-        this.write({ blinking: this.view.blinking });
+      const changes = stackChanges(this.view, this.values());
+      if (Object.keys(changes).length > 0) {
+        this.write(changes);
       }
     }
     this.updateToolbar();
@@ -786,14 +447,9 @@ export class RomanWidget {
     if (this.disposed || !this.view.reference || this.applying > 0) {
       return;
     }
-    const read = readView(this.view);
-    const values = this.values();
-    let center = read.center;
-    if (center && 'ra' in center) {
-      center = { ra: traits.wrapRa(center.ra), dec: center.dec };
-    }
-    if (traits.centersDiffer(center, values.center) || traits.zoomsDiffer(read.zoom_level, values.zoom_level)) {
-      this.write({ center, zoom_level: read.zoom_level });
+    const changes = viewportChanges(this.view, this.values());
+    if (changes) {
+      this.write(changes);
     }
   }
 
@@ -813,7 +469,7 @@ export class RomanWidget {
         this.guarded(() => {
           this.view.fit();
           if (center !== null) {
-            this.applyViewport();
+            applyViewport(this.view, this.values());
           }
         });
       }
@@ -824,72 +480,14 @@ export class RomanWidget {
 
   // --- toolbar, keys, status ----------------------------------------------------------
 
-  private part<T extends HTMLElement = HTMLElement>(name: string): T {
-    return this.root.querySelector(`.roman-widget-${name}`) as T;
-  }
-
-  private bindToolbar(): void {
-    this.part('previous').addEventListener('click', () => this.step(-1));
-    this.part('next').addEventListener('click', () => this.step(1));
-    this.part('blink').addEventListener('click', () => this.toggleBlink());
-    this.part('pan').addEventListener('click', () => this.setTool('pan'));
-    this.part('circle').addEventListener('click', () => this.setTool('circle'));
-    this.part('dq').addEventListener('click', () => this.toggleDq());
-    this.part('ramp').addEventListener('click', () => this.toggleRamps());
-    this.part('fit').addEventListener('click', () => {
-      this.view.fit();
-      this.userMovedView();
-    });
-    this.part('mark').addEventListener('click', () => this.toggleMark());
-    this.part<HTMLSelectElement>('picker').addEventListener('change', event => {
-      const id = (event.target as HTMLSelectElement).value;
-      const index = this.values().images.findIndex(entry => entry.id === id);
-      if (index >= 0) {
-        this.write({ current: index });
-        this.guarded(() => this.applyStack());
-        this.updateToolbar();
-      }
-    });
-  }
-
-  private bindInput(): void {
-    const host = this.host;
-    const moved = () => this.userMovedView();
-    host.addEventListener('wheel', moved, { capture: true, passive: true });
-    host.addEventListener('pointerup', moved, { capture: true });
-    host.addEventListener(
-      'pointermove',
-      event => {
-        if (event.buttons) {
-          moved();
-        }
-      },
-      { capture: true }
-    );
-    host.addEventListener(
-      'keydown',
-      event => {
-        if (event.ctrlKey || event.metaKey || event.altKey) {
-          return;
-        }
-        const own: Record<string, () => void> = {
-          ' ': () => this.toggleBlink(),
-          c: () => this.setTool('circle'),
-          p: () => this.setTool('pan'),
-          d: () => this.toggleDq(),
-          r: () => this.toggleRamps()
-        };
-        const action = own[event.key];
-        if (action) {
-          event.preventDefault();
-          event.stopPropagation();
-          action();
-        } else {
-          moved(); // arrows, +/-, f, 1 move the view; n/N change the image (written by onStackChanged)
-        }
-      },
-      { capture: true }
-    );
+  /** The picker chose the image on screen. */
+  private show(id: string): void {
+    const index = this.values().images.findIndex(entry => entry.id === id);
+    if (index >= 0) {
+      this.write({ current: index });
+      this.guarded(() => applyStack(this.view, this.values()));
+      this.updateToolbar();
+    }
   }
 
   private step(by: 1 | -1): void {
@@ -908,21 +506,19 @@ export class RomanWidget {
       return;
     }
     this.write({ blinking });
-    this.guarded(() => this.applyBlink());
+    this.guarded(() => applyBlink(this.view, this.values()));
     this.updateToolbar();
   }
 
   private setTool(tool: 'pan' | 'circle'): void {
     this.circles.tool = tool;
-    this.root.dataset.tool = tool;
-    this.part('pan').setAttribute('aria-pressed', String(tool === 'pan'));
-    this.part('circle').setAttribute('aria-pressed', String(tool === 'circle'));
+    this.chrome.showTool(tool);
   }
 
   private toggleDq(): void {
     const shown = !this.values().dq_overlay;
     this.write({ dq_overlay: shown });
-    this.guarded(() => this.applyDq());
+    this.guarded(() => applyDq(this.view, this.values()));
     this.updateToolbar();
   }
 
@@ -935,155 +531,40 @@ export class RomanWidget {
     }
     const images = values.images.map((entry, i) => (i === index ? { ...entry, mark: entry.mark ? null : 'suspicious' } : entry));
     this.write({ images });
-    this.guarded(() => this.applyStack());
+    this.guarded(() => applyStack(this.view, this.values()));
     this.updateToolbar();
   }
 
   private updateToolbar(): void {
-    if (this.disposed) {
-      return;
+    if (!this.disposed) {
+      this.chrome.render(this.values(), this.session);
     }
-    const values = this.values();
-    const view = this.view;
-    const current = view.current;
-    const count = view.images.length;
-    const total = values.images.length;
-    const loading = total - count;
-    this.part('position').textContent = count ? `${view.currentIndex + 1} / ${count}${loading > 0 ? ` (+${loading})` : ''}` : '';
-    for (const name of ['previous', 'next', 'blink']) {
-      this.part<HTMLButtonElement>(name).disabled = count < 2;
-    }
-    const blink = this.part('blink');
-    blink.textContent = view.blinking ? '❚❚' : '▶';
-    blink.setAttribute('aria-pressed', String(view.blinking));
-    const mark = this.part<HTMLButtonElement>('mark');
-    mark.disabled = !current;
-    mark.setAttribute('aria-pressed', String(!!current?.info.mark));
-    this.part('dq').setAttribute('aria-pressed', String(values.dq_overlay));
-    const name = this.part('name');
-    name.textContent = current ? `${current.info.name}${current.info.mark ? ' ⚑' : ''}` : '';
-    name.title = current
-      ? `${current.info.path}${view.alignmentOf(current) === 'pixel' && view.reference !== current ? ' (aligned by pixel: no WCS)' : ''}`
-      : '';
-    const picker = this.part<HTMLSelectElement>('picker');
-    const options = values.images.map(entry => {
-      const shown = view.images.some(image => image.id === entry.id);
-      return `${entry.id}\u0000${entry.name}${entry.mark ? ' ⚑' : ''}${shown ? '' : ' (loading)'}`;
-    });
-    const key = options.join('\u0001');
-    if (key !== this.pickerKey) {
-      this.pickerKey = key;
-      picker.replaceChildren(
-        ...options.map(option => {
-          const [id, label] = option.split('\u0000');
-          const element = document.createElement('option');
-          element.value = id;
-          element.textContent = label;
-          element.disabled = label.endsWith(' (loading)');
-          return element;
-        })
-      );
-    }
-    picker.value = current?.id ?? '';
-    picker.hidden = total < 2;
-    const empty = this.part('empty');
-    empty.hidden = total > 0;
-    empty.textContent = total > 0 ? '' : 'No images yet: v.load(path) adds Roman ASDF or FITS files, find_exposures(...) results or arrays.';
-    Object.assign(this.root.dataset, {
-      current: current?.id ?? '',
-      stackSize: String(count),
-      blinking: String(view.blinking),
-      dq: String(values.dq_overlay)
-    });
   }
 
   private showProgress(): void {
-    const progress = this.part('progress');
-    const active = [...this.pending.values()].filter(p => !p.cancelled);
-    this.root.dataset.loading = String(active.length);
-    if (active.length === 0) {
-      progress.hidden = true;
-      return;
-    }
-    progress.hidden = false;
-    const running = active.filter(p => p.started);
-    const shown = running[0] ?? active[0];
-    const percent = Math.round(shown.progress * 100);
-    const others = active.length > 1 ? ` (${active.length} images to go)` : '';
-    this.part('progressLabel').textContent = `Converting ${shown.entry.name}: ${shown.message} ${percent}%${others}`;
-    const mean = active.reduce((sum, p) => sum + p.progress, 0) / active.length;
-    this.part('progressBar').style.width = `${Math.round(mean * 100)}%`;
+    this.chrome.showProgress(this.queue.waiting, this.loader.loading);
   }
 
-  private showStatus(status: IStatus): void {
-    this.ramps.hoverImagePixel(this.view.current?.id ?? '', status.x, status.y);
-    const readout = this.part('readout');
-    if (status.x === null || status.y === null) {
-      readout.textContent = '';
-      return;
-    }
-    const value = status.value === null ? '…' : Number.isFinite(status.value) ? status.value.toPrecision(6) : String(status.value);
-    const current = this.view.current;
-    const wcs = current && this.view.wcsOf(current);
-    let sky = '';
-    if (wcs) {
-      const [ra, dec] = wcs.pixelToWorld(status.x, status.y);
-      sky = `  RA ${formatRA(ra)} Dec ${formatDec(dec)} (${ra.toFixed(6)}, ${dec.toFixed(6)})`;
-    }
-    const flags = status.flags ? `  dq ${status.flags}` : '';
-    readout.textContent = `x ${status.x}  y ${status.y}  value ${value}${sky}${flags}`;
-  }
-
-  /** An error in the widget (never silent): the latest few, each dismissable. */
+  /** An error in the widget (never silent). */
   showError(message: string): void {
-    if (this.disposed) {
-      return;
+    if (!this.disposed) {
+      this.chrome.showError(message);
     }
-    const errors = this.part('errors');
-    const last = errors.lastElementChild?.querySelector('span')?.textContent;
-    if (last === message) {
-      return;
-    }
-    const item = document.createElement('div');
-    item.className = 'roman-widget-error';
-    const text = document.createElement('span');
-    text.textContent = message;
-    const close = document.createElement('button');
-    close.textContent = '×';
-    close.title = 'Dismiss';
-    close.addEventListener('click', () => {
-      item.remove();
-      this.root.dataset.errors = String(errors.childElementCount);
-    });
-    item.append(text, close);
-    errors.appendChild(item);
-    while (errors.childElementCount > MAX_ERRORS_SHOWN) {
-      errors.firstElementChild!.remove();
-    }
-    this.root.dataset.errors = String(errors.childElementCount);
-    console.warn(`roman-lab viewer: ${message}`);
   }
 
-  private readonly settings: server.IServerSettings;
+  private readonly chrome: WidgetChrome;
   private readonly host: HTMLElement;
+  private readonly session: StackSession;
   private readonly view: ImageView;
   private readonly circles: CircleLayer;
   private readonly markers: MarkerLayer;
-  private readonly pixelMarker: PixelMarker;
+  private readonly loader: ImageLoader;
   private readonly ramps: RampSection;
   private rampsTimer = 0;
   private readonly resizeObserver: ResizeObserver;
-  private readonly abort = new AbortController();
   private readonly listeners: Array<[string, () => void]> = [];
-  private readonly pending = new Map<string, IPending>();
-  /** Display-ready conversions still writing their full resolution, by job id. */
-  private readonly completing = new Map<string, server.IConversion>();
-  /** Image id -> the path whose conversion failed (not retried until the path changes). */
-  private readonly failed = new Map<string, string>();
-  /** Circle layer id <-> region id. */
-  private readonly regionOf = new Map<number, string>();
-  private readonly circleOf = new Map<string, number>();
-  private running = 0;
+  private readonly queue: ImageQueue;
+  private readonly regions: RegionSync;
   private applying = 0;
   private writing = 0;
   private heldCount = 0;
@@ -1091,10 +572,6 @@ export class RomanWidget {
   private viewTimer = 0;
   private regionsTimer = 0;
   private regionsWritten = 0;
-  private pickerKey = '';
   private disposed = false;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { authHeaders, errorMessage, getCookie, serverSettings, serverUrl, storeAccess } from './server';
+import { authHeaders, getCookie, serverSettings, serverUrl, storeAccess } from './server';
 
 describe('serverSettings', () => {
   it('reads baseUrl and token from the page config, resolved against the page', () => {
@@ -52,20 +52,5 @@ describe('auth', () => {
       'Content-Type': 'application/json'
     });
     expect(authHeaders({ baseUrl: '/', token: '' }, '')).toEqual({});
-  });
-});
-
-describe('errorMessage', () => {
-  it("prefers the server's message", () => {
-    expect(errorMessage(422, 'Unprocessable', { message: 'broken.asdf is truncated', status: 422 })).toBe(
-      'broken.asdf is truncated'
-    );
-  });
-
-  it('explains a 404 without a message and other statuses', () => {
-    expect(errorMessage(404, 'Not Found', null)).toMatch(/server extension is not enabled/);
-    expect(errorMessage(403, 'Forbidden', null)).toMatch(/403/);
-    expect(errorMessage(500, 'Internal Server Error', 'x')).toBe('The server answered 500 Internal Server Error.');
-    expect(errorMessage(502, '', null)).toBe('The server answered 502.');
   });
 });

@@ -1,36 +1,16 @@
 /**
- * The roman-lab server extension from a notebook output, without JupyterLab's
+ * The notebook widget's connection to the server extension, without JupyterLab's
  * ServerConnection: the base URL and token come from the page's `jupyter-config-data`,
  * the XSRF token from the `_xsrf` cookie (sent as `X-XSRFToken`, as @jupyterlab/services
- * does), and errors carry the server's own JSON `message`.
+ * does). The session's RomanServer runs over it.
  */
+import { IRequestOptions, IServerConnection, IStoreAccess, queryString, requestJson } from '../viewer/session/server';
 
 export interface IServerSettings {
   /** The server's base URL as an absolute URL ending in '/'. */
   baseUrl: string;
   /** The API token ('' when the page has none: the session cookie authenticates). */
   token: string;
-}
-
-export class ServerError extends Error {
-  constructor(
-    message: string,
-    readonly status: number
-  ) {
-    super(message);
-    this.name = 'ServerError';
-  }
-}
-
-/** A conversion job, as `POST /roman-lab/api/stores` and `GET .../stores/ID` answer (docs/rest.md). */
-export interface IConversion {
-  id: string;
-  path: string;
-  status: 'pending' | 'running' | 'ready' | 'error';
-  progress: number;
-  message: string;
-  display_ready: boolean;
-  error_status: number | null;
 }
 
 /**
@@ -89,74 +69,12 @@ export function authHeaders(settings: IServerSettings, cookies: string, json = f
   return headers;
 }
 
-/** What a failed answer says to a person: the server's `message`, else a sentence about the status. */
-export function errorMessage(status: number, statusText: string, body: unknown): string {
-  const message = (body as { message?: unknown } | null)?.message;
-  if (typeof message === 'string' && message) {
-    return message;
-  }
-  if (status === 404) {
-    return 'The roman-lab server extension is not enabled on this Jupyter server.';
-  }
-  if (status === 403) {
-    return 'The Jupyter server refused the request (403): not logged in, or the file is outside its root folder.';
-  }
-  return `The server answered ${status} ${statusText}.`.replace(/ \.$/, '.');
-}
-
 function cookies(): string {
   return typeof document !== 'undefined' ? document.cookie : '';
 }
 
-/** A JSON request to `/roman-lab/api/...`; throws ServerError with the server's message. */
-export async function requestApi<T>(
-  settings: IServerSettings,
-  endPoint: string[],
-  init: { method?: string; body?: unknown; signal?: AbortSignal; query?: Record<string, string> } = {}
-): Promise<T> {
-  const query = init.query ? `?${new URLSearchParams(init.query)}` : '';
-  const url = serverUrl(settings, 'roman-lab', 'api', ...endPoint) + query;
-  const hasBody = init.body !== undefined;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: init.method ?? 'GET',
-      headers: authHeaders(settings, cookies(), hasBody),
-      body: hasBody ? JSON.stringify(init.body) : undefined,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      signal: init.signal
-    });
-  } catch (error) {
-    if ((error as Error)?.name === 'AbortError') {
-      throw error;
-    }
-    throw new ServerError(`The Jupyter server cannot be reached: ${(error as Error)?.message ?? error}`, 0);
-  }
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  if (!response.ok) {
-    throw new ServerError(errorMessage(response.status, response.statusText, body), response.status);
-  }
-  return body as T;
-}
-
-/** Starts (or joins) the conversion of a file (an absolute path inside the server's root). */
-export function startConversion(settings: IServerSettings, path: string, signal?: AbortSignal): Promise<IConversion> {
-  return requestApi<IConversion>(settings, ['stores'], { method: 'POST', body: { path }, signal });
-}
-
-export function conversionStatus(settings: IServerSettings, id: string, signal?: AbortSignal): Promise<IConversion> {
-  return requestApi<IConversion>(settings, ['stores', id], { signal });
-}
-
 /** The absolute URL of a store and the request options its chunk reads need. */
-export function storeAccess(settings: IServerSettings, id: string): { url: string; init: RequestInit } {
+export function storeAccess(settings: IServerSettings, id: string): IStoreAccess {
   const headers: Record<string, string> = {};
   if (settings.token) {
     headers.Authorization = `token ${settings.token}`;
@@ -164,17 +82,26 @@ export function storeAccess(settings: IServerSettings, id: string): { url: strin
   return { url: `${serverUrl(settings, 'roman-lab', 'stores', id)}/`, init: { headers, credentials: 'same-origin' } };
 }
 
-/** The L1 ramps of the pixels of an exposure inside a sky circle (`GET /roman-lab/api/ramps`), as JSON. */
-export function fetchRamps(
-  settings: IServerSettings,
-  request: { path: string; ra: number; dec: number; radius_arcsec: number },
-  signal?: AbortSignal
-): Promise<unknown> {
-  const query = {
-    path: request.path,
-    ra: String(request.ra),
-    dec: String(request.dec),
-    radius_arcsec: String(request.radius_arcsec)
-  };
-  return requestApi<unknown>(settings, ['ramps'], { query, signal });
+/** The connection of a notebook output's page: `fetch` with the page's base URL, token and XSRF cookie. */
+export class PageConnection implements IServerConnection {
+  constructor(readonly settings: IServerSettings = pageSettings()) {}
+
+  request<T>(endPoint: string[], options: IRequestOptions = {}): Promise<T> {
+    const url = serverUrl(this.settings, 'roman-lab', 'api', ...endPoint) + queryString(options);
+    const hasBody = options.body !== undefined;
+    return requestJson<T>(() =>
+      fetch(url, {
+        method: options.method ?? 'GET',
+        headers: authHeaders(this.settings, cookies(), hasBody),
+        body: hasBody ? JSON.stringify(options.body) : undefined,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        signal: options.signal
+      })
+    );
+  }
+
+  storeAccess(id: string): IStoreAccess {
+    return storeAccess(this.settings, id);
+  }
 }

@@ -4,8 +4,8 @@
  * pipeline flagged them or not. Free of JupyterLab so the lab and the notebook widget mount
  * the same panel; it only needs a host element and a parsed `IRampSet`.
  */
-import { IMarker, IRampColours, RampChart } from './rampChart';
-import { RampGridView } from './rampGridView';
+import { IMarker, IRampColours, RampChart } from './chart';
+import { RampGridView } from './gridView';
 import {
   countJumps,
   describeJumps,
@@ -15,11 +15,11 @@ import {
   jumpsAt,
   pixelClasses,
   rampFacts
-} from './rampJumps';
-import { countsSinceFirst, IRampSet } from './rampSet';
-import { pixelReadout, summaryLine } from './rampSummary';
+} from './jumps';
+import { countsSinceFirst, IRampSet } from './set';
+import { pixelReadout, summaryLine } from './summary';
 
-export { IRampSet, parseRampSet, RampSetError } from './rampSet';
+export { IRampSet, parseRampSet, RampSetError } from './set';
 
 export interface IRampPanelOptions {
   /** The user hovers a ramp or a grid cell (index into `pixels`), or leaves them (null). */

@@ -2,8 +2,8 @@
  * The panel's text: one summary line of what is plotted, and the readout of one pixel, so a
  * screenshot of the panel says which file, which pixels and which noise model it shows.
  */
-import { IJump } from './rampJumps';
-import { IRampSet } from './rampSet';
+import { IJump } from './jumps';
+import { IRampSet } from './set';
 
 /** Frames of one resultant as ranges: [4, 5, 6, 7] -> "4–7", [2, 4] -> "2,4". */
 function frameRanges(frames: readonly number[]): string {

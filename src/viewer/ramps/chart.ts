@@ -8,7 +8,7 @@
  */
 import uPlot from 'uplot';
 
-import { JumpKind, PixelClass } from './rampJumps';
+import { JumpKind, PixelClass } from './jumps';
 
 /** Canvas colours, resolved from the panel's CSS variables so they follow the theme. */
 export interface IRampColours {

@@ -3,7 +3,7 @@
  * (row 0 at the bottom, as the viewer and ds9 show it), each coloured by its strongest
  * normalised difference so the one odd pixel stands out before reading any ramp.
  */
-import { colormapRGB, lutIndex } from './math/colormap';
+import { colormapRGB, lutIndex } from '../math/colormap';
 
 export interface IGridLayout {
   /** Image pixel of the bottom-left cell. */

@@ -12,7 +12,7 @@
  * inside the resultant before or after it (`inside_significance`, explaining both differences
  * around that resultant) when that value beats hypot(step, INSIDE_MARGIN).
  */
-import { IRampSet } from './rampSet';
+import { IRampSet } from './set';
 
 /**
  * Pipeline-flagged (the pixel has JUMP_DET in the L2 DQ), found here but not flagged, or

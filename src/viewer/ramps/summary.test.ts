@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import fixture from './fixtures/rampSet.json';
-import { parseRampSet } from './rampSet';
-import { formatReadPattern, pixelReadout, summaryLine } from './rampSummary';
+import { parseRampSet } from './set';
+import { formatReadPattern, pixelReadout, summaryLine } from './summary';
 
 const set = parseRampSet(fixture);
 

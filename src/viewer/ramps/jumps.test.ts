@@ -11,8 +11,8 @@ import {
   PixelClass,
   pixelClasses,
   rampFacts
-} from './rampJumps';
-import { parseRampSet } from './rampSet';
+} from './jumps';
+import { parseRampSet } from './set';
 
 const set = parseRampSet(fixture);
 const facts = rampFacts(set);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { colormapRGB } from './math/colormap';
-import { cellOrigin, gridLayout, pixelAtPoint, scaleMax, significanceColour } from './rampGrid';
+import { colormapRGB } from '../math/colormap';
+import { cellOrigin, gridLayout, pixelAtPoint, scaleMax, significanceColour } from './grid';
 
 /** An L of three pixels: (10, 20), (11, 20), (10, 21); (11, 21) is not in the circle. */
 const L_SHAPE: Array<[number, number]> = [

@@ -4,9 +4,9 @@
  * in their jump colour, and a colour bar with the threshold marked. Hovering a cell reports
  * its pixel so the panel can emphasise that ramp.
  */
-import { IRampColours } from './rampChart';
-import { cellOrigin, cssColour, gridLayout, IGridLayout, pixelAtPoint, scaleMax, significanceColour } from './rampGrid';
-import { PixelClass } from './rampJumps';
+import { IRampColours } from './chart';
+import { cellOrigin, cssColour, gridLayout, IGridLayout, pixelAtPoint, scaleMax, significanceColour } from './grid';
+import { PixelClass } from './jumps';
 
 export interface IRampGridState {
   threshold: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import fixture from './fixtures/rampSet.json';
-import { countsSinceFirst, parseRampSet, RampSetError } from './rampSet';
+import { countsSinceFirst, parseRampSet, RampSetError } from './set';
 
 /** A deep copy of the fixture with one change, as a server bug would make it. */
 function broken(change: (json: any) => void): unknown {

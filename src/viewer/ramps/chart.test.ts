@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { dimAlpha, envelopes, nearestPolyline, padded } from './rampChart';
+import { dimAlpha, envelopes, nearestPolyline, padded } from './chart';
 
 describe('nearestPolyline', () => {
   const xs = [0, 10, 20];

@@ -1,0 +1,88 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { RomanStore } from '../store';
+import { ImageLoader } from './loader';
+import { IConversion, RomanServer, ServerError } from './server';
+
+vi.mock('../store', () => ({
+  RomanStore: { open: vi.fn(async (url: string) => ({ url })) }
+}));
+
+/** A server whose conversions step through `steps` (one per status request), per path. */
+function fakeServer(steps: Record<string, Array<Partial<IConversion>>>) {
+  const asked: Record<string, number> = {};
+  let running = 0;
+  let mostAtOnce = 0;
+  const job = (path: string): IConversion => {
+    const list = steps[path];
+    const step = list[Math.min(asked[path], list.length - 1)];
+    return { id: path, path, status: 'running', progress: 0, message: '', display_ready: false, error_status: null, ...step };
+  };
+  const server = {
+    async startConversion(path: string) {
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      asked[path] = 0;
+      return job(path);
+    },
+    async conversionStatus(id: string) {
+      asked[id]++;
+      const now = job(id);
+      if (now.display_ready || now.status === 'error') {
+        running--;
+      }
+      return now;
+    },
+    storeAccess: (id: string) => ({ url: `store/${id}`, init: {} })
+  } as unknown as RomanServer;
+  return { server, mostAtOnce: () => mostAtOnce };
+}
+
+const options = { concurrency: 2, displayReadyPollMs: 1, completePollMs: 1, onChange: () => undefined };
+
+describe('ImageLoader', () => {
+  it('opens a store once display-ready, then follows it until complete', async () => {
+    const { server } = fakeServer({
+      a: [{ progress: 0.1, message: 'level 0' }, { progress: 0.5, display_ready: true }, { status: 'ready', display_ready: true, progress: 1 }]
+    });
+    const onComplete = vi.fn(async () => undefined);
+    const progress: number[] = [];
+    const loader: ImageLoader = new ImageLoader(server, {
+      ...options,
+      onComplete,
+      onChange: () => progress.push(loader.loading[0]?.progress ?? -1)
+    });
+    const opened = await loader.open('a', 'a.asdf');
+    expect(opened?.store).toEqual({ url: 'store/a' });
+    expect(RomanStore.open).toHaveBeenCalledWith('store/a', {});
+    expect(progress).toContain(0.1);
+    expect(loader.loading).toEqual([]);
+    await opened!.complete;
+    expect(onComplete).toHaveBeenCalledTimes(1);
+  });
+
+  it('converts at most `concurrency` files at once, in the order asked', async () => {
+    const steps = Object.fromEntries(['a', 'b', 'c', 'd'].map(p => [p, [{}, {}, { status: 'ready' as const, display_ready: true }]]));
+    const { server, mostAtOnce } = fakeServer(steps);
+    const loader = new ImageLoader(server, { ...options, onComplete: async () => undefined });
+    const opened = await Promise.all(['a', 'b', 'c', 'd'].map(path => loader.open(path, path)));
+    expect(opened.map(o => (o?.store as unknown as { url: string }).url)).toEqual(['store/a', 'store/b', 'store/c', 'store/d']);
+    expect(mostAtOnce()).toBe(2);
+  });
+
+  it("throws the server's message when a conversion fails, and null when cancelled first", async () => {
+    const { server } = fakeServer({ bad: [{}, { status: 'error', message: 'bad.asdf is truncated', error_status: 422 }] });
+    const loader = new ImageLoader(server, { ...options, onComplete: async () => undefined });
+    const failure = loader.open('bad', 'bad.asdf');
+    await expect(failure).rejects.toThrow('bad.asdf is truncated');
+    await expect(failure).rejects.toBeInstanceOf(ServerError);
+    expect(await loader.open('bad', 'bad.asdf', () => true)).toBeNull();
+  });
+
+  it('rejects `complete` when the full resolution fails', async () => {
+    const { server } = fakeServer({ a: [{ display_ready: true }, { status: 'error', display_ready: true, message: 'disk full' }] });
+    const loader = new ImageLoader(server, { ...options, onComplete: async () => undefined });
+    const opened = await loader.open('a', 'a');
+    await expect(opened!.complete).rejects.toThrow('disk full');
+  });
+});
