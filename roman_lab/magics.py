@@ -4,6 +4,7 @@ import shlex
 from pathlib import Path
 
 from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .version import __version__
 
@@ -38,22 +39,18 @@ class RomanMagicError(Exception):
     """A user error in a `%roman` line: shown as one line, not a traceback."""
 
 
-def _options(args, names):
-    """(positional args, {option: value}) for `--name value` options."""
-    positional, options = [], {}
-    words = iter(args)
-    for word in words:
-        if word.startswith("--"):
-            key = word[2:]
-            if key not in names:
-                raise RomanMagicError(f"unknown option {word}; options: {', '.join('--' + n for n in names)}")
-            value = next(words, None)
-            if value is None:
-                raise RomanMagicError(f"{word} needs a value")
-            options[key] = value
-        else:
-            positional.append(word)
-    return positional, options
+@magic_arguments()
+@argument("--source", default="auto", choices=("auto", "lineage", "local", "mast"), help="where to look")
+@argument("--root", help="the folder of the local index (default: the folder of the viewer's first image)")
+def _find_options(line):
+    """%roman find [--source lineage|local|mast] [--root DIR]"""
+
+
+@magic_arguments()
+@argument("folder", metavar="DIR")
+@argument("--small", action="store_true", help="the small field, in seconds")
+def _demo_options(line):
+    """%roman demo DIR [--small]"""
 
 
 def _number(text):
@@ -123,19 +120,17 @@ class RomanMagics(Magics):
     def _cmd_find(self, args):
         from .archive import find_exposures
 
-        rest, options = _options(args, ("source", "root"))
-        if rest:
-            raise RomanMagicError("usage: %roman find [--source lineage|local|mast] [--root DIR]")
+        options = parse_argstring(_find_options, shlex.join(args))
         viewer = self._viewer()
         region = self._region(viewer)
-        source = options.get("source", "auto")
+        source = options.source
         mosaics = [e["path"] for e in viewer.images if e["kind"] == "mosaic"]
         kwargs = {}
         if source in ("auto", "lineage") and mosaics:
             kwargs["mosaic"] = mosaics[0]
         if source in ("auto", "lineage", "local"):
             first = viewer.images[0]["path"] if viewer.images else None
-            kwargs["root"] = options.get("root") or (str(Path(first).parent) if first else ".")
+            kwargs["root"] = options.root or (str(Path(first).parent) if first else ".")
         exposures = find_exposures(region, source=source, **kwargs)
         self._ns()["_exposures"] = exposures
         print(f"_exposures = {exposures!r}")
@@ -207,12 +202,9 @@ class RomanMagics(Magics):
     def _cmd_demo(self, args):
         from . import demo
 
-        small = "--small" in args
-        folders = [a for a in args if a != "--small"]
-        if len(folders) != 1:
-            raise RomanMagicError("usage: %roman demo DIR [--small]")
+        options = parse_argstring(_demo_options, shlex.join(args))
         try:
-            manifest = demo.make(folders[0], small=small, progress=True)
+            manifest = demo.make(options.folder, small=options.small, progress=True)
         except demo.DemoError as err:
             raise RomanMagicError(str(err)) from err
-        print(f"Demo data set ready in {folders[0]} ({len(manifest['files'])} files).")
+        print(f"Demo data set ready in {options.folder} ({len(manifest['files'])} files).")

@@ -11,6 +11,7 @@ Also the validation of the viewer's JSON values, used for the widget's traits to
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -21,8 +22,8 @@ from .display import check_display
 
 FORMAT = "roman-lab-view"
 VERSION = 1
-KINDS = ("exposure", "mosaic", "ramp", "user")
-MARKS = (None, "suspicious")
+MARKS = (None, "suspicious")  # as the schema's image mark
+MARKERS = ("circle", "square", "crosshair", "plus", "diamond")  # as the schema's catalog marker
 LIMITS = ("per-image", "fixed")
 # The view values a state holds, in document order (`blinking` and `view_size` are not saved:
 # a restored view does not start blinking, and its size is the new window's).
@@ -66,66 +67,62 @@ def _fail(where, message):
     raise StateError(f"{where}: {message}")
 
 
-def _real(value, where, positive=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        _fail(where, f"must be a finite number, not {value!r}")
-    if positive and value <= 0:
-        _fail(where, f"must be positive, not {value!r}")
-    return float(value)
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "romanview.schema.json"
 
 
-def _text(value, where, optional=False):
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value:
-        _fail(where, f"must be a non-empty string, not {value!r}")
-    return value
+@functools.cache
+def _validator(definition):
+    """A jsonschema validator of the state schema (`definition`: one of its $defs, None: a document)."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    if definition is not None:
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    return jsonschema.Draft202012Validator(schema)
 
 
-def _one_of(value, choices, where):
-    if value not in choices:
-        _fail(where, f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
-    return value
+def check_schema(value, definition, where=""):
+    """Raise StateError, saying where and why, when `value` does not follow the state schema."""
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(_validator(definition).iter_errors(value))
+    if error is not None:
+        raise StateError(f"{_where(where, error.absolute_path)}: {error.message}")
+    nan = _nan_path(value)
+    if nan is not None:  # JSON has no NaN, so its schema cannot refuse one: a Python value's is refused here
+        raise StateError(f"{_where(where, nan)}: must be a finite number, not nan")
 
 
-def _keys(obj, where, required, optional=()):
-    if not isinstance(obj, dict):
-        _fail(where, f"must be an object, not {type(obj).__name__}")
-    missing = [k for k in required if k not in obj]
-    if missing:
-        _fail(where, f"is missing {', '.join(missing)}")
-    unknown = sorted(set(obj) - set(required) - set(optional))
-    if unknown:
-        _fail(where, f"has unknown keys {', '.join(unknown)}")
+def _where(where, path):
+    return (where + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path)).lstrip(".") or "the state"
+
+
+def _nan_path(value, path=()):
+    """The path of the first NaN in a JSON-like value, None when there is none."""
+    if isinstance(value, float):
+        return path if math.isnan(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return next((p for k, v in items if (p := _nan_path(v, (*path, k))) is not None), None)
 
 
 # --------------------------------------------------------------------------- the values
 def check_image(entry, where="image"):
     """A validated, complete copy of one stack entry (missing optional keys get defaults)."""
-    _keys(entry, where, ("id", "path", "name", "kind"), ("wcs_from", "mark", "meta"))
+    check_schema(entry, "image", where)
     meta = entry.get("meta") or {}
-    _keys(meta, f"{where}.meta", (), ("time", "detector", "level"))
-    level = meta.get("level")
-    if level is not None and level not in (1, 2, 3):
-        _fail(f"{where}.meta.level", f"must be 1, 2, 3 or null, not {level!r}")
     return {
-        "id": _text(entry["id"], f"{where}.id"),
-        "path": _text(entry["path"], f"{where}.path"),
-        "name": _text(entry["name"], f"{where}.name"),
-        "kind": _one_of(entry["kind"], KINDS, f"{where}.kind"),
-        "wcs_from": _text(entry.get("wcs_from"), f"{where}.wcs_from", optional=True),
-        "mark": _one_of(entry.get("mark"), MARKS, f"{where}.mark"),
-        "meta": {
-            "time": _text(meta.get("time"), f"{where}.meta.time", optional=True),
-            "detector": _text(meta.get("detector"), f"{where}.meta.detector", optional=True),
-            "level": level,
-        },
+        "id": entry["id"],
+        "path": entry["path"],
+        "name": entry["name"],
+        "kind": entry["kind"],
+        "wcs_from": entry.get("wcs_from"),
+        "mark": entry.get("mark"),
+        "meta": {"time": meta.get("time"), "detector": meta.get("detector"), "level": meta.get("level")},
     }
 
 
 def check_images(images, where="images"):
-    if not isinstance(images, list):
-        _fail(where, "must be a list")
+    check_schema(images, "images", where)
     out = [check_image(entry, f"{where}[{i}]") for i, entry in enumerate(images)]
     for key in ("id", "name"):
         seen = set()
@@ -141,53 +138,30 @@ def check_images(images, where="images"):
 
 
 def check_center(center, where="center"):
+    check_schema(center, "center", where)
     if center is None:
         return None
-    if isinstance(center, dict) and "ra" in center:
-        _keys(center, where, ("ra", "dec"))
-        dec = _real(center["dec"], f"{where}.dec")
-        if not -90 <= dec <= 90:
-            _fail(f"{where}.dec", f"must be within [-90, 90], not {dec}")
-        return {"ra": _real(center["ra"], f"{where}.ra") % 360.0, "dec": dec}
-    _keys(center, where, ("x", "y"))
-    return {"x": _real(center["x"], f"{where}.x"), "y": _real(center["y"], f"{where}.y")}
+    if "ra" in center:
+        return {"ra": float(center["ra"]) % 360.0, "dec": float(center["dec"])}
+    return {"x": float(center["x"]), "y": float(center["y"])}
 
 
 def check_region(region, where="region"):
-    _keys(region, where, ("ra", "dec", "radius_arcsec"), ("id",))
+    check_schema(region, "region", where)
     out = check_center({"ra": region["ra"], "dec": region["dec"]}, where)
-    out["radius_arcsec"] = _real(region["radius_arcsec"], f"{where}.radius_arcsec", positive=True)
+    out["radius_arcsec"] = float(region["radius_arcsec"])
     if region.get("id") is not None:
         out["id"] = str(region["id"])
     return out
 
 
-MARKERS = ("circle", "square", "crosshair", "plus", "diamond")
-
-
 def check_catalog(catalog, where="catalog"):
-    _keys(catalog, where, ("points", "style"), ("frame",))
-    points = catalog["points"]
-    if not isinstance(points, list):
-        _fail(f"{where}.points", "must be a list")
-    checked = []
-    for i, p in enumerate(points):
-        at = f"{where}.points[{i}]"
-        if isinstance(p, dict) and "ra" in p:
-            _keys(p, at, ("ra", "dec"))
-        else:
-            _keys(p, at, ("x", "y"))
-        checked.append({k: _real(v, f"{at}.{k}") for k, v in p.items()})
+    check_schema(catalog, "catalog", where)
     style = catalog["style"]
-    _keys(style, f"{where}.style", ("color", "size", "marker"))
     return {
-        "points": checked,
-        "style": {
-            "color": _text(style["color"], f"{where}.style.color"),
-            "size": _real(style["size"], f"{where}.style.size", positive=True),
-            "marker": _one_of(style["marker"], MARKERS, f"{where}.style.marker"),
-        },
-        "frame": _text(catalog.get("frame"), f"{where}.frame", optional=True),
+        "points": [{k: float(v) for k, v in p.items()} for p in catalog["points"]],
+        "style": {"color": style["color"], "size": float(style["size"]), "marker": style["marker"]},
+        "frame": catalog.get("frame"),
     }
 
 
@@ -199,56 +173,38 @@ def check_display_value(display, where):
 
 
 def check_view(values):
-    """A validated copy of the view values (VIEW_KEYS) of a state; references between them
-    (current, reference, image_display, ramp_selection) are checked against the images."""
+    """A validated copy of the view values (VIEW_KEYS) of a state, the state schema's defaults
+    filled in; references between them (current, reference, image_display, ramp_selection) are
+    checked against the images."""
+    values = {**DEFAULTS, "display": {}, **values}
+    check_schema({"format": FORMAT, "version": VERSION, **{k: values[k] for k in VIEW_KEYS}}, None)
     images = check_images(values["images"])
     ids = {e["id"] for e in images}
-    current = values.get("current", 0)
-    if isinstance(current, bool) or not isinstance(current, int) or not (0 <= current < max(len(images), 1)):
-        _fail("current", f"must be an image index in [0, {max(len(images) - 1, 0)}], not {current!r}")
-    reference = values.get("reference")
-    if reference is not None and reference not in ids:
-        _fail("reference", f"{reference!r} is not the id of an image in the state")
-    image_display = values.get("image_display") or {}
-    if not isinstance(image_display, dict):
-        _fail("image_display", "must be an object {image id: display}")
-    for key in image_display:
-        if key not in ids:
-            _fail(f"image_display[{key!r}]", "is not the id of an image in the state")
-    regions = values.get("regions") or []
-    if not isinstance(regions, list):
-        _fail("regions", "must be a list")
-    catalogs = values.get("catalogs") or {}
-    if not isinstance(catalogs, dict):
-        _fail("catalogs", "must be an object {label: catalog}")
-    selection = values.get("ramp_selection")
-    if selection is not None:
-        _keys(selection, "ramp_selection", ("image", "region"))
-        if selection["image"] not in ids:
-            _fail("ramp_selection.image", f"{selection['image']!r} is not the id of an image in the state")
-    zoom = values.get("zoom_level")
+    current = values["current"]
+    if current >= max(len(images), 1):
+        raise StateError(f"current: must be an image index in [0, {max(len(images) - 1, 0)}], not {current!r}")
+    references = [("reference", values["reference"]), *((f"image_display[{k!r}]", k) for k in values["image_display"]),
+                  ("ramp_selection.image", (values["ramp_selection"] or {}).get("image"))]
+    for where, image_id in references:
+        if image_id is not None and image_id not in ids:
+            raise StateError(f"{where}: {image_id!r} is not the id of an image in the state")
+    selection, zoom = values["ramp_selection"], values["zoom_level"]
     return {
         "images": images,
         "current": current,
-        "reference": reference,
-        "display": check_display_value(values.get("display", {}), "display"),
-        "sync_stretch": _bool(values.get("sync_stretch", True), "sync_stretch"),
-        "limits": _one_of(values.get("limits", "per-image"), LIMITS, "limits"),
-        "image_display": {k: check_display_value(v, f"image_display[{k!r}]") for k, v in image_display.items()},
-        "center": check_center(values.get("center")),
-        "zoom_level": None if zoom is None else _real(zoom, "zoom_level", positive=True),
-        "regions": [check_region(r, f"regions[{i}]") for i, r in enumerate(regions)],
-        "catalogs": {str(k): check_catalog(v, f"catalogs[{k!r}]") for k, v in catalogs.items()},
-        "blink_interval": _real(values.get("blink_interval", 0.5), "blink_interval", positive=True),
-        "dq_overlay": _bool(values.get("dq_overlay", False), "dq_overlay"),
+        "reference": values["reference"],
+        "display": check_display_value(values["display"], "display"),
+        "sync_stretch": values["sync_stretch"],
+        "limits": values["limits"],
+        "image_display": {k: check_display_value(v, f"image_display[{k!r}]") for k, v in values["image_display"].items()},
+        "center": check_center(values["center"]),
+        "zoom_level": None if zoom is None else float(zoom),
+        "regions": [check_region(r, f"regions[{i}]") for i, r in enumerate(values["regions"])],
+        "catalogs": {str(k): check_catalog(v, f"catalogs[{k!r}]") for k, v in values["catalogs"].items()},
+        "blink_interval": float(values["blink_interval"]),
+        "dq_overlay": values["dq_overlay"],
         "ramp_selection": None if selection is None else {"image": selection["image"], "region": str(selection["region"])},
     }
-
-
-def _bool(value, where):
-    if not isinstance(value, bool):
-        _fail(where, f"must be true or false, not {value!r}")
-    return value
 
 
 # --------------------------------------------------------------------------- documents
@@ -280,20 +236,11 @@ def from_document(document, folder):
             f"this state was written by a newer roman-lab (format version {version}); "
             f"this one reads version {VERSION}: upgrade roman-lab to restore it"
         )
-    unknown = sorted(set(document) - {"format", "version", "saved", *VIEW_KEYS})
-    if unknown:
-        raise StateError(f"unknown keys {', '.join(unknown)} in a version {version} state")
-    if "images" not in document:
-        raise StateError("images: missing")
-    if not isinstance(document["images"], list):
-        raise StateError("images: must be a list")
+    check_schema(document, None)
     folder = Path(folder).resolve()
     images, missing = [], []
-    for i, entry in enumerate(document["images"]):
-        where = f"images[{i}]"
-        _keys(entry, where, ("id", "path", "name", "kind"), ("absolute_path", "wcs_from", "mark", "meta"))
-        relative = _text(entry["path"], f"{where}.path")
-        absolute = _text(entry.get("absolute_path"), f"{where}.absolute_path", optional=True)
+    for entry in document["images"]:
+        relative, absolute = entry["path"], entry.get("absolute_path")
         absolute = absolute and os.path.expanduser(absolute)  # the lab writes a root inside HOME as ~/...
         found = next((p for p in (folder / relative, absolute) if p is not None and Path(p).is_file()), None)
         if found is None:

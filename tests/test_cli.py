@@ -54,7 +54,7 @@ def test_magic_version(ipython, capsys):
 
 def test_magic_demo_needs_a_folder(ipython, capsys):
     ipython.run_line_magic("roman", "demo")
-    assert capsys.readouterr().out.strip() == "%roman demo: usage: %roman demo DIR [--small]"
+    assert capsys.readouterr().out.strip() == "%roman demo: the following arguments are required: DIR"
 
 
 def test_cli_convert_on_a_local_cluster(tmp_path):

@@ -115,7 +115,9 @@ def test_load_a_variable(shell, capsys, small_demo):
         ("stretch cubic", "%roman stretch: Stretch 'cubic' is not valid: use one of linear, sqrt, log, asinh, sinh, power, histeq"),
         ("stretch linear 1 x", "%roman stretch: 'x' is not a number"),
         ("blink", "%roman blink: blinking needs at least two images in the viewer"),
-        ("find --radius 3", "%roman find: unknown option --radius; options: --source, --root"),
+        ("find --radius 3", "%roman find: unrecognized arguments: --radius 3"),
+        ("find --source web", "%roman find: argument --source: invalid choice: 'web' (choose from 'auto', 'lineage', 'local', 'mast')"),
+        ("demo", "%roman demo: the following arguments are required: DIR"),
         ("restore /no/state.json", "%roman restore: /no/state.json does not exist"),
     ],
 )

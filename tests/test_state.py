@@ -62,6 +62,7 @@ def test_round_trip_restores_every_value(field, small_demo, tmp_path):
     path = v.save_state(field[0].parent / "view.romanview.json")
     document = json.loads(path.read_text())
     assert (document["format"], document["version"]) == ("roman-lab-view", 1)
+    assert not list(_schema_validator().iter_errors(document))  # what Python writes follows the shipped schema
     assert [i["path"] for i in document["images"][:4]] == [p.name for p in field]
     assert document["images"][4]["path"] == "../.roman-lab/arrays/" + Path(v.images[4]["path"]).name
     assert document["images"][0]["absolute_path"] == str(field[0])
@@ -121,15 +122,35 @@ def test_refusals_say_why(tmp_path):
     image = {"id": "a", "path": "x.fits", "name": "x", "kind": "spectrum"}
     (tmp_path / "x.fits").write_bytes(b"")
     path.write_text(json.dumps({"format": "roman-lab-view", "version": 1, "images": [image]}))
-    with pytest.raises(state.StateError, match=r"images\[0\]\.kind: must be one of 'exposure'.*not 'spectrum'"):
+    with pytest.raises(state.StateError, match=r"images\[0\]\.kind: 'spectrum' is not one of \['exposure'"):
         state.load(path)
     path.write_text(json.dumps({"format": "roman-lab-view", "version": 1, "images": [], "zoom": 2}))
-    with pytest.raises(state.StateError, match="unknown keys zoom"):
+    with pytest.raises(state.StateError, match=r"the state: Additional properties are not allowed \('zoom' was unexpected\)"):
         state.load(path)
     image["kind"] = "user"
     path.write_text(json.dumps({"format": "roman-lab-view", "version": 1, "images": [image], "reference": "b"}))
     with pytest.raises(state.StateError, match="reference: 'b' is not the id of an image"):
         state.load(path)
+
+
+def _schema_validator():
+    import jsonschema
+
+    schema = json.loads(state.SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_the_shipped_schema_takes_the_documented_example_and_refuses_bad_values():
+    validator = _schema_validator()
+    example = _docs_example()
+    assert not list(validator.iter_errors(example))
+    for change in ({"limits": "sometimes"}, {"zoom_level": 0}, {"regions": [{"ra": 1, "dec": 95, "radius_arcsec": 1}]},
+                   {"images": [{**example["images"][0], "mark": "odd"}]}, {"center": {"x": float("inf"), "y": 0}},
+                   {"blink_interval": float("inf")}):
+        assert list(validator.iter_errors({**example, **change})), change
+    with pytest.raises(state.StateError, match=r"center\.ra: must be a finite number, not nan"):
+        state.check_center({"ra": float("nan"), "dec": 0})
 
 
 def _docs_example():

@@ -7,6 +7,7 @@ index of a folder tree) and `MastArchive` (astroquery.mast, in `.mast`).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from ..skycircle import sky_circle
@@ -51,25 +52,20 @@ def _mast_archive(mast):
     return MastArchive(**(mast or {}))
 
 
-_LINEAGE_CACHE = {}
-_LINEAGE_CACHE_SIZE = 8
-
-
 def _lineage(mosaic, root):
     """A LineageArchive per (mosaic file version, root), kept for the next queries (its
     members' footprints and the context array are read once)."""
-    from .lineage import LineageArchive
-
     path = Path(mosaic).expanduser().resolve()
     st = path.stat() if path.exists() else None
-    key = (str(path), st and st.st_size, st and st.st_mtime_ns, str(Path(root).expanduser().resolve()) if root else None)
-    archive = _LINEAGE_CACHE.pop(key, None)
-    if archive is None:
-        archive = LineageArchive(path, root=root)
-    _LINEAGE_CACHE[key] = archive  # most recent last
-    while len(_LINEAGE_CACHE) > _LINEAGE_CACHE_SIZE:
-        _LINEAGE_CACHE.pop(next(iter(_LINEAGE_CACHE)))
-    return archive
+    return _lineage_of_version(path, st and st.st_size, st and st.st_mtime_ns,
+                               Path(root).expanduser().resolve() if root else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _lineage_of_version(path, size, mtime_ns, root):
+    from .lineage import LineageArchive
+
+    return LineageArchive(path, root=root)
 
 
 def find_exposures(region, source="auto", mosaic=None, root=None, mast=None, db=None, update=True):

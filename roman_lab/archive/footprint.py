@@ -1,3 +1,4 @@
+# Own code, not regions or spherical_geometry: regions tests containment through a pixel projection and spherical_geometry has no point-to-edge distance, which "full" coverage needs.
 """Sky footprints of exposures and exact spherical geometry on them.
 
 A footprint is the detector EDGE (not just the corners: distortion bends the edges) sampled

@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 from ..io.names import L1_SUFFIX, L2_SUFFIX, detector_of_name
 from ..skycircle import sky_circle
 from .base import Archive, Exposure, ExposureList
+from .footprint import Footprint
 
 __all__ = ["MastArchive", "MastError", "MastUnavailableError"]
 
@@ -69,35 +70,18 @@ def _value(row, name, default=None):
 
 
 def _coverage(s_region, ra, dec, radius_deg):
-    """"full" when the circle lies inside the observation's footprint polygon, else "partial".
-
-    Tangent-plane (gnomonic) projection about the circle's centre, so it holds at RA=0 and near
-    the poles; great circles are straight lines in it, so the edge distance is exact."""
-    import numpy as np
-
+    """"full" when the circle lies inside the observation's footprint polygon (its `s_region`),
+    else "partial": the same spherical geometry as the local and lineage footprints."""
     if not s_region or not s_region.upper().startswith("POLYGON"):
         return "partial"
     nums = [float(v) for v in s_region.split()[1:] if re.match(r"^[-+0-9.eE]+$", v)]
     if len(nums) < 6:
         return "partial"
-    pra, pdec = np.radians(nums[0::2]), np.radians(nums[1::2])
-    ra0, dec0 = np.radians(ra), np.radians(dec)
-    cosc = np.sin(dec0) * np.sin(pdec) + np.cos(dec0) * np.cos(pdec) * np.cos(pra - ra0)
-    if np.any(cosc <= 0):
+    try:
+        footprint = Footprint(nums[0::2], nums[1::2])
+    except ValueError:  # degenerate, or larger than a hemisphere
         return "partial"
-    x = np.cos(pdec) * np.sin(pra - ra0) / cosc
-    y = (np.cos(dec0) * np.sin(pdec) - np.sin(dec0) * np.cos(pdec) * np.cos(pra - ra0)) / cosc
-    # the centre (0, 0) must be inside, and every edge at least tan(radius) away
-    inside, dist = False, np.inf
-    n = len(x)
-    for i in range(n):
-        x1, y1, x2, y2 = x[i], y[i], x[(i + 1) % n], y[(i + 1) % n]
-        if (y1 > 0) != (y2 > 0) and 0 < x1 + (0 - y1) * (x2 - x1) / (y2 - y1):
-            inside = not inside
-        dx, dy = x2 - x1, y2 - y1
-        t = 0.0 if dx == dy == 0 else min(1.0, max(0.0, -(x1 * dx + y1 * dy) / (dx * dx + dy * dy)))
-        dist = min(dist, np.hypot(x1 + t * dx, y1 + t * dy))
-    return "full" if inside and dist >= np.tan(np.radians(radius_deg)) else "partial"
+    return "full" if footprint.overlap(ra, dec, radius_deg) == "full" else "partial"
 
 
 class MastArchive(Archive):

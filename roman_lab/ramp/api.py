@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from roman_datamodels.dqflags import group as group_dq
+from roman_datamodels.dqflags import pixel as pixel_dq
 
 from ..io import RomanFileError
 from ..io.names import l2_name_for
@@ -13,7 +15,6 @@ from .jumps import default_threshold, detect_jumps
 from .noise import DEFAULT_GAIN, DEFAULT_READ_NOISE_DN, DifferenceNoise, estimate_read_noise
 from .rampset import RampSet
 
-SATURATED = 2  # roman_datamodels.dqflags: pixel.SATURATED and group.SATURATED
 
 
 def ramps(source, region, threshold=None, *, read_noise=None, gain=None, saturation=None, cache_dir=None,
@@ -89,10 +90,10 @@ def _saturated(cube, saturation):
     level = cube.top if saturation is None else float(saturation)
     saturated = counts >= level
     if cube.groupdq is not None:
-        saturated |= (cube.groupdq & SATURATED) != 0
+        saturated |= (cube.groupdq & group_dq.SATURATED) != 0
     if cube.dq is not None:
         plateau = counts >= counts.max(axis=1, keepdims=True) - 1.0
-        saturated |= plateau & ((cube.dq & SATURATED) != 0)[:, None]
+        saturated |= plateau & ((cube.dq & pixel_dq.SATURATED) != 0)[:, None]
     return np.logical_or.accumulate(saturated, axis=1)
 
 

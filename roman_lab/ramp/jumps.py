@@ -1,3 +1,4 @@
+# Own code, not stcal's detector: one event per cosmic ray with the significance of every difference, which the ramp plot shows (checked against stcal in tests/test_ramps_jumps.py).
 """Jump detection in up-the-ramp resultants: one event per cosmic ray, with a significance for
 every difference.
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from roman_datamodels.dqflags import pixel as pixel_dq
 
 from .extract import RampCube
 from .jumps import JumpResult
-
-JUMP_DET = 4  # roman_datamodels.dqflags.pixel.JUMP_DET, the L2 DQ bit of a pipeline-flagged jump
 
 
 @dataclass
@@ -60,7 +59,7 @@ class RampSet:
         """(N,) bool: the L2 DQ of the pixel has JUMP_DET (the pipeline found a jump there)."""
         if self.cube.dq is None:
             return np.zeros(len(self.pixels), bool)
-        return (self.cube.dq & JUMP_DET) != 0
+        return (self.cube.dq & pixel_dq.JUMP_DET) != 0
 
     def flagged_at(self, pixel, resultant):
         """(E,) bool: the pipeline flagged a jump there. Where the L2 records its jumps

@@ -1,3 +1,4 @@
+# Own code: gwcs's `to_fits_sip` cannot fit the inverse of a distortion without an inverse, and the error must be measured as the browser evaluates the header.
 """A FITS TAN-SIP approximation of a gwcs that a browser can evaluate, with its measured error.
 
 `fit_sip(gwcs, shape)` fits forward (A, B) and inverse (AP, BP) SIP polynomials with
@@ -63,12 +64,6 @@ def _pixel_scale_deg(w):
     return math.sqrt(abs(np.linalg.det(cd)))
 
 
-def _angle_deg(ra1, dec1, ra2, dec2):
-    r1, d1, r2, d2 = map(np.deg2rad, (ra1, dec1, ra2, dec2))
-    s = np.sin((d2 - d1) / 2) ** 2 + np.cos(d1) * np.cos(d2) * np.sin((r2 - r1) / 2) ** 2
-    return np.rad2deg(2 * np.arcsin(np.sqrt(np.clip(s, 0, 1))))
-
-
 def measure(header_dict, gw, shape, n=101):
     """Worst forward and inverse error (pixels) of the SIP header against the gwcs."""
     return measure_sky(header_dict, lambda x, y: _sky(gw, x, y), shape, n)
@@ -77,6 +72,8 @@ def measure(header_dict, gw, shape, n=101):
 def measure_sky(header_dict, sky, shape, n=101):
     """Worst forward and inverse error (pixels) of the SIP header against `sky(x, y) -> (ra, dec)`
     (0-based pixels, ICRS degrees) on an n x n grid over the whole image, edges included."""
+    from astropy.coordinates import angular_separation
+
     w = header_to_wcs(header_dict)
     x, y = grid(shape, n)
     ra, dec = sky(x, y)
@@ -85,7 +82,7 @@ def measure_sky(header_dict, sky, shape, n=101):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         ra2, dec2 = sip_pix2world(header_dict, w, x, y)
-        fwd = float(np.nanmax(_angle_deg(ra, dec, ra2, dec2)) / _pixel_scale_deg(w))
+        fwd = float(np.nanmax(np.degrees(angular_separation(*np.radians([ra, dec, ra2, dec2])))) / _pixel_scale_deg(w))
         xi, yi = sip_world2pix(header_dict, w, ra, dec)
     inv = float(np.nanmax(np.hypot(xi - x, yi - y)))
     return fwd, inv
