@@ -59,7 +59,7 @@ interface IKnots {
 const knotCache = new WeakMap<IRankedStatistics, IKnots>();
 
 /**
- * The rank knots of a store's statistics, like ranked_knots in roman_lab/widget/display.py:
+ * The rank knots of a store's statistics, like ranked_knots in roman_lab/display.py:
  * the 1025 evenly ranked `quantiles` and the dense `tail_quantiles` when the store has them,
  * else (stores older than `quantiles`) the sparse percentiles; rank 0 and 100 are always the
  * exact min and max.
@@ -127,7 +127,7 @@ function valueAt({ percents, values }: IKnots, percent: number): number {
  * of the finite pixels), interpolated in rank between the stored knots; within 0.1 percentile
  * rank of astropy's on the full image (tested on a heavy-tailed image,
  * fixtures/displayLimits.json). The one way the viewer gets a percentile limit; Python's is
- * percentile_limits in roman_lab/widget/display.py.
+ * percentile_limits in roman_lab/display.py.
  */
 export function percentileLimits(stats: IRankedStatistics, lower: number, upper: number): [number, number] {
   const knots = rankedKnots(stats);

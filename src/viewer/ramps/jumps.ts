@@ -7,7 +7,7 @@
  * One cosmic ray is one jump (event), even when it raises two differences: a hit between the
  * reads of resultant k puts part of its charge in the difference into k and the rest in the
  * difference out of it. Events follow from the significances by the rule the server uses
- * (`select_events` in roman_lab/ramps/jumps.py): differences at or above the threshold trigger,
+ * (`select_events` in roman_lab/ramp/jumps.py): differences at or above the threshold trigger,
  * strongest first; each trigger not yet explained is one event, either the step alone or a hit
  * inside the resultant before or after it (`inside_significance`, explaining both differences
  * around that resultant) when that value beats hypot(step, INSIDE_MARGIN).
@@ -57,7 +57,7 @@ export enum PixelClass {
 
 /**
  * Whether a normalised difference is a jump at `threshold`. Only positive steps are (cosmic
- * rays add charge), as in the server's detection (roman_lab/ramps/jumps.py), so the browser's
+ * rays add charge), as in the server's detection (roman_lab/ramp/jumps.py), so the browser's
  * count at the server's threshold matches the server's list.
  */
 export function exceeds(significance: number, threshold: number): boolean {
