@@ -42,7 +42,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import norm
 
 # false jumps per pixel ramp the default threshold allows (spread over the n - 1 differences)
 DEFAULT_FALSE_JUMPS_PER_RAMP = 0.005
@@ -53,6 +52,8 @@ INSIDE_MARGIN = 2.0
 
 def default_threshold(n_differences, false_jumps_per_ramp=DEFAULT_FALSE_JUMPS_PER_RAMP):
     """Threshold (sigma) at which Gaussian differences give `false_jumps_per_ramp` per ramp."""
+    from scipy.stats import norm  # here: scipy.stats costs 0.4 s to import
+
     return float(norm.isf(false_jumps_per_ramp / n_differences))
 
 
