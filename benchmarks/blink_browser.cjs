@@ -118,8 +118,9 @@ function addAndWait(page, others, timeoutS, requireAll) {
       const observer = new PerformanceObserver(list => list.getEntries().forEach(e => longTasks.push(e.duration)));
       observer.observe({ type: 'longtask' });
       const prefetchMs = [];
-      const originalPrefetch = view.prefetch;
-      view.prefetch = function () {
+      const prefetcher = view.prefetcher; // src/viewer/prefetch.ts: one pass fetches ahead for the blink
+      const originalPrefetch = prefetcher.pass;
+      prefetcher.pass = function () {
         const s = performance.now();
         originalPrefetch.call(this);
         prefetchMs.push(performance.now() - s);
@@ -127,9 +128,10 @@ function addAndWait(page, others, timeoutS, requireAll) {
       // inside prefetch: the chunk lists of every image (wantedTiles) and the meshes (meshFor)
       const inner = { wantedTiles: 0, meshFor: 0 };
       const originals = {};
+      const owners = { wantedTiles: view, meshFor: view.meshes }; // meshes.ts holds meshFor since the split
       for (const name of Object.keys(inner)) {
-        originals[name] = view[name];
-        view[name] = function (...a) {
+        originals[name] = owners[name][name];
+        owners[name][name] = function (...a) {
           const s = performance.now();
           try {
             return originals[name].apply(this, a);
@@ -175,7 +177,7 @@ function addAndWait(page, others, timeoutS, requireAll) {
           candidate = null;
         }
         if (!requireAll && resolvedMs !== null && full === images.length) {
-          if (ready !== stable.ready || view.inflight.size > 0) {
+          if (ready !== stable.ready || view.cache.inflight.size > 0) {
             stable = { ready, since: now };
           } else if (now - stable.since > 5000) {
             break;
@@ -188,10 +190,10 @@ function addAndWait(page, others, timeoutS, requireAll) {
       }
       const end = performance.now() - t0;
       observer.disconnect();
-      view.prefetch = originalPrefetch;
-      for (const name of Object.keys(inner)) view[name] = originals[name];
+      prefetcher.pass = originalPrefetch;
+      for (const name of Object.keys(inner)) owners[name][name] = originals[name];
       timeline.push({ t: Math.round(end), size: view.images.length, adding: Number(widget.content.node.dataset.adding ?? 0), ready: view.readyCount });
-      const plan = Array.from(view.prefetchTiles.values(), tiles => ({ tiles }));
+      const plan = Array.from(view.prefetcher.tiles.values(), tiles => ({ tiles }));
       const perImageMB = plan.map(p => p.tiles.reduce((n, t) => n + t.bytes, 0) / 2 ** 20);
       const perImageChunks = plan.map(p => p.tiles.length);
       const requests = {};
@@ -215,8 +217,8 @@ function addAndWait(page, others, timeoutS, requireAll) {
         prefetchMaxMs: Math.max(0, ...prefetchMs),
         wantedTilesTotalMs: inner.wantedTiles,
         meshForTotalMs: inner.meshFor,
-        cacheMB: view.cache.totalBytes / 2 ** 20,
-        cacheMaxMB: view.cache.maxBytes / 2 ** 20,
+        cacheMB: view.cache.entries.bytes / 2 ** 20,
+        cacheMaxMB: view.cache.entries.maxBytes / 2 ** 20,
         requests
       };
     },
@@ -235,8 +237,8 @@ function blinkFrames(page, switches) {
     const view = window.__widget.content.imageView;
     const canvas = view.canvas;
     const prefetchMs = [];
-    const originalPrefetch = view.prefetch;
-    view.prefetch = function () {
+    const originalPrefetch = view.prefetcher.pass;
+    view.prefetcher.pass = function () {
       const t0 = performance.now();
       originalPrefetch.call(this);
       prefetchMs.push(performance.now() - t0);
@@ -275,7 +277,7 @@ function blinkFrames(page, switches) {
     }
     const wallMs = performance.now() - t0;
     await raf();
-    view.prefetch = originalPrefetch;
+    view.prefetcher.pass = originalPrefetch;
     view.wantedTiles = originalWanted;
     return {
       wantedTilesMs,

@@ -68,7 +68,7 @@ const closeAll = page => page.evaluate(() => window.jupyterapp.commands.execute(
         const until = performance.now() + 3000;
         while (performance.now() < until) {
           await new Promise(r => setTimeout(r, 30));
-          if (view.inflight.size === 0) break;
+          if (view.cache.inflight.size === 0) break;
         }
       }
     }
