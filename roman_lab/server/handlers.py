@@ -40,6 +40,13 @@ class RomanAPIHandler(APIHandler):
     def resolve(self, rel):
         return resolve_in_root(self.root, rel)
 
+    def json_body(self, usage):
+        """The request's JSON body; a 400 saying `usage` when it is not JSON (or nested thousands deep)."""
+        try:
+            return json.loads(self.request.body or b"{}")
+        except (ValueError, RecursionError) as err:
+            raise RomanHTTPError(400, usage) from err
+
     def write_error(self, status_code, **kwargs):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, RomanHTTPError):
@@ -124,10 +131,7 @@ class StoresHandler(RomanAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self):
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, RecursionError) as err:  # RecursionError: nested thousands deep
-            raise RomanHTTPError(400, "The request body must be JSON like {\"path\": \"file.asdf\"}.") from err
+        body = self.json_body('The request body must be JSON like {"path": "file.asdf"}.')
         rel = body.get("path") if isinstance(body, dict) else None
         real = self.resolve(rel)
         if not real.is_file():

@@ -27,10 +27,7 @@ class TriageHandler(RomanAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self):
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, RecursionError) as err:  # RecursionError: nested thousands deep
-            raise RomanHTTPError(400, USAGE) from err
+        body = self.json_body(USAGE)
         if not isinstance(body, dict) or not isinstance(body.get("paths"), list):
             raise RomanHTTPError(400, USAGE)
         paths = body["paths"]

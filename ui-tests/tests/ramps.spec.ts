@@ -1,14 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { openByDoubleClick, pixelOnPage, truth } from './roman';
-
-interface ICosmicRay {
-  exposure: string;
-  ra: number;
-  dec: number;
-  resultant: number;
-  pixels: Array<{ x: number; y: number }>;
-}
+import { ICosmicRay, openByDoubleClick, pixelOnPage, truth } from './roman';
 
 test.describe('Ramps', () => {
   test('the ramps of the pixels in a circle show the faint cosmic ray the pipeline did not flag', async ({ page }, testInfo) => {

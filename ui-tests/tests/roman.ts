@@ -14,6 +14,15 @@ export interface ITruth {
   zscale: [number, number];
 }
 
+/** make_truth.py's `blink.cosmic_ray`: the faint cosmic ray the demo's pipeline did not flag. */
+export interface ICosmicRay {
+  exposure: string;
+  ra: number;
+  dec: number;
+  resultant: number;
+  pixels: Array<{ x: number; y: number }>;
+}
+
 export async function truth(page: Page): Promise<ITruth> {
   return (await (await page.request.get('/files/truth.json')).json()) as ITruth;
 }

@@ -5,15 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { openByDoubleClick, truth } from './roman';
-
-interface ICosmicRay {
-  exposure: string;
-  ra: number;
-  dec: number;
-  resultant: number;
-  pixels: Array<{ x: number; y: number }>;
-}
+import { ICosmicRay, openByDoubleClick, truth } from './roman';
 
 test.describe('Triage', () => {
   test('the exposure hiding an unflagged jump in the circle comes first and opens its ramps', async ({ page }, testInfo) => {
