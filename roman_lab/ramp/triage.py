@@ -2,8 +2,8 @@
 one hiding a jump the pipeline did not flag, without opening each exposure's ramps by hand.
 
 Each exposure is one `ramps` call (its L1 and L2 converted first if they never were); they run
-on a pool of threads (the reads and the jump test release the GIL: zarr decompression and numpy),
-which benchmarks/bench_triage.py measures against one at a time and against processes.
+on a pool of threads (zarr's decompression and numpy release the GIL for part of the work;
+benchmarks/bench_triage.py measures 1, 2 and 4 threads against a plain loop of `ramps`).
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ def triage(region, exposures=None, threshold=None, *, source="auto", mosaic=None
     workers: threads (default: `default_workers()`); progress: a tqdm bar.
     Columns: name, detector, start_time, pixels, flagged_jumps, unflagged_jumps,
     max_unflagged_significance (sigma, NaN without one) with its max_x, max_y (L2 pixel) and
-    max_resultant, saturated_pixels, unflagged_pixels (the (x, y) of every pixel with an unflagged
-    jump, strongest first, for marking them on the image), l2_path, l1_path, and a note (no L1 found, unreadable, ...)
-    for an exposure that could not be triaged. Sorted by max_unflagged_significance, highest first;
-    the rows with a note last.
+    max_resultant, saturated_pixels, unflagged_pixels (the (x, y) of every pixel with an
+    unflagged jump, strongest first, for marking them on the image), l2_path, l1_path, and a
+    note (no L1 found, unreadable, ...) for an exposure that could not be triaged. Sorted by
+    max_unflagged_significance, highest first; the rows with a note last.
     """
     circle = sky_circle(region)
     if exposures is None:
