@@ -1,7 +1,6 @@
 """The Jupyter server extension: REST handlers under `/roman-lab/`."""
 
 import threading
-from functools import partial
 from pathlib import Path
 
 from jupyter_server.utils import url_path_join
@@ -19,7 +18,7 @@ from .handlers import (
     StoreJobHandler,
     StoresHandler,
 )
-from .jobs import Conversions
+from .api import Context, make_conversions
 from .openstores import OpenStores
 from .paths import jupyter_root
 from .triage import TriageHandler
@@ -52,32 +51,24 @@ class RomanLab(Configurable):
 
 def load(server_app):
     """Register the handlers on the running server's web app."""
-    from ..store import cache, convert
+    from ..store import cache
 
     config = RomanLab(parent=server_app)
     cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else cache.default_cache_dir()
     max_bytes = config.cache_max_bytes or cache.default_max_bytes()
-
-    def key_of(real_path):
-        st = Path(real_path).stat()
-        return cache.store_id(str(real_path), st.st_size, st.st_mtime_ns)
-
-    conversions = Conversions(
-        partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False),
-        key_of,
-        workers=config.conversion_workers,
-    )
     web_app = server_app.web_app
-    web_app.settings["roman_lab_root"] = root = jupyter_root(server_app)
-    web_app.settings["roman_lab_conversions"] = conversions
-    web_app.settings["roman_lab_cache_dir"] = cache_dir
-    web_app.settings["roman_lab_index_db"] = (
-        Path(config.index_db).expanduser() if config.index_db
-        else cache_dir / ".archive.sqlite" if config.cache_dir else None  # None: the kernel's default
+    web_app.settings["roman_lab_context"] = Context(
+        root=(root := jupyter_root(server_app)),
+        conversions=make_conversions(cache_dir, max_bytes, workers=config.conversion_workers),
+        cache_dir=cache_dir,
+        open_stores=OpenStores(cache_dir),
+        index_db=(
+            Path(config.index_db).expanduser() if config.index_db
+            else cache_dir / ".archive.sqlite" if config.cache_dir else None  # None: the kernel's default
+        ),
+        mast=dict(config.mast),
+        ramps_max_pixels=config.ramps_max_pixels,
     )
-    web_app.settings["roman_lab_open_stores"] = OpenStores(cache_dir)
-    web_app.settings["roman_lab_mast"] = dict(config.mast)
-    web_app.settings["roman_lab_ramps_max_pixels"] = config.ramps_max_pixels
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",

@@ -8,18 +8,16 @@ from .converter import Store, convert
 def cached_store(path, cache_dir=None):
     """The complete store of this file already in the cache, else None: never converts (a
     query that needs one array of a large file reads it from the file instead)."""
-    import os
     from pathlib import Path
 
-    from .cache import read_root_attrs, store_id
+    from .cache import file_identity, read_root_attrs
 
     try:
-        real = os.path.realpath(Path(path).expanduser())
-        st = os.stat(real)
+        sid = file_identity(path)[2]
     except OSError:
         return None
     base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    final = base / store_id(real, st.st_size, st.st_mtime_ns)
+    final = base / sid
     return Store(final) if read_root_attrs(final) is not None else None
 
 

@@ -179,8 +179,7 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
     path = Path(path).expanduser()
     name = path.name or str(path)
     try:
-        real = os.path.realpath(path)
-        st = os.stat(real)
+        real, st, sid = _cache.file_identity(path)
     except FileNotFoundError:
         raise RomanFileError(f"{name} does not exist", 404, path) from None
     except OSError as exc:
@@ -193,7 +192,6 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
     except OSError as exc:
         status = 507 if exc.errno == errno.ENOSPC else 500
         raise RomanFileError(f"the store cache {cache_dir} cannot be created ({exc.strerror})", status) from None
-    sid = _cache.store_id(real, st.st_size, st.st_mtime_ns)
     final = cache_dir / sid
 
     if on_progress is not None:

@@ -29,6 +29,7 @@ from ..display import (
     stretch_spec,
 )
 from . import sources
+from .channel import Channel
 from .circles import CirclesMixin
 from .geometry import read_geometry
 from .image_api import ImageDisplayAPI
@@ -99,6 +100,7 @@ class Viewer(CirclesMixin, ImageDisplayAPI, anywidget.AnyWidget):
         self._catalog_styles = {}  # catalog label -> the API style (with extra keys)
         self._given_view = {}  # the viewport as last given to set_viewport (see _view_for)
         super().__init__(**kwargs)
+        self._channel = Channel(self)  # the browser's requests and store reads (channel.py)
         Viewer._latest = weakref.ref(self)
 
     @classmethod
