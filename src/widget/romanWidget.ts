@@ -3,7 +3,7 @@
  * in a notebook output, kept in step with the widget's traits (docs/state.md "Widget traits").
  *
  * Python -> browser: every trait is applied to the view (images converted through the
- * server's store API, added as they become display-ready, removed and reordered; the
+ * kernel (channel.ts: the server's endpoints over anywidget messages), added as they become display-ready, removed and reordered; the
  * display, the view, circles, catalog markers, blinking, the DQ overlay).
  * Browser -> Python: circles drawn, moved, resized or deleted (`regions`, at once), the image
  * on screen (`current`), the view after the user pans or zooms (`center`, `zoom_level`,
@@ -20,7 +20,7 @@ import { ICatalogValue, MarkerLayer } from './markers';
 import { RampSection } from './ramps';
 import { ImageQueue } from './imageQueue';
 import { RegionSync } from './regions';
-import { PageConnection } from './server';
+import { KernelConnection } from './channel';
 import {
   applyBlink,
   applyDisplay,
@@ -73,7 +73,8 @@ export class RomanWidget {
     el: HTMLElement
   ) {
     injectStyle(el.ownerDocument);
-    const server = new RomanServer(new PageConnection());
+    this.connection = new KernelConnection(model);
+    const server = new RomanServer(this.connection);
     this.chrome = new WidgetChrome(el, {
       step: by => this.step(by),
       toggleBlink: () => this.toggleBlink(),
@@ -164,6 +165,7 @@ export class RomanWidget {
     this.markers.dispose();
     this.ramps.dispose();
     this.session.dispose();
+    this.connection.dispose();
     this.root.remove();
   }
 
@@ -543,6 +545,7 @@ export class RomanWidget {
   private readonly ramps: RampSection;
   private rampsTimer = 0;
   private readonly resizeObserver: ResizeObserver;
+  private readonly connection: KernelConnection;
   private readonly listeners: Array<[string, () => void]> = [];
   private readonly queue: ImageQueue;
   private readonly regions: RegionSync;
