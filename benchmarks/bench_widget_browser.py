@@ -97,6 +97,8 @@ def main(argv=None):
     parser.add_argument("--restores", type=int, default=5)
     parser.add_argument("--loads", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the raw browser measurements here")
+    parser.add_argument("--esm", type=Path, help="another build of the widget's ESM to measure (e.g. one that reaches "
+                                                 "the server over HTTP): a Viewer subclass with this _esm is used")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-widget-browser-"))
     root = work / "root"
@@ -148,7 +150,9 @@ def main(argv=None):
                   "state_first_unconverted": str(state_first_unconverted),
                   "first_unconverted_id": json.loads(Path(state_first_unconverted).read_text())["images"][0]["id"],
                   "drags": args.drags, "restores": args.restores,
-                  "loads": args.loads, "n": args.n}
+                  "loads": args.loads, "n": args.n,
+                  "viewer_import": "from roman_lab import Viewer" if args.esm is None else
+                  f"from pathlib import Path\nfrom roman_lab import Viewer as _V\nclass Viewer(_V): _esm = Path({str(args.esm.resolve())!r})"}
         node_env = browser_env(BENCH_BASE=base, BENCH_TOKEN=server.token, BENCH_CONFIG=json.dumps(config))
         out = subprocess.run(["node", str(Path(__file__).parent / "widget_browser.cjs")], check=False, cwd=ROOT / "ui-tests",
                              env=node_env, stdout=subprocess.PIPE, stderr=None, text=True, timeout=3600)

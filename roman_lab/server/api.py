@@ -61,12 +61,13 @@ class Context:
 
 def make_conversions(cache_dir, max_bytes, workers=2):
     """Conversions into `cache_dir`, one job per file version (its store id)."""
-    from ..store import cache, convert
+    from ..store import cache, cached_store, convert
 
     return Conversions(
         functools.partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False),
         lambda real_path: cache.file_identity(real_path)[2],
         workers=workers,
+        cached=functools.partial(cached_store, cache_dir=cache_dir),
     )
 
 

@@ -42,9 +42,10 @@ class Job:
 class Conversions:
     """Starts or joins conversions; a failed job is retried on the next request."""
 
-    def __init__(self, convert, key_of, workers=2):
+    def __init__(self, convert, key_of, workers=2, cached=None):
         self._convert = convert
         self._key_of = key_of
+        self._cached = cached  # real path -> its complete store already in the cache, or None
         self._jobs = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
@@ -58,7 +59,12 @@ class Conversions:
             evicted = job is not None and job.status == "ready" and not Path(job.store.path).exists()
             if job is None or job.status == "error" or evicted:
                 job = self._jobs[key] = Job(id=key, rel=rel)
-                self._pool.submit(self._run, job, real_path)
+                store = self._cached(real_path) if self._cached is not None else None
+                if store is None:
+                    self._pool.submit(self._run, job, real_path)
+                else:  # converted before (by another server, kernel or session): ready at once, no poll
+                    job.store, job.status, job.progress, job.message = store, "ready", 1.0, "Ready"
+                    job.finished = job.started
             return job
 
     def get(self, key):
