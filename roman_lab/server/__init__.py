@@ -3,25 +3,8 @@
 import threading
 from pathlib import Path
 
-from jupyter_server.utils import url_path_join
 from traitlets import Dict, Int, Unicode
 from traitlets.config import Configurable
-
-from .handlers import (
-    DqFlagsHandler,
-    ExposuresHandler,
-    HealthHandler,
-    InfoHandler,
-    RampsHandler,
-    ResolveHandler,
-    StoreFileHandler,
-    StoreJobHandler,
-    StoresHandler,
-)
-from .api import Context, make_conversions
-from .openstores import OpenStores
-from .paths import jupyter_root
-from .triage import TriageHandler
 
 NAMESPACE = "roman-lab"
 
@@ -50,8 +33,26 @@ class RomanLab(Configurable):
 
 
 def load(server_app):
-    """Register the handlers on the running server's web app."""
+    """Register the handlers on the running server's web app (imported here, so a kernel that
+    answers its widget with `api.py` does not import jupyter_server)."""
+    from jupyter_server.utils import url_path_join
+
     from ..store import cache
+    from .api import Context, make_conversions, warmup
+    from .handlers import (
+        DqFlagsHandler,
+        ExposuresHandler,
+        HealthHandler,
+        InfoHandler,
+        RampsHandler,
+        ResolveHandler,
+        StoreFileHandler,
+        StoreJobHandler,
+        StoresHandler,
+    )
+    from .openstores import OpenStores
+    from .paths import jupyter_root
+    from .triage import TriageHandler
 
     config = RomanLab(parent=server_app)
     cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else cache.default_cache_dir()
@@ -86,12 +87,5 @@ def load(server_app):
         ],
     )
     # The first ASDF open in a process costs ~1 s of imports: pay it now, off the event loop.
-    threading.Thread(target=_warmup, name="roman-lab-warmup", daemon=True).start()
+    threading.Thread(target=warmup, name="roman-lab-warmup", daemon=True).start()
     server_app.log.info("roman-lab: server extension loaded under %s (root %s, stores in %s)", base, root, cache_dir)
-
-
-def _warmup():
-    from ..io import warmup
-    from ..store import converter  # noqa: F401 (zarr, codecs, the SIP fitter)
-
-    warmup()

@@ -71,6 +71,15 @@ def make_conversions(cache_dir, max_bytes, workers=2):
     )
 
 
+def warmup():
+    """The first ASDF open in a process costs ~1 s of imports: a server or kernel pays it at
+    start, in a thread, instead of in its first answer."""
+    from ..io import warmup as warmup_io
+    from ..store import converter  # noqa: F401 (zarr, codecs, the SIP fitter)
+
+    warmup_io()
+
+
 def health(ctx, args):
     import roman_datamodels
 

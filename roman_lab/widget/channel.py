@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,12 +38,26 @@ def _kernel_stores(cache_dir):
     return make_conversions(cache_dir, cache.default_max_bytes()), OpenStores(cache_dir)
 
 
+@functools.cache
+def _warm_kernel():
+    """The endpoints' imports and the first ASDF open, once per kernel, in a thread: the widget's
+    first requests come as soon as it is displayed."""
+
+    def warm():
+        from ..server.api import warmup
+
+        warmup()
+
+    threading.Thread(target=warm, name="roman-lab-warmup", daemon=True).start()
+
+
 class Channel:
     """Answers one viewer's requests (registered with `widget.on_msg`)."""
 
     def __init__(self, widget):
         self._widget = weakref.ref(widget)
         widget.on_msg(self.handle)
+        _warm_kernel()
 
     def context(self):
         """The endpoints' context: the kernel's working directory as the root, the stack's files."""
