@@ -98,6 +98,32 @@ def test_l2_layout_pyramid_stats_wcs(tmp_path, cache):
     assert open_store(s.id, cache).path == s.path
 
 
+def test_display_ready_publishes_the_coarsest_level_then_each_array_with_its_attributes(tmp_path, cache):
+    """First pixels need only the coarsest level: the store is published with it alone; every
+    finer level (coarse to fine), then err and dq, lands whole with root attributes saying so."""
+    n = 1100
+    p = make_l2(tmp_path / CAL, shape=(n, n))
+    seen = []
+
+    def on_progress(fraction, message):
+        if message == sconvert.DISPLAY_READY or message.startswith(sconvert.PUBLISHED):
+            final = next(path for path in cache.iterdir() if path.name.startswith("r"))
+            attrs = json.loads((final / "zarr.json").read_text())["attributes"]["roman_lab"]
+            present = sorted(k for k in ("data/0", "data/1", "data/2", "err", "dq") if (final / k / "zarr.json").exists())
+            seen.append((message, attrs["arrays_pending"] if not attrs["complete"] else [], present))
+
+    s = _conv(p, cache, on_progress=on_progress)
+    assert s.complete
+    assert seen == [
+        ("display-ready", ["data/1", "data/0", "err", "dq"], ["data/2"]),
+        ("published data/1", ["data/0", "err", "dq"], ["data/1", "data/2"]),
+        ("published data/0", ["err", "dq"], ["data/0", "data/1", "data/2"]),
+        ("published err", ["dq"], ["data/0", "data/1", "data/2", "err"]),
+        ("published dq", [], ["data/0", "data/1", "data/2", "dq", "err"]),
+    ]
+    assert [lv.shape for lv in s.levels] == [(1100, 1100), (550, 550), (275, 275)]
+
+
 def test_sip_fallback_inverse_without_gwcs_inverse(tmp_path, monkeypatch, cache):
     """gwcs 1.0.3 cannot fit the inverse of a distortion without an inverse: we fit AP/BP ourselves."""
     from gwcs import wcs as gwcs_wcs
