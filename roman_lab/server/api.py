@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from ..skycircle import circle_from_degrees
 from ..version import __version__
 from .errors import RomanHTTPError
-from .jobs import Conversions
+from .jobs import MAX_WAIT_S, Conversions
 from .openstores import OpenStores
 from .paths import resolve_in_root
 
@@ -105,14 +105,31 @@ def start_conversion(ctx, body):
     described = describe_or_fail(ctx.root, real)
     # the job names the file root-relative, also when it was given as an absolute path
     job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel)
+    ctx.conversions.settled(job, wait_seconds(body.get("wait_s")))
     return {**job.to_json(), "info": described}
 
 
-def conversion(ctx, store_id):
+def conversion(ctx, args):
+    """The progress of the conversion `args["id"]`, once display-ready or after `args["wait_s"]`."""
+    store_id = args["id"]
     job = ctx.conversions.get(store_id)
     if job is None:
         raise RomanHTTPError(404, f"No conversion {store_id} is known to this server; POST the path again.")
+    ctx.conversions.settled(job, wait_seconds(args.get("wait_s")))
     return job.to_json()
+
+
+def wait_seconds(value):
+    """`wait_s` of a store request: how long to wait for the first pixels before answering (default 0)."""
+    if value is None:
+        return 0.0
+    try:
+        wait = float(value)
+    except (TypeError, ValueError):
+        wait = float("nan")
+    if not 0 <= wait <= MAX_WAIT_S:
+        raise RomanHTTPError(400, f"wait_s must be a number of seconds from 0 to {MAX_WAIT_S:g}, not {value!r}.")
+    return wait
 
 
 def describe_or_fail(root, real_path):
@@ -373,7 +390,7 @@ def dispatch(ctx, method, end_point, query=None, body=None):
     """The answer of `method /roman-lab/api/<end_point...>` (a list of parts): JSON-ready."""
     end_point = tuple(end_point)
     if method == "GET" and len(end_point) == 2 and end_point[0] == "stores":
-        return conversion(ctx, end_point[1])
+        return conversion(ctx, {**(query or {}), "id": end_point[1]})
     routes = GET if method == "GET" else POST if method == "POST" else {}
     endpoint = routes.get(end_point)
     if endpoint is None:

@@ -78,6 +78,19 @@ class InfoHandler(RomanAPIHandler):
         await self.answer(api.info, self.query())
 
 
+def wait_seconds(value):
+    """`wait_s` of a store request: how long to wait for the first pixels before answering (default 0)."""
+    if value is None:
+        return 0.0
+    try:
+        wait = float(value)
+    except (TypeError, ValueError):
+        wait = float("nan")
+    if not 0 <= wait <= MAX_WAIT_S:
+        raise RomanHTTPError(400, f"wait_s must be a number of seconds from 0 to {MAX_WAIT_S:g}, not {value!r}.")
+    return wait
+
+
 class StoresHandler(RomanAPIHandler):
     """`POST /roman-lab/api/stores {"path": REL}`: start or join the conversion of a file."""
 
@@ -91,12 +104,12 @@ class StoresHandler(RomanAPIHandler):
 
 
 class StoreJobHandler(RomanAPIHandler):
-    """`GET /roman-lab/api/stores/ID`: the progress of a conversion."""
+    """`GET /roman-lab/api/stores/ID?wait_s=`: the progress of a conversion."""
 
     @tornado.web.authenticated
     @authorized
-    def get(self, store_id):
-        self.finish(json.dumps(api.conversion(self.context, store_id)))
+    async def get(self, store_id):
+        await self.answer(api.conversion, {**self.query(), "id": store_id})
 
 
 class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):

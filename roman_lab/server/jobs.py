@@ -10,6 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..store.converter import DISPLAY_READY, PUBLISHED
+
+SETTLE_POLL_S = 0.005  # how often a waiting request looks at its job (a few attribute reads)
+MAX_WAIT_S = 5.0  # the longest `wait_s` a request may ask for
+
 
 @dataclass
 class Job:
@@ -21,7 +26,8 @@ class Job:
     progress: float = 0.0
     message: str = "Waiting to start"
     error_status: int | None = None
-    display_ready: bool = False  # the coarse pyramid levels can be served before the store is complete
+    display_ready: bool = False  # the coarsest pyramid level can be served before the store is complete
+    published: int = 0  # arrays renamed into the display-ready store since (finer levels, err, dq, ...)
     store: object = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
@@ -35,6 +41,7 @@ class Job:
             "message": self.message,
             "error_status": self.error_status,
             "display_ready": self.display_ready or self.status == "ready",
+            "published": self.published,
             "elapsed_s": round((self.finished or time.monotonic()) - self.started, 3),
         }
 
@@ -71,12 +78,22 @@ class Conversions:
         with self._lock:
             return self._jobs.get(key)
 
+    @staticmethod
+    def settled(job, wait_s):
+        """Waits (in the caller's worker thread) up to `wait_s` seconds for the job to be
+        display-ready, ready or failed: an answer as soon as the first pixels can be read,
+        without the browser polling for them."""
+        deadline = time.monotonic() + wait_s
+        while not (job.display_ready or job.status in ("ready", "error")) and time.monotonic() < deadline:
+            time.sleep(SETTLE_POLL_S)
+
     def _run(self, job, real_path):
         from ..io import RomanFileError
 
         def on_progress(fraction, message):
             job.progress, job.message = float(fraction), message
-            job.display_ready = job.display_ready or message == "display-ready"
+            job.display_ready = job.display_ready or message == DISPLAY_READY
+            job.published += message.startswith(PUBLISHED)
 
         job.status, job.message = "running", "Converting"
         try:
