@@ -67,12 +67,10 @@ def test_health_and_flags_are_the_servers(browser):
 
 def test_a_stack_file_converts_and_its_store_is_read_key_by_key(browser, tmp_path):
     path = browser.viewer.images[0]["path"]
-    status, job = browser.request(["stores"], "POST", body={"path": path})
-    assert status == 200 and job["id"] and job["info"]["path"] == Path(path).name  # outside the cwd: its name only
-    while not job["display_ready"]:
-        time.sleep(0.05)
-        job = browser.request(["stores", job["id"]])[1]
-        assert job["status"] != "error", job["message"]
+    status, job = browser.request(["stores"], "POST", body={"path": path, "wait_s": 5})  # answered at the first pixels
+    assert status == 200 and job["display_ready"], job
+    assert job["info"]["path"] == Path(path).name  # outside the cwd: its name only
+    assert browser.request(["stores", job["id"]], query={"wait_s": "9"}) == (400, "wait_s must be a number of seconds from 0 to 5, not '9'.")
     status, root = browser.key(job["id"], "zarr.json")
     attrs = json.loads(root)["attributes"]["roman_lab"]
     assert status == 200 and "path" not in attrs.get("source", {})  # the server's folders never leave it
