@@ -90,6 +90,9 @@ class Viewer(CirclesMixin, ImageDisplayAPI, anywidget.AnyWidget):
     dq_overlay = t.Bool(False).tag(sync=True)
     ramp_selection = t.Dict(default_value=None, allow_none=True).tag(sync=True)
     view_size = t.Dict(default_value=None, allow_none=True).tag(sync=True)
+    # how the browser reaches roman-lab, read when a view starts: the page's server over HTTP when it
+    # answers, else this kernel ("auto"); or always one of them (docs/rest.md)
+    connection = t.Enum(("auto", "http", "kernel"), default_value="auto").tag(sync=True)
 
     _latest = None  # weakref to the viewer created last: the one `%roman` acts on
 

@@ -253,4 +253,38 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     await expect(widget.locator('.roman-widget-error')).toContainText('not-roman could not be shown', { timeout: 30000 });
     await expect(widget.locator('.roman-widget-error')).toContainText(/ASDF/);
   });
+
+  test('through its kernel (connection="kernel", as in VS Code or Colab): the same pixels and error words, no HTTP', async ({ page }) => {
+    const { file } = await truth(page);
+    const overHttp: string[] = [];
+    page.on('request', request => {
+      if (/\/roman-lab\/(api\/)?stores/.test(request.url())) {
+        overHttp.push(request.url());
+      }
+    });
+    await page.notebook.createNew('widget-kernel.ipynb');
+    await run(
+      page,
+      [
+        'import os',
+        'from roman_lab import Viewer',
+        'open("not-roman.asdf", "w").write("this is not ASDF")',
+        'v = Viewer(connection="kernel")',
+        `v.load(os.path.abspath("../demo/${file}"))`,
+        'v'
+      ].join('\n')
+    );
+    const widget = await shownWidget(page);
+    expect(levels(await canvasPixels(widget.locator('canvas.jp-RomanImageView-canvas'), 7))).toBeGreaterThan(20);
+    await run(
+      page,
+      [
+        'v.images = v.images + [{"id": "x1", "path": os.path.abspath("not-roman.asdf"), "name": "not-roman", "kind": "user",',
+        '                        "wcs_from": None, "mark": None, "meta": {"time": None, "detector": None, "level": None}}]'
+      ].join('\n')
+    );
+    await expect(widget.locator('.roman-widget-error')).toContainText('not-roman could not be shown', { timeout: 30000 });
+    await expect(widget.locator('.roman-widget-error')).toContainText(/ASDF/);
+    expect(overHttp).toEqual([]);
+  });
 });
