@@ -58,8 +58,9 @@ def load(server_app):
     cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else cache.default_cache_dir()
     max_bytes = config.cache_max_bytes or cache.default_max_bytes()
     web_app = server_app.web_app
+    root = jupyter_root(server_app)
     web_app.settings["roman_lab_context"] = Context(
-        root=(root := jupyter_root(server_app)),
+        root=root,
         conversions=make_conversions(cache_dir, max_bytes, workers=config.conversion_workers),
         cache_dir=cache_dir,
         open_stores=OpenStores(cache_dir),

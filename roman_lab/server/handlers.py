@@ -78,19 +78,6 @@ class InfoHandler(RomanAPIHandler):
         await self.answer(api.info, self.query())
 
 
-def wait_seconds(value):
-    """`wait_s` of a store request: how long to wait for the first pixels before answering (default 0)."""
-    if value is None:
-        return 0.0
-    try:
-        wait = float(value)
-    except (TypeError, ValueError):
-        wait = float("nan")
-    if not 0 <= wait <= MAX_WAIT_S:
-        raise RomanHTTPError(400, f"wait_s must be a number of seconds from 0 to {MAX_WAIT_S:g}, not {value!r}.")
-    return wait
-
-
 class StoresHandler(RomanAPIHandler):
     """`POST /roman-lab/api/stores {"path": REL}`: start or join the conversion of a file."""
 
