@@ -1,8 +1,9 @@
 """Side by side with jdaviz (issue 17): N full-size L2 files to "shown aligned", ours against
 jdaviz's Imviz, each side in a fresh Python process per trial, interleaved.
 
-    .venv/bin/python benchmarks/bench_jdaviz.py                       # N = 4 (3 trials), 20 (2)
+    .venv/bin/python benchmarks/bench_jdaviz.py                       # N = 4 (3 trials), 20 (2): ~10 min
     .venv/bin/python benchmarks/bench_jdaviz.py --n 4 --trials 3      # one N
+    .venv/bin/python benchmarks/bench_jdaviz.py --server-warm         # ours: server warmed up first
     .venv/bin/python benchmarks/bench_jdaviz.py --jdaviz-python PATH  # another jdaviz venv
 
 jdaviz lives in its own venv outside the repo (default ~/.cache/roman-lab/venv-jdaviz, made with
@@ -17,8 +18,8 @@ Each trial is one fresh process per side; the clock starts at the first line of 
 (Python's own start-up is in "process wall", measured by the parent):
 
 - jdaviz: `import jdaviz` (import), `Imviz()` (construct), `imviz.load(f, format="Image",
-  gwcs_to_fits_sip=True)` per file (load; without gwcs_to_fits_sip its align by WCS fails on
-  romanisim's gwcs), then `imviz.link_data(align_by="wcs")` (align: the Orientation plugin's
+  gwcs_to_fits_sip=True)` per file (load; the issue reports that without gwcs_to_fits_sip its
+  align by WCS crashes on romanisim's gwcs), then `imviz.link_data(align_by="wcs")` (align: the Orientation plugin's
   WCS alignment, its default fast affine approximation). Python side only: no browser draws.
 - ours: `import roman_lab` + `roman_lab.Viewer` (import), `Viewer()` (construct),
   `viewer.load(files)` (load: returns at once; in the lab the browser then asks the server to
