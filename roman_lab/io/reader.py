@@ -455,17 +455,23 @@ def _open(path):
         raise RomanFileError(f"{name} cannot be read as a Roman data model ({short_reason(exc)})", 422, path) from None
 
 
-def warmup():
+def warmup(folder=None, shape=(8, 8)):
     """Load the asdf/roman_datamodels schemas and extensions once (the first open in a process
-    costs ~0.5 s; later ones a few ms). A server can call this at start-up."""
+    costs ~0.5 s; later ones a few ms). A server can call this at start-up. Writes a tiny L2
+    into `folder` (a temporary one if None) and opens it; returns its path (gone with a
+    temporary folder)."""
+    import contextlib
     import tempfile
 
     import roman_datamodels.datamodels as dm
 
-    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
         warnings.simplefilter("ignore")
-        target = Path(tmp) / "warmup_cal.asdf"
+        if folder is None:
+            folder = stack.enter_context(tempfile.TemporaryDirectory())
+        target = Path(folder) / "warmup_cal.asdf"
         with _ASDF_OPEN:  # asdf's lazy converter loading again (see _ASDF_OPEN)
-            dm.ImageModel.create_fake_data(shape=(8, 8)).save(target)
+            dm.ImageModel.create_fake_data(shape=shape).save(target)
         with open(target) as rf:
             rf.to_json()
+    return target

@@ -73,12 +73,18 @@ def make_conversions(cache_dir, max_bytes, workers=2):
 
 
 def warmup():
-    """The first ASDF open in a process costs ~1 s of imports: a server or kernel pays it at
-    start, in a thread, instead of in its first answer."""
-    from ..io import warmup as warmup_io
-    from ..store import converter  # noqa: F401 (zarr, codecs, the SIP fitter)
+    """The first conversion in a process costs seconds of imports and first calls (asdf and
+    roman_datamodels' schemas, zarr and its codecs, the TAN-SIP fit's astropy/scipy): a server
+    or kernel pays them at start, in a thread, with a tiny throw-away conversion, instead of in
+    its first answer."""
+    import tempfile
 
-    warmup_io()
+    from ..io import warmup as warmup_io
+    from ..store import convert
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = warmup_io(tmp, shape=(64, 64))
+        convert(sample, cache_dir=Path(tmp) / "stores", progress=False, max_cache_bytes=float("inf"))
 
 
 def health(ctx, args):
