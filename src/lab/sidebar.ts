@@ -57,8 +57,8 @@ export class RomanSidebar extends Widget {
             <option value="percentile">percentile</option><option value="minmax">min/max</option>
             <option value="zscale">zscale</option><option value="manual">manual</option></select>
           <input class="jp-RomanSidebar-percentile" type="number" step="any" min="50" max="100" title="percent of the pixels kept"></label>
-        <label class="jp-RomanSidebar-manual">vmin <input class="jp-RomanSidebar-vmin" type="number" step="any">
-          vmax <input class="jp-RomanSidebar-vmax" type="number" step="any"></label>
+        <div class="jp-RomanSidebar-manual"><label>vmin <input class="jp-RomanSidebar-vmin" type="number" step="any"></label>
+          <label>vmax <input class="jp-RomanSidebar-vmax" type="number" step="any"></label></div>
         <label>Colormap <select class="jp-RomanSidebar-colormap">${COLORMAP_NAMES.map(n => `<option>${n}</option>`).join('')}</select></label>
         <canvas class="jp-RomanSidebar-colorbar" width="256" height="12"></canvas>
         <div class="jp-RomanSidebar-limits"><span class="jp-RomanSidebar-lo"></span><span class="jp-RomanSidebar-hi"></span></div>

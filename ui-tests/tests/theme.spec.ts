@@ -1,0 +1,84 @@
+/**
+ * The lab UI in JupyterLab's Light and Dark themes at a narrow (260 px) and a wide (500 px)
+ * panel: the Roman panel with a stack of three exposures and a residual, and the viewer. Each
+ * part has no serious or critical axe-core violation, every text reads at WCAG AA contrast, and
+ * nothing runs past the panel's edge (a11y.ts).
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+import { axeViolations, ITextContrast, overflows, textContrasts } from './a11y';
+import { openByDoubleClick, truth } from './roman';
+
+type Page = IJupyterLabPageFixture;
+
+/** The exposures make_truth.py's blink test uses, with the user's residual of the one with the glitch. */
+interface IBlinkNames {
+  glitch: string;
+  exposures: Array<{ file: string }>;
+  user_images: string[];
+}
+
+/** The glitch's exposure open with two more exposures and its residual in its blink stack, a circle drawn. */
+async function stackOfFour(page: Page): Promise<void> {
+  const blink = ((await truth(page)) as unknown as { blink: IBlinkNames }).blink;
+  const viewer = await openByDoubleClick(page, blink.glitch);
+  const others = blink.exposures.map(e => e.file).filter(f => f !== blink.glitch && f.includes('wfi03'));
+  const added = [...others.slice(0, 2), blink.user_images[1]];
+  await page.locator('.jp-DirListing-item', { hasText: added[0] }).click();
+  for (const name of added.slice(1)) {
+    await page.locator('.jp-DirListing-item', { hasText: name }).click({ modifiers: ['Control'] });
+  }
+  await page.locator('.jp-DirListing-item', { hasText: added[0] }).click({ button: 'right' });
+  await page.locator('.lm-Menu-item', { hasText: 'Add to Blink Stack' }).click();
+  await expect(viewer).toHaveAttribute('data-stack-size', '4', { timeout: 60000 });
+  await expect(viewer).toHaveAttribute('data-adding', '0', { timeout: 60000 });
+  await page.sidebar.openTab('roman-lab-sidebar');
+  const box = (await viewer.locator('canvas').boundingBox())!;
+  await page.locator('.jp-RomanTool-circle').click();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.up();
+  await page.locator('.jp-RomanTool-pan').click();
+  // the manual interval shows its vmin and vmax fields
+  await page.locator('#roman-lab-sidebar .jp-RomanSidebar-interval').selectOption('manual');
+}
+
+function lowContrast(found: ITextContrast[]): string[] {
+  return found.filter(t => t.ratio < t.required).map(t => `“${t.text}” ${t.ratio}:1 (${t.color} on ${t.background})`);
+}
+
+const THEMES = [
+  ['light', 'JupyterLab Light'],
+  ['dark', 'JupyterLab Dark']
+] as const;
+
+test.describe('The lab in both themes at any panel width', () => {
+  test('the Roman panel and the viewer read well and fit at 260 and 500 px', async ({ page }, testInfo) => {
+    test.setTimeout(300000);
+    await stackOfFour(page);
+    const panel = page.locator('#roman-lab-sidebar');
+    const problems: string[] = [];
+    const lowest: Record<string, number> = {};
+    for (const [short, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      for (const width of [260, 500]) {
+        await page.sidebar.setWidth(width, 'left');
+        await expect.poll(async () => Math.round((await panel.boundingBox())!.width)).toBeGreaterThanOrEqual(width - 20);
+        const where = `${short} ${width}px`;
+        await page.screenshot({ path: testInfo.outputPath(`lab-${short}-${width}.png`) });
+        const contrasts = [...(await textContrasts(panel)), ...(await textContrasts(page.locator('.jp-RomanViewer-status')))];
+        lowest[where] = Math.min(...contrasts.map(t => t.ratio));
+        problems.push(
+          ...lowContrast(contrasts).map(p => `${where} contrast ${p}`),
+          ...(await overflows(panel)).map(p => `${where} overflow ${p}`),
+          ...(await overflows(page.locator('.jp-RomanViewer-status'))).map(p => `${where} status line ${p}`),
+          ...(await axeViolations(page, '#roman-lab-sidebar')).map(p => `${where} axe panel ${p}`),
+          ...(await axeViolations(page, '.jp-RomanViewer')).map(p => `${where} axe viewer ${p}`)
+        );
+      }
+    }
+    console.log(`lowest text contrast: ${JSON.stringify(lowest)}`);
+    expect(problems).toEqual([]);
+  });
+});
