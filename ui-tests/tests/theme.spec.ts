@@ -6,7 +6,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { axeViolations, ITextContrast, overflows, textContrasts } from './a11y';
+import { axeViolations, ITextContrast, overflows, pressedInShadow, textContrasts } from './a11y';
 import { openByDoubleClick, truth } from './roman';
 
 type Page = IJupyterLabPageFixture;
@@ -74,11 +74,17 @@ test.describe('The lab in both themes at any panel width', () => {
           ...(await overflows(panel)).map(p => `${where} overflow ${p}`),
           ...(await overflows(page.locator('.jp-RomanViewer-status'))).map(p => `${where} status line ${p}`),
           ...(await axeViolations(page, '#roman-lab-sidebar')).map(p => `${where} axe panel ${p}`),
-          ...(await axeViolations(page, '.jp-RomanViewer')).map(p => `${where} axe viewer ${p}`)
+          ...(await axeViolations(page, '.jp-RomanDocument')).map(p => `${where} axe viewer ${p}`)
         );
       }
     }
     console.log(`lowest text contrast: ${JSON.stringify(lowest)}`);
+    // the viewer's toolbar: icons with a tooltip naming the key, the active tool pressed
+    const tool = (id: string) => page.locator(`.jp-RomanDocument .jp-Toolbar jp-button.jp-RomanTool-${id}`);
+    await expect(tool('circle')).toHaveAttribute('title', /^Circle \(C\)/);
+    await expect(tool('circle').locator('svg')).toHaveCount(1);
+    expect(await pressedInShadow(tool('pan'))).toBe('true');
+    expect(await pressedInShadow(tool('circle'))).toBe('false');
     expect(problems).toEqual([]);
   });
 });
