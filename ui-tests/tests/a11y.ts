@@ -141,7 +141,7 @@ export function overflows(root: Locator): Promise<string[]> {
     const describe = (e: Element) =>
       `${e.tagName.toLowerCase()}.${Array.from(e.classList).join('.')} “${(e.textContent ?? '').trim().slice(0, 40)}”`;
     if (rootNode.scrollWidth > rootNode.clientWidth + 1) {
-      found.push(`the panel scrolls sideways: ${rootNode.scrollWidth} > ${rootNode.clientWidth} px`);
+      found.push(`it scrolls sideways: ${rootNode.scrollWidth} > ${rootNode.clientWidth} px`);
     }
     for (const e of Array.from(rootNode.querySelectorAll('*'))) {
       const rects = e.getClientRects();
@@ -154,7 +154,7 @@ export function overflows(root: Locator): Promise<string[]> {
       }
       const past = e.getBoundingClientRect().right - rootNode.getBoundingClientRect().right;
       if (!clipped && past > 1) {
-        found.push(`${describe(e)} ends ${Math.round(past)} px past the panel's right edge`);
+        found.push(`${describe(e)} ends ${Math.round(past)} px past the right edge`);
       }
       if (e instanceof HTMLButtonElement && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)) {
         found.push(`${describe(e)}: its label spills out of it`);

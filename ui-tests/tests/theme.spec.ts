@@ -1,6 +1,7 @@
 /**
  * The lab UI in JupyterLab's Light and Dark themes at a narrow (260 px) and a wide (500 px)
- * panel: the Roman panel with a stack of three exposures and a residual, and the viewer. Each
+ * panel: the Roman panel with a stack of three exposures and a residual, the viewer and the
+ * ramps of a circle. Each
  * part has no serious or critical axe-core violation, every text reads at WCAG AA contrast, and
  * nothing runs past the panel's edge (a11y.ts).
  */
@@ -42,6 +43,9 @@ async function stackOfFour(page: Page): Promise<void> {
   await page.locator('.jp-RomanTool-pan').click();
   // the manual interval shows its vmin and vmax fields
   await page.locator('#roman-lab-sidebar .jp-RomanSidebar-interval').selectOption('manual');
+  // the ramps of the circle open in their tab
+  await page.locator('#roman-lab-sidebar .jp-RomanSidebar-ramps').click();
+  await expect(page.locator('.jp-RomanRamps')).toHaveAttribute('data-state', 'ready', { timeout: 60000 });
 }
 
 function lowContrast(found: ITextContrast[]): string[] {
@@ -53,8 +57,11 @@ const THEMES = [
   ['dark', 'JupyterLab Dark']
 ] as const;
 
+// a laptop screen: at a 500 px panel the viewer and its ramps tab split the rest
+test.use({ viewport: { width: 1280, height: 800 } });
+
 test.describe('The lab in both themes at any panel width', () => {
-  test('the Roman panel and the viewer read well and fit at 260 and 500 px', async ({ page }, testInfo) => {
+  test('the Roman panel, the viewer and the ramps read well and fit at 260 and 500 px', async ({ page }, testInfo) => {
     test.setTimeout(300000);
     await stackOfFour(page);
     const panel = page.locator('#roman-lab-sidebar');
@@ -67,14 +74,20 @@ test.describe('The lab in both themes at any panel width', () => {
         await expect.poll(async () => Math.round((await panel.boundingBox())!.width)).toBeGreaterThanOrEqual(width - 20);
         const where = `${short} ${width}px`;
         await page.screenshot({ path: testInfo.outputPath(`lab-${short}-${width}.png`) });
-        const contrasts = [...(await textContrasts(panel)), ...(await textContrasts(page.locator('.jp-RomanViewer-status')))];
+        const contrasts = [
+          ...(await textContrasts(panel)),
+          ...(await textContrasts(page.locator('.jp-RomanViewer-status'))),
+          ...(await textContrasts(page.locator('.jp-RomanRamps')))
+        ];
         lowest[where] = Math.min(...contrasts.map(t => t.ratio));
         problems.push(
           ...lowContrast(contrasts).map(p => `${where} contrast ${p}`),
           ...(await overflows(panel)).map(p => `${where} overflow ${p}`),
           ...(await overflows(page.locator('.jp-RomanViewer-status'))).map(p => `${where} status line ${p}`),
+          ...(await overflows(page.locator('.jp-RomanRamps'))).map(p => `${where} ramps ${p}`),
           ...(await axeViolations(page, '#roman-lab-sidebar')).map(p => `${where} axe panel ${p}`),
-          ...(await axeViolations(page, '.jp-RomanDocument')).map(p => `${where} axe viewer ${p}`)
+          ...(await axeViolations(page, '.jp-RomanDocument')).map(p => `${where} axe viewer ${p}`),
+          ...(await axeViolations(page, '.jp-RomanRamps')).map(p => `${where} axe ramps ${p}`)
         );
       }
     }
