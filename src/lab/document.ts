@@ -5,11 +5,12 @@
  */
 import { ABCWidgetFactory, DocumentModel, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
 import { Contents } from '@jupyterlab/services';
-import { ToolbarButton } from '@jupyterlab/ui-components';
+import { keyboardIcon, ToolbarButton } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 
 import { ToolButtonId, toolTooltip } from '../viewer/toolButtons';
 import { toolIcon } from './icons';
+import { KEY_HELP_COMMAND } from './viewerKeys';
 import { RomanViewerWidget } from './viewerWidget';
 
 export const FACTORY = 'Roman Viewer';
@@ -101,6 +102,15 @@ function addToolButtons(widget: RomanDocument, commands: CommandRegistry): void 
   widget.toolbar.addItem('roman-fit', button('fit', () => content.imageView?.fit()));
   widget.toolbar.addItem('roman-dq', dq);
   widget.toolbar.addItem('roman-png', button('png', () => void commands.execute('roman-lab:export-png')));
+  widget.toolbar.addItem(
+    'roman-keys',
+    new ToolbarButton({
+      icon: keyboardIcon,
+      tooltip: 'Keyboard shortcuts',
+      className: 'jp-RomanTool-keys',
+      onClick: () => void commands.execute(KEY_HELP_COMMAND)
+    })
+  );
   content.toolChanged.connect((_, tool) => choose(tool));
   choose('pan');
 }

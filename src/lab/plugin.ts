@@ -21,6 +21,7 @@ import { RomanSidebar } from './sidebar';
 import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, VIEW_FILE_TYPE, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
 import { isStateFile } from './stateFile';
 import { IViewerDefaults } from './viewerWidget';
+import { addViewerKeyCommands, VIEW_KEY_COMMAND_IDS } from './viewerKeys';
 
 const PLUGIN_ID = 'roman-lab:plugin';
 
@@ -28,13 +29,6 @@ export namespace CommandIDs {
   export const open = 'roman-lab:open';
   export const showPanel = 'roman-lab:show-panel';
   export const exportPng = 'roman-lab:export-png';
-  export const fit = 'roman-lab:fit';
-  export const panTool = 'roman-lab:pan-tool';
-  export const circleTool = 'roman-lab:circle-tool';
-  export const toggleDq = 'roman-lab:toggle-dq';
-  export const nextImage = 'roman-lab:next-image';
-  export const previousImage = 'roman-lab:previous-image';
-  export const blink = 'roman-lab:blink';
   export const addToStack = 'roman-lab:add-to-stack';
   export const ramps = 'roman-lab:ramps';
   export const saveState = 'roman-lab:save-state';
@@ -174,27 +168,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     const current = () => tracker.currentWidget?.content ?? null;
-    const viewerCommands: Array<[string, string, (viewer: NonNullable<ReturnType<typeof current>>) => void]> = [
-      [CommandIDs.fit, 'Fit the Image in the Roman Viewer', viewer => viewer.imageView?.fit()],
-      [CommandIDs.panTool, 'Pan Tool (drag pans)', viewer => viewer.setTool('pan')],
-      [CommandIDs.circleTool, 'Circle Tool (drag draws a circle)', viewer => viewer.setTool('circle')],
-      [CommandIDs.toggleDq, 'Toggle the DQ Overlay', viewer => viewer.toggleDq()],
-      [CommandIDs.nextImage, 'Next Image in the Blink Stack (N)', viewer => viewer.imageView?.next()],
-      [CommandIDs.previousImage, 'Previous Image in the Blink Stack (Shift+N)', viewer => viewer.imageView?.previous()],
-      [CommandIDs.blink, 'Blink Through the Stack (Space)', viewer => viewer.toggleBlink()]
-    ];
-    for (const [id, label, run] of viewerCommands) {
-      commands.addCommand(id, {
-        label,
-        isEnabled: () => !!current()?.imageView,
-        execute: () => {
-          const viewer = current();
-          if (viewer) {
-            run(viewer);
-          }
-        }
-      });
-    }
+    addViewerKeyCommands(commands, current);
 
     commands.addCommand(CommandIDs.addToStack, {
       label: 'Add to Blink Stack',
@@ -329,17 +303,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.open,
         CommandIDs.showPanel,
         CommandIDs.exportPng,
-        CommandIDs.fit,
-        CommandIDs.panTool,
-        CommandIDs.circleTool,
-        CommandIDs.toggleDq,
-        CommandIDs.nextImage,
-        CommandIDs.previousImage,
-        CommandIDs.blink,
         CommandIDs.addToStack,
         CommandIDs.ramps,
         CommandIDs.saveState,
-        CommandIDs.restoreState
+        CommandIDs.restoreState,
+        ...VIEW_KEY_COMMAND_IDS
       ]) {
         palette.addItem({ command, category: 'Roman' });
       }
