@@ -73,3 +73,28 @@ export function canvasPixels(canvas: Locator, step = 1): Promise<number[]> {
     return out;
   }, step);
 }
+
+/** Runs code in a new cell at the end of the notebook (the first, empty cell for the first call) and returns its text output. */
+export async function run(page: Page, code: string): Promise<string> {
+  const count = await page.notebook.getCellCount();
+  const first = count === 1 && ((await page.notebook.getCellTextInput(0)) ?? '') === '';
+  const index = first ? 0 : count;
+  if (first) {
+    await page.notebook.setCell(0, 'code', code);
+  } else {
+    await page.notebook.addCell('code', code);
+  }
+  await page.notebook.runCell(index, { inplace: true });
+  return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
+}
+
+/** The widget in the output of the `nth` widget cell, once its first image is drawn complete. */
+export async function shownWidget(page: Page, nth = 0): Promise<Locator> {
+  const widget = page.locator('.roman-widget').nth(nth);
+  await expect(widget).toBeVisible({ timeout: 30000 });
+  const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
+  await expect(canvas).toHaveAttribute('data-frames', /\d+/, { timeout: 60000 });
+  await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 60000 });
+  await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
+  return widget;
+}

@@ -8,7 +8,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import { axeViolations, ITextContrast, overflows, pressedInShadow, textContrasts } from './a11y';
-import { openByDoubleClick, truth } from './roman';
+import { openByDoubleClick, run, shownWidget, truth } from './roman';
 
 type Page = IJupyterLabPageFixture;
 
@@ -98,6 +98,40 @@ test.describe('The lab in both themes at any panel width', () => {
     await expect(tool('circle').locator('svg')).toHaveCount(1);
     expect(await pressedInShadow(tool('pan'))).toBe('true');
     expect(await pressedInShadow(tool('circle'))).toBe('false');
+    expect(problems).toEqual([]);
+  });
+
+  test('the notebook widget reads well in both themes', async ({ page }, testInfo) => {
+    test.setTimeout(240000);
+    const { file } = await truth(page);
+    await page.notebook.createNew('theme-widget.ipynb');
+    await run(
+      page,
+      [
+        'import os',
+        'from roman_lab import Viewer',
+        'v = Viewer()',
+        `v.load(os.path.abspath("../demo/${file}"))`,
+        `v.load(os.path.abspath("../demo/${file.replace('_0001_', '_0002_')}"))`,
+        'v'
+      ].join('\n')
+    );
+    const widget = await shownWidget(page);
+    const pan = widget.locator('.roman-widget-pan');
+    await expect(pan).toHaveAttribute('title', /^Pan \(P\)/);
+    await expect(pan).toHaveAttribute('aria-pressed', 'true');
+    await expect(pan.locator('svg')).toHaveCount(1);
+    const problems: string[] = [];
+    for (const [short, theme] of THEMES) {
+      await page.theme.setTheme(theme);
+      await widget.scrollIntoViewIfNeeded();
+      await widget.screenshot({ path: testInfo.outputPath(`widget-${short}.png`) });
+      problems.push(
+        ...lowContrast(await textContrasts(widget)).map(p => `${short} contrast ${p}`),
+        ...(await overflows(widget.locator('.roman-widget-toolbar'))).map(p => `${short} toolbar ${p}`),
+        ...(await axeViolations(page, '.roman-widget')).map(p => `${short} axe ${p}`)
+      );
+    }
     expect(problems).toEqual([]);
   });
 });

@@ -2,37 +2,9 @@
  * The notebook widget `roman_lab.Viewer`: the lab's viewer core in a cell output, its traits
  * synchronised with Python both ways (docs/state.md "Widget traits").
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { Locator } from '@playwright/test';
+import { expect, test } from '@jupyterlab/galata';
 
-import { canvasPixels, pixelOnPage, truth } from './roman';
-
-type Page = IJupyterLabPageFixture;
-
-/** Runs code in a new cell at the end of the notebook (the first, empty cell for the first call) and returns its text output. */
-async function run(page: Page, code: string): Promise<string> {
-  const count = await page.notebook.getCellCount();
-  const first = count === 1 && ((await page.notebook.getCellTextInput(0)) ?? '') === '';
-  const index = first ? 0 : count;
-  if (first) {
-    await page.notebook.setCell(0, 'code', code);
-  } else {
-    await page.notebook.addCell('code', code);
-  }
-  await page.notebook.runCell(index, { inplace: true });
-  return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
-}
-
-/** The widget in the output of the `nth` widget cell, once its first image is drawn complete. */
-async function shownWidget(page: Page, nth = 0): Promise<Locator> {
-  const widget = page.locator('.roman-widget').nth(nth);
-  await expect(widget).toBeVisible({ timeout: 30000 });
-  const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
-  await expect(canvas).toHaveAttribute('data-frames', /\d+/, { timeout: 60000 });
-  await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 60000 });
-  await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
-  return widget;
-}
+import { canvasPixels, pixelOnPage, run, shownWidget, truth } from './roman';
 
 /** How many of the sampled canvas pixels differ between two samples. */
 function changed(a: number[], b: number[]): number {
