@@ -98,3 +98,19 @@ export async function shownWidget(page: Page, nth = 0): Promise<Locator> {
   await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
   return widget;
 }
+
+/** Draws a circle of `radius` screen pixels at the centre of the canvas with the Circle tool, then goes back to Pan. */
+export async function drawCircleAtCentre(page: Page, canvas: Locator, radius: number): Promise<void> {
+  const box = (await canvas.boundingBox())!;
+  await page.locator('.jp-RomanTool-circle').click();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + radius, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.up();
+  await page.locator('.jp-RomanTool-pan').click();
+}
+
+/** A cell that shows a notebook `Viewer` of demo files (`files`, names in the demo folder). */
+export function viewerCell(files: string[], imports = 'import os'): string {
+  return [imports, 'from roman_lab import Viewer', 'v = Viewer()', ...files.map(f => `v.load(os.path.abspath("../demo/${f}"))`), 'v'].join('\n');
+}

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { canvasPixels, pixelOnPage, run, shownWidget, truth } from './roman';
+import { canvasPixels, pixelOnPage, run, shownWidget, truth, viewerCell } from './roman';
 
 /** How many of the sampled canvas pixels differ between two samples. */
 function changed(a: number[], b: number[]): number {
@@ -37,16 +37,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     await page.notebook.createNew('widget.ipynb');
 
     // -- load from Python: the browser converts and draws ----------------------------------
-    await run(
-      page,
-      [
-        'import os, json',
-        'from roman_lab import Viewer',
-        'v = Viewer()',
-        `v.load(os.path.abspath("../demo/${file}"))`,
-        'v'
-      ].join('\n')
-    );
+    await run(page, viewerCell([file], 'import os, json'));
     const widget = await shownWidget(page);
     const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
     await expect(widget.locator('.roman-widget-name')).toHaveText(file.replace(/\.asdf$/, ''));
