@@ -12,6 +12,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { Widget } from '@lumino/widgets';
 
 import { isFitsFile, isRomanFile } from '../viewer/products';
@@ -42,7 +43,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Roman Space Telescope viewer: sidebar, commands and file-browser integration.',
   autoStart: true,
   requires: [IDefaultFileBrowser, IDocumentManager],
-  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, INotebookTracker],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, INotebookTracker, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     browser: IDefaultFileBrowser,
@@ -50,7 +51,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    state: IStateDB | null
   ) => {
     const { commands, shell } = app;
     let defaults = FALLBACK_DEFAULTS;
@@ -110,6 +112,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id), commands);
     shell.add(sidebar, 'left', { rank: 850 });
     void sidebar.refreshServer();
+    if (state) {
+      void sidebar.rememberFolds(state);
+    }
     tracker.currentChanged.connect((_, current) => sidebar.setViewer(current?.content ?? null));
 
     const selectedRomanPath = (): string | null => {

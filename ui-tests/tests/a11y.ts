@@ -167,3 +167,51 @@ export function overflows(root: Locator): Promise<string[]> {
     return found;
   });
 }
+
+/**
+ * Tabs through `root` from its first control: the visible controls Tab never reaches, and those
+ * it reaches that show no focus ring (no outline and no box-shadow while focused).
+ */
+export async function keyboardProblems(page: Page, root: Locator): Promise<string[]> {
+  const controls = 'button, select, input, textarea, a[href], [tabindex]:not([tabindex="-1"])';
+  const all = await root.evaluate((node: HTMLElement, selector: string) => {
+    const shown = Array.from(node.querySelectorAll<HTMLElement>(selector)).filter(
+      e => e.getClientRects().length > 0 && !(e as HTMLButtonElement).disabled && getComputedStyle(e).visibility === 'visible'
+    );
+    shown.forEach((e, i) => (e.dataset.a11yIndex = String(i)));
+    shown[0]?.focus();
+    return shown.length;
+  }, controls);
+  // focus rings show for keyboard focus: come back to the first control by the keyboard
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Shift+Tab');
+  const problems: string[] = [];
+  const reached = new Set<string>();
+  for (let step = 0; step < all + 5; step++) {
+    const focused = await page.evaluate(() => {
+      const e = document.activeElement as HTMLElement | null;
+      if (!e?.dataset.a11yIndex) {
+        return null;
+      }
+      const style = getComputedStyle(e);
+      const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+      return { index: e.dataset.a11yIndex, ring, name: `${e.tagName.toLowerCase()}.${Array.from(e.classList).join('.')}` };
+    });
+    if (!focused) {
+      break;
+    }
+    if (!reached.has(focused.index) && !focused.ring) {
+      problems.push(`${focused.name} shows no focus ring`);
+    }
+    reached.add(focused.index);
+    await page.keyboard.press('Tab');
+  }
+  const missed = await root.evaluate(
+    (node: HTMLElement, seen: string[]) =>
+      Array.from(node.querySelectorAll<HTMLElement>('[data-a11y-index]'))
+        .filter(e => !seen.includes(e.dataset.a11yIndex!))
+        .map(e => `${e.tagName.toLowerCase()}.${Array.from(e.classList).join('.')} is not reached by Tab`),
+    Array.from(reached)
+  );
+  return [...problems, ...missed];
+}

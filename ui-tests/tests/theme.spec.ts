@@ -6,9 +6,10 @@
  * nothing runs past the panel's edge (a11y.ts).
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
 
-import { axeViolations, ITextContrast, overflows, pressedInShadow, textContrasts } from './a11y';
-import { openByDoubleClick, run, shownWidget, truth } from './roman';
+import { axeViolations, ITextContrast, keyboardProblems, overflows, pressedInShadow, textContrasts } from './a11y';
+import { drawCircleAtCentre, openByDoubleClick, run, shownWidget, truth, viewerCell } from './roman';
 
 type Page = IJupyterLabPageFixture;
 
@@ -34,18 +35,18 @@ async function stackOfFour(page: Page): Promise<void> {
   await expect(viewer).toHaveAttribute('data-stack-size', '4', { timeout: 60000 });
   await expect(viewer).toHaveAttribute('data-adding', '0', { timeout: 60000 });
   await page.sidebar.openTab('roman-lab-sidebar');
-  const box = (await viewer.locator('canvas').boundingBox())!;
-  await page.locator('.jp-RomanTool-circle').click();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2, { steps: 4 });
-  await page.mouse.up();
-  await page.locator('.jp-RomanTool-pan').click();
+  await drawCircleAtCentre(page, viewer.locator('canvas'), 20);
   // the manual interval shows its vmin and vmax fields
   await page.locator('#roman-lab-sidebar .jp-RomanSidebar-interval').selectOption('manual');
   // the ramps of the circle open in their tab
   await page.locator('#roman-lab-sidebar .jp-RomanSidebar-ramps').click();
   await expect(page.locator('.jp-RomanRamps')).toHaveAttribute('data-state', 'ready', { timeout: 60000 });
+}
+
+/** What does not fit in each section of the panel (each scrolls on its own). */
+async function sectionOverflows(panel: Locator): Promise<string[]> {
+  const sections = await panel.locator('.jp-RomanSidebar-section').all();
+  return (await Promise.all(sections.map(section => overflows(section)))).flat();
 }
 
 function lowContrast(found: ITextContrast[]): string[] {
@@ -82,7 +83,7 @@ test.describe('The lab in both themes at any panel width', () => {
         lowest[where] = Math.min(...contrasts.map(t => t.ratio));
         problems.push(
           ...lowContrast(contrasts).map(p => `${where} contrast ${p}`),
-          ...(await overflows(panel)).map(p => `${where} overflow ${p}`),
+          ...(await sectionOverflows(panel)).map(p => `${where} overflow ${p}`),
           ...(await overflows(page.locator('.jp-RomanViewer-status'))).map(p => `${where} status line ${p}`),
           ...(await overflows(page.locator('.jp-RomanRamps'))).map(p => `${where} ramps ${p}`),
           ...(await axeViolations(page, '#roman-lab-sidebar')).map(p => `${where} axe panel ${p}`),
@@ -92,6 +93,8 @@ test.describe('The lab in both themes at any panel width', () => {
       }
     }
     console.log(`lowest text contrast: ${JSON.stringify(lowest)}`);
+    // every control of the panel is reached by Tab and shows where the focus is
+    problems.push(...(await keyboardProblems(page, panel)).map(p => `keyboard ${p}`));
     // the viewer's toolbar: icons with a tooltip naming the key, the active tool pressed
     const tool = (id: string) => page.locator(`.jp-RomanDocument .jp-Toolbar jp-button.jp-RomanTool-${id}`);
     await expect(tool('circle')).toHaveAttribute('title', /^Circle \(C\)/);
@@ -105,17 +108,7 @@ test.describe('The lab in both themes at any panel width', () => {
     test.setTimeout(240000);
     const { file } = await truth(page);
     await page.notebook.createNew('theme-widget.ipynb');
-    await run(
-      page,
-      [
-        'import os',
-        'from roman_lab import Viewer',
-        'v = Viewer()',
-        `v.load(os.path.abspath("../demo/${file}"))`,
-        `v.load(os.path.abspath("../demo/${file.replace('_0001_', '_0002_')}"))`,
-        'v'
-      ].join('\n')
-    );
+    await run(page, viewerCell([file, file.replace('_0001_', '_0002_')]));
     const widget = await shownWidget(page);
     const pan = widget.locator('.roman-widget-pan');
     await expect(pan).toHaveAttribute('title', /^Pan \(P\)/);
@@ -132,6 +125,27 @@ test.describe('The lab in both themes at any panel width', () => {
         ...(await axeViolations(page, '.roman-widget')).map(p => `${short} axe ${p}`)
       );
     }
+    problems.push(...(await keyboardProblems(page, widget.locator('.roman-widget-toolbar'))).map(p => `keyboard ${p}`));
     expect(problems).toEqual([]);
+  });
+
+  test('the panel\'s sections fold, and stay folded after a reload', async ({ page }) => {
+    await page.sidebar.openTab('roman-lab-sidebar');
+    const panel = page.locator('#roman-lab-sidebar');
+    const titles = panel.locator('.lm-AccordionPanel-title');
+    await expect(titles).toHaveText(['Display', 'Blink stack', 'Regions', 'Ramps', 'Server']);
+    const server = titles.filter({ hasText: 'Server' });
+    await expect(server).toHaveAttribute('aria-expanded', 'true');
+    await server.click();
+    await expect(server).toHaveAttribute('aria-expanded', 'false');
+    await expect(panel.locator('.jp-RomanSidebar-server')).toBeHidden();
+    await page.waitForTimeout(1500); // JupyterLab writes its state to the workspace 750 ms after a change
+    await page.reload();
+    await page.sidebar.openTab('roman-lab-sidebar');
+    await expect(panel.locator('.lm-AccordionPanel-title', { hasText: 'Server' })).toHaveAttribute('aria-expanded', 'false');
+    await expect(panel.locator('.lm-AccordionPanel-title', { hasText: 'Display' })).toHaveAttribute('aria-expanded', 'true');
+    // unfolded again for the other tests (the state database outlives the page)
+    await panel.locator('.lm-AccordionPanel-title', { hasText: 'Server' }).click();
+    await expect(panel.locator('.jp-RomanSidebar-server')).toBeVisible();
   });
 });
