@@ -20,7 +20,10 @@ interface IBlinkNames {
   user_images: string[];
 }
 
-/** The glitch's exposure open with two more exposures and its residual in its blink stack, a circle drawn. */
+/**
+ * The glitch's exposure open with two more exposures and its residual in its blink stack, one of
+ * them marked, a circle drawn with its exposures and triage listed and its ramps open.
+ */
 async function stackOfFour(page: Page): Promise<void> {
   const blink = ((await truth(page)) as unknown as { blink: IBlinkNames }).blink;
   const viewer = await openByDoubleClick(page, blink.glitch);
@@ -36,6 +39,15 @@ async function stackOfFour(page: Page): Promise<void> {
   await expect(viewer).toHaveAttribute('data-adding', '0', { timeout: 60000 });
   await page.sidebar.openTab('roman-lab-sidebar');
   await drawCircleAtCentre(page, viewer.locator('canvas'), 20);
+  // an image marked suspicious
+  await page.locator('#roman-lab-sidebar .jp-RomanSidebar-stackItem').nth(1).locator('.jp-RomanSidebar-mark').click();
+  await expect(page.locator('#roman-lab-sidebar .jp-RomanSidebar-stackItem[data-mark="suspicious"]')).toHaveCount(1);
+  // the boxes under the circle: its exposures and its triage
+  const region = page.locator('#roman-lab-sidebar .jp-RomanSidebar-region');
+  await region.locator('.jp-RomanSidebar-find').click();
+  await expect(region.locator('.jp-RomanSidebar-exposures')).toHaveAttribute('data-state', 'done', { timeout: 30000 });
+  await region.locator('.jp-RomanSidebar-triageRun').click();
+  await expect(region.locator('.jp-RomanSidebar-triage')).toHaveAttribute('data-state', 'done', { timeout: 120000 });
   // the manual interval shows its vmin and vmax fields
   await page.locator('#roman-lab-sidebar .jp-RomanSidebar-interval').selectOption('manual');
   // the ramps of the circle open in their tab
