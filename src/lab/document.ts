@@ -5,9 +5,12 @@
  */
 import { ABCWidgetFactory, DocumentModel, DocumentRegistry, DocumentWidget } from '@jupyterlab/docregistry';
 import { Contents } from '@jupyterlab/services';
-import { ToolbarButton } from '@jupyterlab/ui-components';
+import { keyboardIcon, ToolbarButton } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 
+import { ToolButtonId, toolTooltip } from '../viewer/toolButtons';
+import { toolIcon } from './icons';
+import { KEY_HELP_COMMAND } from './viewerKeys';
 import { RomanViewerWidget } from './viewerWidget';
 
 export const FACTORY = 'Roman Viewer';
@@ -78,49 +81,34 @@ export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
   }
 }
 
-/** Pan / circle tool toggles and fit, in the document's toolbar. */
+/**
+ * The tool buttons in the document's toolbar: JupyterLab toolbar buttons with the shared icons
+ * and tooltips (viewer/toolButtons.ts), the active tool and the DQ overlay shown pressed.
+ */
 function addToolButtons(widget: RomanDocument, commands: CommandRegistry): void {
   const content = widget.content;
-  const tools: Record<'pan' | 'circle', ToolbarButton> = {
-    pan: new ToolbarButton({
-      label: 'Pan',
-      tooltip: 'Drag pans the image (P)',
-      className: 'jp-RomanTool-pan',
-      onClick: () => choose('pan')
-    }),
-    circle: new ToolbarButton({
-      label: 'Circle',
-      tooltip: 'Drag draws a circle; drag inside moves it, its rim resizes it, Delete removes it (C)',
-      className: 'jp-RomanTool-circle',
-      onClick: () => choose('circle')
-    })
-  };
+  const button = (id: ToolButtonId, onClick: () => void) =>
+    new ToolbarButton({ icon: toolIcon(id), tooltip: toolTooltip(id), className: `jp-RomanTool-${id}`, onClick });
+  const tools = { pan: button('pan', () => choose('pan')), circle: button('circle', () => choose('circle')) };
   const choose = (tool: 'pan' | 'circle') => {
     content.setTool(tool);
     tools.pan.pressed = tool === 'pan';
     tools.circle.pressed = tool === 'circle';
   };
+  const dq = button('dq', () => void commands.execute('roman-lab:toggle-dq'));
+  content.dqChanged.connect((_, shown) => (dq.pressed = shown));
   widget.toolbar.addItem('roman-pan', tools.pan);
   widget.toolbar.addItem('roman-circle', tools.circle);
-  widget.toolbar.addItem(
-    'roman-fit',
-    new ToolbarButton({ label: 'Fit', tooltip: 'Show the whole image (F)', onClick: () => content.imageView?.fit() })
-  );
-  const dq = new ToolbarButton({
-    label: 'DQ',
-    tooltip: 'Show the data quality flags over the image (D; zoom in to full resolution)',
-    className: 'jp-RomanTool-dq',
-    onClick: () => void commands.execute('roman-lab:toggle-dq')
-  });
-  content.dqChanged.connect((_, shown) => (dq.pressed = shown));
+  widget.toolbar.addItem('roman-fit', button('fit', () => content.imageView?.fit()));
   widget.toolbar.addItem('roman-dq', dq);
+  widget.toolbar.addItem('roman-png', button('png', () => void commands.execute('roman-lab:export-png')));
   widget.toolbar.addItem(
-    'roman-png',
+    'roman-keys',
     new ToolbarButton({
-      label: 'PNG',
-      tooltip: 'Save the view as a PNG beside the file',
-      className: 'jp-RomanTool-png',
-      onClick: () => void commands.execute('roman-lab:export-png')
+      icon: keyboardIcon,
+      tooltip: 'Keyboard shortcuts',
+      className: 'jp-RomanTool-keys',
+      onClick: () => void commands.execute(KEY_HELP_COMMAND)
     })
   );
   content.toolChanged.connect((_, tool) => choose(tool));

@@ -21,6 +21,7 @@ export function exposureResults(found: { exposures: IExposure[]; message: string
     pick.disabled = !e.path;
     pick.dataset.path = e.path ?? '';
     pick.title = e.path ? 'Select for "Load selected"' : 'Not on this server: download it from Python (ExposureList.download) first';
+    pick.setAttribute('aria-label', `Select ${e.name}`);
     row.insertCell().append(pick);
     for (const text of [
       (e.start_time ?? '').replace('T', ' ').slice(0, 19),

@@ -12,6 +12,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { Widget } from '@lumino/widgets';
 
 import { isFitsFile, isRomanFile } from '../viewer/products';
@@ -21,6 +22,7 @@ import { RomanSidebar } from './sidebar';
 import { FACTORY, FILE_TYPE, FITS_FILE_TYPE, MODEL, VIEW_FILE_TYPE, RomanDocument, RomanViewerFactory, UnloadedModelFactory } from './document';
 import { isStateFile } from './stateFile';
 import { IViewerDefaults } from './viewerWidget';
+import { addViewerKeyCommands, VIEW_KEY_COMMAND_IDS } from './viewerKeys';
 
 const PLUGIN_ID = 'roman-lab:plugin';
 
@@ -28,13 +30,6 @@ export namespace CommandIDs {
   export const open = 'roman-lab:open';
   export const showPanel = 'roman-lab:show-panel';
   export const exportPng = 'roman-lab:export-png';
-  export const fit = 'roman-lab:fit';
-  export const panTool = 'roman-lab:pan-tool';
-  export const circleTool = 'roman-lab:circle-tool';
-  export const toggleDq = 'roman-lab:toggle-dq';
-  export const nextImage = 'roman-lab:next-image';
-  export const previousImage = 'roman-lab:previous-image';
-  export const blink = 'roman-lab:blink';
   export const addToStack = 'roman-lab:add-to-stack';
   export const ramps = 'roman-lab:ramps';
   export const saveState = 'roman-lab:save-state';
@@ -48,7 +43,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Roman Space Telescope viewer: sidebar, commands and file-browser integration.',
   autoStart: true,
   requires: [IDefaultFileBrowser, IDocumentManager],
-  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, INotebookTracker],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, INotebookTracker, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     browser: IDefaultFileBrowser,
@@ -56,7 +51,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    state: IStateDB | null
   ) => {
     const { commands, shell } = app;
     let defaults = FALLBACK_DEFAULTS;
@@ -116,6 +112,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new RomanSidebar(docManager, notebooks, id => shell.activateById(id), commands);
     shell.add(sidebar, 'left', { rank: 850 });
     void sidebar.refreshServer();
+    if (state) {
+      void sidebar.rememberFolds(state);
+    }
     tracker.currentChanged.connect((_, current) => sidebar.setViewer(current?.content ?? null));
 
     const selectedRomanPath = (): string | null => {
@@ -174,27 +173,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     const current = () => tracker.currentWidget?.content ?? null;
-    const viewerCommands: Array<[string, string, (viewer: NonNullable<ReturnType<typeof current>>) => void]> = [
-      [CommandIDs.fit, 'Fit the Image in the Roman Viewer', viewer => viewer.imageView?.fit()],
-      [CommandIDs.panTool, 'Pan Tool (drag pans)', viewer => viewer.setTool('pan')],
-      [CommandIDs.circleTool, 'Circle Tool (drag draws a circle)', viewer => viewer.setTool('circle')],
-      [CommandIDs.toggleDq, 'Toggle the DQ Overlay', viewer => viewer.toggleDq()],
-      [CommandIDs.nextImage, 'Next Image in the Blink Stack (N)', viewer => viewer.imageView?.next()],
-      [CommandIDs.previousImage, 'Previous Image in the Blink Stack (Shift+N)', viewer => viewer.imageView?.previous()],
-      [CommandIDs.blink, 'Blink Through the Stack (Space)', viewer => viewer.toggleBlink()]
-    ];
-    for (const [id, label, run] of viewerCommands) {
-      commands.addCommand(id, {
-        label,
-        isEnabled: () => !!current()?.imageView,
-        execute: () => {
-          const viewer = current();
-          if (viewer) {
-            run(viewer);
-          }
-        }
-      });
-    }
+    addViewerKeyCommands(commands, current);
 
     commands.addCommand(CommandIDs.addToStack, {
       label: 'Add to Blink Stack',
@@ -329,17 +308,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.open,
         CommandIDs.showPanel,
         CommandIDs.exportPng,
-        CommandIDs.fit,
-        CommandIDs.panTool,
-        CommandIDs.circleTool,
-        CommandIDs.toggleDq,
-        CommandIDs.nextImage,
-        CommandIDs.previousImage,
-        CommandIDs.blink,
         CommandIDs.addToStack,
         CommandIDs.ramps,
         CommandIDs.saveState,
-        CommandIDs.restoreState
+        CommandIDs.restoreState,
+        ...VIEW_KEY_COMMAND_IDS
       ]) {
         palette.addItem({ command, category: 'Roman' });
       }

@@ -8,7 +8,9 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
+import { IStateDB } from '@jupyterlab/statedb';
+import { SidePanel } from '@jupyterlab/ui-components';
+import { AccordionPanel, Panel, Widget } from '@lumino/widgets';
 
 import { COLORMAP_NAMES, colormapRGB, lutIndex } from '../viewer/math/colormap';
 import { circleToPython, ISkyCircle, parseDs9, PYTHON_IMPORTS, writeDs9 } from '../viewer/math/regions';
@@ -27,44 +29,42 @@ import type { LimitsMode } from '../viewer/view';
 
 const PARAMETRIC: ReadonlyArray<StretchName> = ['log', 'asinh', 'sinh', 'power'];
 
-export class RomanSidebar extends Widget {
+/** Where the panel keeps which of its sections are folded (IStateDB). */
+const FOLDS_KEY = 'roman-lab:sidebar-folds';
+
+export class RomanSidebar extends SidePanel {
   constructor(
     private readonly docManager: IDocumentManager,
     private readonly notebooks: INotebookTracker | null,
     private readonly activateById: (id: string) => void,
     private readonly commands: CommandRegistry
   ) {
-    super();
+    super({ header: new Panel() });
     this.id = 'roman-lab-sidebar';
     this.addClass('jp-RomanSidebar');
     this.title.icon = romanIcon;
     this.title.caption = 'Roman';
-    this.node.innerHTML = `
-      <header class="jp-RomanSidebar-header">Roman</header>
-      <section class="jp-RomanSidebar-section">
-        <h3>Server</h3>
-        <p class="jp-RomanSidebar-server" data-state="pending">Checking the roman-lab server extension…</p>
-      </section>
-      <section class="jp-RomanSidebar-section">
-        <h3>Viewer</h3>
-        <p class="jp-RomanSidebar-viewer"></p>
-      </section>
-      <section class="jp-RomanSidebar-section jp-RomanSidebar-display" hidden>
-        <h3>Display</h3>
+    const header = document.createElement('header');
+    header.className = 'jp-RomanSidebar-header';
+    header.textContent = 'Roman';
+    this.header.addWidget(new Widget({ node: header }));
+    this.addSection('Display', `
+      <p class="jp-RomanSidebar-viewer"></p>
+      <div class="jp-RomanSidebar-display" hidden>
         <label>Stretch <select class="jp-RomanSidebar-stretch">${STRETCH_NAMES.map(n => `<option>${n}</option>`).join('')}</select>
           <input class="jp-RomanSidebar-stretchA" type="number" step="any" title="the stretch's parameter a (astropy)"></label>
         <label>Interval <select class="jp-RomanSidebar-interval">
             <option value="percentile">percentile</option><option value="minmax">min/max</option>
             <option value="zscale">zscale</option><option value="manual">manual</option></select>
           <input class="jp-RomanSidebar-percentile" type="number" step="any" min="50" max="100" title="percent of the pixels kept"></label>
-        <label class="jp-RomanSidebar-manual">vmin <input class="jp-RomanSidebar-vmin" type="number" step="any">
-          vmax <input class="jp-RomanSidebar-vmax" type="number" step="any"></label>
+        <div class="jp-RomanSidebar-manual"><label>vmin <input class="jp-RomanSidebar-vmin" type="number" step="any"></label>
+          <label>vmax <input class="jp-RomanSidebar-vmax" type="number" step="any"></label></div>
         <label>Colormap <select class="jp-RomanSidebar-colormap">${COLORMAP_NAMES.map(n => `<option>${n}</option>`).join('')}</select></label>
         <canvas class="jp-RomanSidebar-colorbar" width="256" height="12"></canvas>
         <div class="jp-RomanSidebar-limits"><span class="jp-RomanSidebar-lo"></span><span class="jp-RomanSidebar-hi"></span></div>
-      </section>
-      <section class="jp-RomanSidebar-section jp-RomanSidebar-stack" hidden>
-        <h3>Blink stack</h3>
+      </div>`);
+    this.addSection('Blink stack', `
+      <div class="jp-RomanSidebar-stack" hidden>
         <div class="jp-RomanSidebar-stackControls">
           <button class="jp-mod-styled jp-mod-minimal jp-RomanSidebar-stackPrevious" title="Previous image (Shift+N)">◀ Previous</button>
           <button class="jp-mod-styled jp-mod-minimal jp-RomanSidebar-stackBlink" title="Blink through the stack (Space)">Blink</button>
@@ -84,14 +84,13 @@ export class RomanSidebar extends Widget {
           <button class="jp-mod-styled jp-RomanSidebar-saveState" title="Save the stack, display, view and circles as NAME.romanview.json">Save state</button>
           <button class="jp-mod-styled jp-RomanSidebar-restoreState" title="Open a NAME.romanview.json">Restore state</button>
         </div>
-      </section>
-      <section class="jp-RomanSidebar-section jp-RomanSidebar-goto" hidden>
-        <h3>Go to</h3>
+      </div>`);
+    this.addSection('Regions', `
+      <div class="jp-RomanSidebar-goto" hidden>
         <form class="jp-RomanSidebar-gotoForm"><input class="jp-RomanSidebar-gotoText" placeholder="RA Dec (deg or hms dms) or a name">
           <button type="submit" class="jp-mod-styled">Go</button></form>
-      </section>
-      <section class="jp-RomanSidebar-section jp-RomanSidebar-regions" hidden>
-        <h3>Regions</h3>
+      </div>
+      <div class="jp-RomanSidebar-regions" hidden>
         <p class="jp-RomanSidebar-hint">Choose the Circle tool (C) and drag on the image.</p>
         <label>Exposures from <select class="jp-RomanSidebar-source">
             <option value="auto">auto</option><option value="lineage">mosaic lineage</option>
@@ -101,10 +100,39 @@ export class RomanSidebar extends Widget {
           <button class="jp-mod-styled jp-RomanSidebar-exportDs9">Export DS9</button>
           <button class="jp-mod-styled jp-RomanSidebar-importDs9">Import DS9</button>
         </div>
-      </section>`;
+      </div>`);
+    this.addSection('Ramps', `
+      <p>The ramps of the pixels in a circle, on the exposure on screen: draw a circle (C), then
+        “Ramps” under it in Regions, or R on the image.</p>
+      <button class="jp-mod-styled jp-RomanSidebar-rampsSelected">Ramps of the selected circle</button>`);
+    this.addSection('Server', `
+      <p class="jp-RomanSidebar-server" data-state="pending">Checking the roman-lab server extension…</p>`);
+    // the stack and the controls take the room; the ramps' hint and the server's line little
+    (this.content as AccordionPanel).setRelativeSizes([3, 5, 3, 1.5, 1.5]);
     this.stackList = new StackList(this.$('.jp-RomanSidebar-stackList'), this.select('reference'));
     this.bindControls();
     this.setViewer(null);
+  }
+
+  /** Folds the sections as the user last left them, and remembers each fold from now on. */
+  async rememberFolds(state: IStateDB): Promise<void> {
+    const accordion = this.content as AccordionPanel;
+    const labels = this.widgets.map(widget => widget.title.label);
+    const saved = ((await state.fetch(FOLDS_KEY)) ?? {}) as Record<string, boolean>;
+    labels.forEach((label, index) => saved[label] === false && accordion.collapse(index));
+    accordion.expansionToggled.connect(() => {
+      const expanded = labels.map((label, index) => [label, accordion.titles[index].getAttribute('aria-expanded') === 'true']);
+      void state.save(FOLDS_KEY, Object.fromEntries(expanded));
+    });
+  }
+
+  /** A section of the panel: a fold of the accordion with its title. */
+  private addSection(label: string, html: string): void {
+    const section = new Widget();
+    section.addClass('jp-RomanSidebar-section');
+    section.title.label = label;
+    section.node.innerHTML = html;
+    this.addWidget(section);
   }
 
   /** Asks the server extension for its health and shows the answer. */
@@ -497,6 +525,7 @@ export class RomanSidebar extends Widget {
       event.preventDefault();
       void this.goTo(this.input('gotoText').value);
     });
+    this.$('.jp-RomanSidebar-rampsSelected').addEventListener('click', () => void this.commands.execute('roman-lab:ramps'));
     this.$('.jp-RomanSidebar-exportDs9').addEventListener('click', () => void this.exportDs9());
     this.$('.jp-RomanSidebar-importDs9').addEventListener('click', () => void this.importDs9());
   }

@@ -74,6 +74,7 @@ export class TriageBox {
     const sort = document.createElement('select');
     sort.className = 'jp-RomanSidebar-triageSort';
     sort.title = 'Order of the list';
+    sort.setAttribute('aria-label', 'Order of the list');
     sort.append(new Option('strongest unflagged jump first', 'strongest'), new Option('by time', 'time'));
     const list = document.createElement('ol');
     list.className = 'jp-RomanSidebar-triageList';

@@ -70,7 +70,9 @@ export class ViewerChrome {
 
   /** The status line for the pixel under the cursor. */
   showReadout(text: string): void {
-    this.part('readout').textContent = text;
+    const readout = this.part('readout');
+    readout.textContent = text;
+    readout.title = text; // cut with an ellipsis in a narrow viewer
   }
 
   /** The stack navigation and the current image's name. */

@@ -36,6 +36,34 @@ export interface IInputView {
   flagsAt(x: number, y: number): number | null;
 }
 
+/**
+ * What each key of the view does (by `KeyboardEvent.key`): the canvas's own keys here, and the
+ * lab's commands of the same keys (src/lab/viewerKeys.ts), which run these actions.
+ */
+export function viewKeyActions(view: ImageView): Record<string, () => void> {
+  const canvas = view.canvas;
+  const { centerX, centerY, zoom } = view.view;
+  const step = 50 / zoom;
+  const center = [canvas.width / 2 / devicePixelRatio, canvas.height / 2 / devicePixelRatio] as const;
+  return {
+    ArrowLeft: () => view.setView(centerX - step, centerY, zoom),
+    ArrowRight: () => view.setView(centerX + step, centerY, zoom),
+    ArrowUp: () => view.setView(centerX, centerY + step, zoom),
+    ArrowDown: () => view.setView(centerX, centerY - step, zoom),
+    '+': () => view.zoomAt(2, ...center),
+    '=': () => view.zoomAt(2, ...center),
+    '-': () => view.zoomAt(0.5, ...center),
+    f: () => view.fit(),
+    '1': () => view.setView(centerX, centerY, devicePixelRatio),
+    // the blink stack: ds9's Tab / Shift-Tab are taken by focus navigation here
+    n: () => view.next(),
+    N: () => view.previous(),
+    ']': () => view.next(),
+    '[': () => view.previous(),
+    ' ': () => (view.blinking ? view.stopBlink() : view.blink(view.blinkInterval))
+  };
+}
+
 export class ViewInput {
   constructor(
     private readonly view: IInputView,
@@ -101,26 +129,7 @@ export class ViewInput {
     canvas.addEventListener('pointerup', endDrag);
     canvas.addEventListener('pointercancel', endDrag);
     canvas.addEventListener('keydown', event => {
-      const { centerX, centerY, zoom } = view.view;
-      const step = 50 / zoom;
-      const center = [canvas.width / 2 / devicePixelRatio, canvas.height / 2 / devicePixelRatio] as const;
-      const actions: Record<string, () => void> = {
-        ArrowLeft: () => view.setView(centerX - step, centerY, zoom),
-        ArrowRight: () => view.setView(centerX + step, centerY, zoom),
-        ArrowUp: () => view.setView(centerX, centerY + step, zoom),
-        ArrowDown: () => view.setView(centerX, centerY - step, zoom),
-        '+': () => view.zoomAt(2, ...center),
-        '=': () => view.zoomAt(2, ...center),
-        '-': () => view.zoomAt(0.5, ...center),
-        f: () => view.fit(),
-        '1': () => view.setView(centerX, centerY, devicePixelRatio),
-        // the blink stack: ds9's Tab / Shift-Tab are taken by focus navigation here
-        n: () => view.next(),
-        N: () => view.previous(),
-        ']': () => view.next(),
-        '[': () => view.previous(),
-        ' ': () => (view.blinking ? view.stopBlink() : view.blink(view.blinkInterval))
-      };
+      const actions = viewKeyActions(view);
       const action = actions[event.key];
       if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
         event.preventDefault();

@@ -5,9 +5,17 @@
  */
 import { StackSession } from '../viewer/session/session';
 import { ILoading } from '../viewer/session/loader';
+import { TOOL_BUTTONS, ToolButtonId, toolTooltip } from '../viewer/toolButtons';
 import { IViewValues } from '../viewer/viewState';
 
 const MAX_ERRORS_SHOWN = 5;
+
+/** A tool button of the toolbar: the lab's icon, name and tooltip (viewer/toolButtons.ts). */
+function toolButton(id: ToolButtonId, part: string, pressed?: boolean): string {
+  const attributes = pressed === undefined ? '' : ` aria-pressed="${pressed}"`;
+  const tooltip = toolTooltip(id).replace(/"/g, '&quot;');
+  return `<button class="roman-widget-${part}" title="${tooltip}" aria-label="${TOOL_BUTTONS[id].label}"${attributes}>${TOOL_BUTTONS[id].svg}</button>`;
+}
 
 /** What the toolbar's buttons and keys ask of the widget. */
 export interface IChromeActions {
@@ -46,11 +54,7 @@ export class WidgetChrome {
         <select class="roman-widget-picker" title="The image on screen" aria-label="Image on screen"></select>
         <button class="roman-widget-mark" title="Mark the image on screen as suspicious (or clear its mark)" aria-label="Mark" aria-pressed="false">⚑</button>
         <span class="roman-widget-sep"></span>
-        <button class="roman-widget-pan" title="Pan tool: drag moves the view (P)" aria-pressed="true">Pan</button>
-        <button class="roman-widget-circle" title="Circle tool: drag draws a circle, Delete removes the selected one (C)" aria-pressed="false">Circle</button>
-        <button class="roman-widget-dq" title="Show the DQ flags (D)" aria-pressed="false">DQ</button>
-        <button class="roman-widget-ramp" title="The Level 1 ramps of the selected circle on the exposure on screen (R)" aria-pressed="false">Ramps</button>
-        <button class="roman-widget-fit" title="Fit the reference image in the view (F)">Fit</button>
+        ${toolButton('pan', 'pan', true)}${toolButton('circle', 'circle', false)}${toolButton('dq', 'dq', false)}${toolButton('ramps', 'ramp', false)}${toolButton('fit', 'fit')}
       </div>
       <div class="roman-widget-progress" hidden>
         <div class="roman-widget-progressLabel"></div>

@@ -6,6 +6,7 @@
 import uplotCss from 'uplot/dist/uPlot.min.css';
 
 import labCss from '../../style/base.css';
+import rampsCss from '../../style/ramps.css';
 import { CircleRamps, ICircleRampsRequest } from '../viewer/ramps/circleRamps';
 import { IRampSet } from '../viewer/ramps/panel';
 import { RomanServer } from '../viewer/session/server';
@@ -16,7 +17,7 @@ function injectRampStyle(doc: Document): void {
   if (!doc.getElementById(STYLE_ID)) {
     const style = doc.createElement('style');
     style.id = STYLE_ID;
-    style.textContent = `${uplotCss}\n${labCss}`;
+    style.textContent = `${uplotCss}\n${labCss}\n${rampsCss}`;
     doc.head.appendChild(style);
   }
 }

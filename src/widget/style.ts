@@ -35,9 +35,12 @@ const CSS = `
 .roman-widget-toolbar button[aria-pressed='true'] {
   background: var(--jp-brand-color1, #1976d2);
   border-color: var(--jp-brand-color1, #1976d2);
-  color: #fff;
+  color: var(--jp-ui-inverse-font-color1, #fff);
 }
 .roman-widget-toolbar button:disabled { opacity: 0.5; cursor: default; }
+.roman-widget-toolbar button svg { display: block; width: 16px; height: 16px; }
+.roman-widget-toolbar button svg g { fill: currentColor; }
+.roman-widget-toolbar button:focus-visible { outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 1px; }
 .roman-widget-toolbar select { font: inherit; max-width: 22ch; }
 .roman-widget-position { min-width: 5ch; text-align: center; }
 .roman-widget-name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1 1 12ch; min-width: 0; }

@@ -1,7 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { openByDoubleClick, truth } from './roman';
+import { drawCircleAtCentre, openByDoubleClick, truth } from './roman';
 
 type Page = IJupyterLabPageFixture;
 
@@ -133,13 +133,7 @@ test.describe('Blink stack', () => {
     // the circle: go to the star, draw around it, find the exposures in the mosaic's lineage
     await panel.locator('.jp-RomanSidebar-gotoText').fill(`${blink.star.ra} ${blink.star.dec}`);
     await panel.locator('.jp-RomanSidebar-gotoForm button').click();
-    const box = (await canvas.boundingBox())!;
-    await page.locator('.jp-RomanTool-circle').click();
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width / 2 + 12, box.y + box.height / 2, { steps: 4 });
-    await page.mouse.up();
-    await page.locator('.jp-RomanTool-pan').click();
+    await drawCircleAtCentre(page, canvas, 12);
     await panel.locator('.jp-RomanSidebar-source').selectOption('lineage');
     await panel.locator('.jp-RomanSidebar-find').click();
     const loadAll = panel.locator('.jp-RomanSidebar-loadAll');

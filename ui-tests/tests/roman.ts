@@ -73,3 +73,44 @@ export function canvasPixels(canvas: Locator, step = 1): Promise<number[]> {
     return out;
   }, step);
 }
+
+/** Runs code in a new cell at the end of the notebook (the first, empty cell for the first call) and returns its text output. */
+export async function run(page: Page, code: string): Promise<string> {
+  const count = await page.notebook.getCellCount();
+  const first = count === 1 && ((await page.notebook.getCellTextInput(0)) ?? '') === '';
+  const index = first ? 0 : count;
+  if (first) {
+    await page.notebook.setCell(0, 'code', code);
+  } else {
+    await page.notebook.addCell('code', code);
+  }
+  await page.notebook.runCell(index, { inplace: true });
+  return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
+}
+
+/** The widget in the output of the `nth` widget cell, once its first image is drawn complete. */
+export async function shownWidget(page: Page, nth = 0): Promise<Locator> {
+  const widget = page.locator('.roman-widget').nth(nth);
+  await expect(widget).toBeVisible({ timeout: 30000 });
+  const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
+  await expect(canvas).toHaveAttribute('data-frames', /\d+/, { timeout: 60000 });
+  await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 60000 });
+  await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
+  return widget;
+}
+
+/** Draws a circle of `radius` screen pixels at the centre of the canvas with the Circle tool, then goes back to Pan. */
+export async function drawCircleAtCentre(page: Page, canvas: Locator, radius: number): Promise<void> {
+  const box = (await canvas.boundingBox())!;
+  await page.locator('.jp-RomanTool-circle').click();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + radius, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.up();
+  await page.locator('.jp-RomanTool-pan').click();
+}
+
+/** A cell that shows a notebook `Viewer` of demo files (`files`, names in the demo folder). */
+export function viewerCell(files: string[], imports = 'import os', args = ''): string {
+  return [imports, 'from roman_lab import Viewer', `v = Viewer(${args})`, ...files.map(f => `v.load(os.path.abspath("../demo/${f}"))`), 'v'].join('\n');
+}

@@ -2,42 +2,10 @@
  * The notebook widget `roman_lab.Viewer`: the lab's viewer core in a cell output, its traits
  * synchronised with Python both ways (docs/state.md "Widget traits").
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { canvasPixels, pixelOnPage, truth } from './roman';
-
-type Page = IJupyterLabPageFixture;
-
-/** Runs code in a new cell at the end of the notebook (the first, empty cell for the first call) and returns its text output. */
-async function run(page: Page, code: string): Promise<string> {
-  const count = await page.notebook.getCellCount();
-  const first = count === 1 && ((await page.notebook.getCellTextInput(0)) ?? '') === '';
-  const index = first ? 0 : count;
-  if (first) {
-    await page.notebook.setCell(0, 'code', code);
-  } else {
-    await page.notebook.addCell('code', code);
-  }
-  await page.notebook.runCell(index, { inplace: true });
-  return ((await page.notebook.getCellTextOutput(index)) ?? []).join('');
-}
-
-/** The widget in the output of the `nth` widget cell, once its first image is drawn complete. */
-async function shownWidget(page: Page, nth = 0): Promise<Locator> {
-  const widget = page.locator('.roman-widget').nth(nth);
-  await expect(widget).toBeVisible({ timeout: 30000 });
-  const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
-  await expect(canvas).toHaveAttribute('data-frames', /\d+/, { timeout: 60000 });
-  await expect(canvas).toHaveAttribute('data-pending', '0', { timeout: 60000 });
-  await expect(widget).toHaveAttribute('data-loading', '0', { timeout: 60000 });
-  return widget;
-}
-
-/** Python: a displayed Viewer (made with `args`) with one demo file loaded. */
-function viewerWith(file: string, args = ''): string {
-  return ['import os, json', 'from roman_lab import Viewer', `v = Viewer(${args})`, `v.load(os.path.abspath("../demo/${file}"))`, 'v'].join('\n');
-}
+import { canvasPixels, pixelOnPage, run, shownWidget, truth, viewerCell } from './roman';
 
 /** Python: a file that is not ASDF in the notebook's folder, and a stack entry naming it. */
 const NOT_ROMAN = 'open("not-roman.asdf", "w").write("this is not ASDF")';
@@ -82,7 +50,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     await page.notebook.createNew('widget.ipynb');
 
     // -- load from Python: the browser converts and draws ----------------------------------
-    await run(page, viewerWith(file));
+    await run(page, viewerCell([file], 'import os, json'));
     const widget = await shownWidget(page);
     const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
     await expect(widget.locator('.roman-widget-name')).toHaveText(file.replace(/\.asdf$/, ''));
@@ -258,7 +226,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
       }
     });
     await page.notebook.createNew('widget-kernel.ipynb');
-    await run(page, viewerWith(file, 'connection="kernel"'));
+    await run(page, viewerCell([file], 'import os, json', 'connection="kernel"'));
     const widget = await shownWidget(page);
     expect(levels(await canvasPixels(widget.locator('canvas.jp-RomanImageView-canvas'), 7))).toBeGreaterThan(20);
     await run(page, `${NOT_ROMAN}\nv.images = v.images + [${NOT_ROMAN_ENTRY}]`);
