@@ -40,7 +40,7 @@ export interface IInputView {
  * What each key of the view does (by `KeyboardEvent.key`): the canvas's own keys here, and the
  * lab's commands of the same keys (src/lab/viewerKeys.ts), which run these actions.
  */
-export function viewKeyActions(view: ImageView): Record<string, () => void> {
+export function viewKeyActions(view: IInputView): Record<string, () => void> {
   const canvas = view.canvas;
   const { centerX, centerY, zoom } = view.view;
   const step = 50 / zoom;
