@@ -20,7 +20,7 @@ from .handlers import (
     StoresHandler,
 )
 from .jobs import Conversions
-from .openstores import OpenStores
+from .openstores import OpenStores, RemoteOpenStores
 from .paths import jupyter_root
 from .triage import TriageHandler
 
@@ -31,7 +31,14 @@ class RomanLab(Configurable):
     """Settings of the server extension (`c.RomanLab.cache_dir = ...` in jupyter_server_config.py)."""
 
     cache_dir = Unicode(
-        "", config=True, help="Folder of the zarr stores (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores)."
+        "", config=True,
+        help="Folder of the zarr stores, or an object storage URL such as s3://bucket/prefix shared by the users "
+             "of a JupyterHub (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores).",
+    )
+    cache_storage_options = Dict(
+        {}, config=True,
+        help="fsspec options of an object storage cache_dir, e.g. {'endpoint_url': 'https://s3.example.org'} "
+             "(default: fsspec's and the AWS SDK's own configuration: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).",
     )
     cache_max_bytes = Int(
         0, config=True, help="Size limit of the store cache, least recently used evicted first (0: $ROMAN_LAB_CACHE_MAX or 20 GiB)."
@@ -55,7 +62,10 @@ def load(server_app):
     from ..store import cache, convert
 
     config = RomanLab(parent=server_app)
-    cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else cache.default_cache_dir()
+    cache_dir = config.cache_dir.rstrip("/") or cache.default_cache_dir()
+    remote = cache.is_url(cache_dir)
+    cache_dir = cache_dir if remote else Path(cache_dir).expanduser()
+    options = dict(config.cache_storage_options)
     max_bytes = config.cache_max_bytes or cache.default_max_bytes()
 
     def key_of(real_path):
@@ -63,7 +73,7 @@ def load(server_app):
         return cache.store_id(str(real_path), st.st_size, st.st_mtime_ns)
 
     conversions = Conversions(
-        partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False),
+        partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False, storage_options=options),
         key_of,
         workers=config.conversion_workers,
     )
@@ -73,9 +83,9 @@ def load(server_app):
     web_app.settings["roman_lab_cache_dir"] = cache_dir
     web_app.settings["roman_lab_index_db"] = (
         Path(config.index_db).expanduser() if config.index_db
-        else cache_dir / ".archive.sqlite" if config.cache_dir else None  # None: the kernel's default
+        else cache_dir / ".archive.sqlite" if config.cache_dir and not remote else None  # None: the kernel's default
     )
-    web_app.settings["roman_lab_open_stores"] = OpenStores(cache_dir)
+    web_app.settings["roman_lab_open_stores"] = RemoteOpenStores(cache_dir, options) if remote else OpenStores(cache_dir)
     web_app.settings["roman_lab_mast"] = dict(config.mast)
     web_app.settings["roman_lab_ramps_max_pixels"] = config.ramps_max_pixels
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)

@@ -8,7 +8,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 @dataclass
@@ -55,7 +54,7 @@ class Conversions:
         key = self._key_of(real_path)
         with self._lock:
             job = self._jobs.get(key)
-            evicted = job is not None and job.status == "ready" and not Path(job.store.path).exists()
+            evicted = job is not None and job.status == "ready" and not job.store.exists()
             if job is None or job.status == "error" or evicted:
                 job = self._jobs[key] = Job(id=key, rel=rel)
                 self._pool.submit(self._run, job, real_path)

@@ -2,7 +2,33 @@
 
 from ..io.errors import RomanFileError
 from .cache import default_cache_dir, default_max_bytes, evict, list_stores
-from .converter import Store, convert
+from .opened import RemoteStore, Store
+
+
+def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_bytes=None, storage_options=None,
+            **options):
+    """The zarr store of a Roman ASDF file or a FITS image, converted if needed. Raises RomanFileError.
+
+    cache_dir: folder of the stores (default: `default_cache_dir()`: $ROMAN_LAB_CACHE or
+      ~/.cache/roman-lab/stores), or an object storage URL such as s3://bucket/prefix
+      (`remote.py`; then a `RemoteStore` is returned). `path` may be such a URL too.
+    storage_options: fsspec's options for those URLs (endpoint, credentials); by default fsspec's
+      and the AWS SDK's own configuration (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+    max_cache_bytes: LRU size limit of a local cache (default $ROMAN_LAB_CACHE_MAX or 20 GiB;
+      0 or None from the env disables nothing: pass float('inf') for no limit).
+    on_progress: callable(fraction in [0, 1], message) for the caller and every other caller
+      waiting on the same conversion. options: chunk=, codec= (benchmarks).
+    """
+    from .cache import is_url
+
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+    if is_url(path) or is_url(cache_dir):
+        from .remote import convert_remote
+
+        return convert_remote(path, cache_dir, storage_options, progress, on_progress, max_cache_bytes, options)
+    from .converter import convert_local
+
+    return convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options)
 
 
 def cached_store(path, cache_dir=None):
@@ -11,15 +37,20 @@ def cached_store(path, cache_dir=None):
     import os
     from pathlib import Path
 
-    from .cache import read_root_attrs, store_id
+    from .cache import is_url, read_root_attrs, store_id
 
     try:
         real = os.path.realpath(Path(path).expanduser())
         st = os.stat(real)
     except OSError:
         return None
-    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    final = base / store_id(real, st.st_size, st.st_mtime_ns)
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+    sid = store_id(real, st.st_size, st.st_mtime_ns)
+    if is_url(cache_dir):
+        from .remote import RemoteCache
+
+        return RemoteCache(cache_dir).store(sid)
+    final = Path(cache_dir).expanduser() / sid
     return Store(final) if read_root_attrs(final) is not None else None
 
 
@@ -35,5 +66,5 @@ def open_store(store_id, cache_dir=None):
     return Store(base / store_id)
 
 
-__all__ = ["RomanFileError", "Store", "cached_store", "convert", "default_cache_dir", "default_max_bytes", "evict",
+__all__ = ["RemoteStore", "RomanFileError", "Store", "cached_store", "convert", "default_cache_dir", "default_max_bytes", "evict",
            "list_stores", "open_store"]
