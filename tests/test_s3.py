@@ -128,6 +128,25 @@ def test_a_source_on_s3_converts_with_its_lineage(bucket, tmp_path):
         np.testing.assert_array_equal(store.arrays["data"][...], local.arrays["data"][...])
 
 
+def test_batch_conversion_on_a_scheduler_into_s3(bucket, tmp_path):
+    from dask.distributed import LocalCluster
+
+    from roman_lab.batch import convert_many
+
+    name, fs = bucket
+    make_l2(tmp_path / CAL)
+    fs.put(str(tmp_path / CAL), f"{name}/mast/{CAL}")
+    sources = [str(tmp_path / CAL), f"s3://{name}/mast/{CAL}", f"s3://{name}/mast/missing_cal.asdf"]
+    with LocalCluster(n_workers=2, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None) as cluster:
+        results = convert_many(sources, cache_dir=f"s3://{name}/stores", scheduler=cluster.scheduler_address,
+                               progress=False)
+    assert [r["ok"] for r in results] == [True, True, False]
+    assert results[2]["status"] == 404 and "does not exist" in results[2]["message"]
+    for result in results[:2]:
+        assert result["store"].startswith(f"s3://{name}/stores/{result['id']}/")
+        assert RemoteCache(f"s3://{name}/stores").marker(result["id"]) is not None
+
+
 def test_bad_s3_locations_are_clear_errors(bucket, tmp_path):
     name, _fs = bucket
     with pytest.raises(RomanFileError, match="does not exist") as info:
