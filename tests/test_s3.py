@@ -147,6 +147,22 @@ def test_batch_conversion_on_a_scheduler_into_s3(bucket, tmp_path):
         assert RemoteCache(f"s3://{name}/stores").marker(result["id"]) is not None
 
 
+def test_ramps_read_their_stores_from_s3(bucket, small_demo, tmp_path):
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+    from regions import CircleSkyRegion
+
+    import roman_lab
+
+    faint = small_demo["faint_cosmic_ray"]
+    region = CircleSkyRegion(SkyCoord(faint["ra"], faint["dec"], unit="deg"), 3 * small_demo["pixel_scale_arcsec"] * u.arcsec)
+    exposure = small_demo.path(faint["exposure"])
+    on_s3 = roman_lab.ramps(exposure, region, cache_dir=f"s3://{bucket[0]}/stores")
+    local = roman_lab.ramps(exposure, region, cache_dir=tmp_path / "c")
+    assert on_s3.to_json(small_demo.folder) == local.to_json(small_demo.folder)
+    assert len(on_s3.pixels) > 0
+
+
 def test_bad_s3_locations_are_clear_errors(bucket, tmp_path):
     name, _fs = bucket
     with pytest.raises(RomanFileError, match="does not exist") as info:

@@ -10,6 +10,9 @@ Layout of a cache folder:
 ID = <file stem, sanitised, <= 48 chars>-<16 hex of sha256(real path, size, mtime_ns, format)>.
 The last access of a store is the mtime of its folder (touched on every `convert` that
 returns it and by `Store.touch()`), which drives LRU eviction.
+
+A cache may also be an object storage URL (s3://bucket/prefix): its layout, publication by a
+completion marker and lack of eviction are in `remote.py`.
 """
 
 from __future__ import annotations
