@@ -92,6 +92,29 @@ async def test_convert_then_serve_chunks(jp_fetch, jp_root_dir, tmp_path):
     assert array.shape == (64, 64)
 
 
+async def test_wait_s_answers_at_the_first_pixels_and_published_counts_what_follows(jp_fetch, jp_root_dir):
+    """With `wait_s` the POST answers once the coarsest level can be read (no polling); each
+    array added after is counted in `published`, and the root zarr.json lists it at once."""
+    make_l2(jp_root_dir / CAL, shape=(1100, 1100))
+    body = json.dumps({"path": CAL, "wait_s": 5})
+    code, job = await fetch_json(jp_fetch, "api", "stores", method="POST", body=body)
+    assert job["display_ready"], job
+    root = json.loads((await jp_fetch("roman-lab", "stores", job["id"], "zarr.json")).body)
+    attrs = root["attributes"]["roman_lab"]
+    assert attrs["complete"] or "data/2" not in attrs["arrays_pending"]
+    assert set([] if attrs["complete"] else attrs["arrays_pending"]) <= {"data/1", "data/0", "err", "dq"}
+    done = await wait_ready(jp_fetch, job["id"])
+    assert done["status"] == "ready" and done["published"] == 4  # data/1, data/0, err, dq
+    # GET waits too, and a wait it cannot honour is a 400 with words
+    code, again = await fetch_json(jp_fetch, "api", "stores", job["id"], params={"wait_s": "0.5"})
+    assert code == 200 and again["status"] == "ready"
+    for bad in ("-1", "6", "soon"):
+        code, err = await fetch_error(jp_fetch, "api", "stores", job["id"], params={"wait_s": bad})
+        assert code == 400 and "wait_s must be a number of seconds from 0 to 5" in err["message"]
+    code, err = await fetch_error(jp_fetch, "api", "stores", method="POST", body=json.dumps({"path": CAL, "wait_s": "x"}))
+    assert code == 400 and "wait_s" in err["message"]
+
+
 async def test_l1_and_l3_convert_over_http(jp_fetch, jp_root_dir):
     make_l1(jp_root_dir / "r_uncal.asdf")
     make_l3(jp_root_dir / "m_coadd.asdf")

@@ -98,6 +98,53 @@ def test_l2_layout_pyramid_stats_wcs(tmp_path, cache):
     assert open_store(s.id, cache).path == s.path
 
 
+@pytest.mark.parametrize("shape", [(6, 8), (7, 8), (6, 9), (7, 9)])
+def test_downsample2_is_the_mean_of_the_finite_pixels_of_each_block(shape):
+    """Against the plain definition: NaN-padded 2x2 blocks, nanmean, NaN where nothing is finite."""
+    rng = np.random.default_rng(1)
+    a = rng.normal(10, 3, shape).astype(np.float32)
+    a[0:2, 0:2] = np.nan  # a block with nothing finite
+    a[2, 3], a[3, 2], a[-1, -1] = np.inf, np.nan, -np.inf
+    padded = np.full(((shape[0] + 1) // 2 * 2, (shape[1] + 1) // 2 * 2), np.nan, np.float32)
+    padded[:shape[0], :shape[1]] = np.where(np.isfinite(a), a, np.nan)
+    blocks = padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the all-NaN block
+        expected = np.nanmean(blocks, axis=(1, 3))
+    got = downsample2(a)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6, equal_nan=True)
+    assert np.isnan(got[0, 0])
+    finite = np.nan_to_num(a[: shape[0] // 2 * 2, : shape[1] // 2 * 2], nan=1.0, posinf=1.0, neginf=1.0)
+    np.testing.assert_allclose(downsample2(finite), finite.reshape(shape[0] // 2, 2, -1, 2).mean(axis=(1, 3)), rtol=1e-6)
+
+
+def test_display_ready_publishes_the_coarsest_level_then_each_array_with_its_attributes(tmp_path, cache):
+    """First pixels need only the coarsest level: the store is published with it alone; every
+    finer level (coarse to fine), then err and dq, lands whole with root attributes saying so."""
+    n = 1100
+    p = make_l2(tmp_path / CAL, shape=(n, n))
+    seen = []
+
+    def on_progress(fraction, message):
+        if message == sconvert.DISPLAY_READY or message.startswith(sconvert.PUBLISHED):
+            final = next(path for path in cache.iterdir() if path.name.startswith("r"))
+            attrs = json.loads((final / "zarr.json").read_text())["attributes"]["roman_lab"]
+            present = sorted(k for k in ("data/0", "data/1", "data/2", "err", "dq") if (final / k / "zarr.json").exists())
+            seen.append((message, attrs["arrays_pending"] if not attrs["complete"] else [], present))
+
+    s = _conv(p, cache, on_progress=on_progress)
+    assert s.complete
+    assert seen == [
+        ("display-ready", ["data/1", "data/0", "err", "dq"], ["data/2"]),
+        ("published data/1", ["data/0", "err", "dq"], ["data/1", "data/2"]),
+        ("published data/0", ["err", "dq"], ["data/0", "data/1", "data/2"]),
+        ("published err", ["dq"], ["data/0", "data/1", "data/2", "err"]),
+        ("published dq", [], ["data/0", "data/1", "data/2", "dq", "err"]),
+    ]
+    assert [lv.shape for lv in s.levels] == [(1100, 1100), (550, 550), (275, 275)]
+
+
 def test_sip_fallback_inverse_without_gwcs_inverse(tmp_path, monkeypatch, cache):
     """gwcs 1.0.3 cannot fit the inverse of a distortion without an inverse: we fit AP/BP ourselves."""
     from gwcs import wcs as gwcs_wcs

@@ -110,7 +110,10 @@ class MastArchive(Archive):
     @property
     def observations(self):
         """An `astroquery.mast.ObservationsClass` of our own, pointed at `server`, its session
-        with our timeout (the shared `Observations` singleton is left alone)."""
+        with our timeout (the shared `Observations` singleton is left alone).
+
+        astroquery 0.4 has no public per-instance server, session or timeout (its URLs are class
+        attributes built from ``conf.server`` at import), hence the private attributes below."""
         if self._observations is None:
             from astroquery.mast import ObservationsClass
 

@@ -70,7 +70,10 @@ def torpedo(path, outdir=None):
 
 
 def save(model, path):
-    """`model.save(path)` for any file name, through a file handle (see `torpedo`)."""
+    """`model.save(path)` for any file name, through a file handle (see `torpedo`).
+
+    roman_datamodels' `to_asdf` takes only a path, so its two lines are written out here with
+    the model's (private) node."""
     model.meta.filename = path.name
     asdf_file = model.open_asdf()
     asdf_file["roman"] = model._instance

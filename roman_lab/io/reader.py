@@ -368,13 +368,15 @@ def open(path):  # noqa: A001 - the public name of the API
             )
         level = LEVELS[model_type]
 
-        # arrays and their blocks, from the tree only
+        # arrays and their blocks, from the tree only. asdf has no public block table, and its
+        # private one is the only way to tell a truncated file by its header (a 422 before any
+        # conversion starts rather than a crash half-way): _blocks, _source, _offset below.
         blocks = list(af._blocks.blocks)
         file_size = st.st_size
         arrays, block_sizes = {}, {}
-        for key in list(model._instance.keys()):
+        for key in list(node.keys()):
             try:
-                value = model._instance[key]
+                value = node[key]
             except Exception:  # noqa: BLE001
                 continue
             if key == "meta" or not hasattr(value, "shape") or not hasattr(value, "dtype"):

@@ -18,6 +18,7 @@ from jupyter_server.utils import url_path_join
 from ..skycircle import circle_from_degrees
 from ..version import __version__
 from .errors import RomanHTTPError
+from .jobs import MAX_WAIT_S
 from .paths import resolve_in_root
 
 AUTH_RESOURCE = "roman-lab"
@@ -125,6 +126,19 @@ class InfoHandler(RomanAPIHandler):
         self.finish(json.dumps(info))
 
 
+def wait_seconds(value):
+    """`wait_s` of a store request: how long to wait for the first pixels before answering (default 0)."""
+    if value is None:
+        return 0.0
+    try:
+        wait = float(value)
+    except (TypeError, ValueError):
+        wait = float("nan")
+    if not 0 <= wait <= MAX_WAIT_S:
+        raise RomanHTTPError(400, f"wait_s must be a number of seconds from 0 to {MAX_WAIT_S:g}, not {value!r}.")
+    return wait
+
+
 class StoresHandler(RomanAPIHandler):
     """`POST /roman-lab/api/stores {"path": REL}`: start or join the conversion of a file."""
 
@@ -140,6 +154,7 @@ class StoresHandler(RomanAPIHandler):
         info = await tornado.ioloop.IOLoop.current().run_in_executor(None, self.describe_or_fail, real)
         # the job names the file root-relative, also when it was given as an absolute path
         job = self.conversions.start(real, info["path"] if Path(rel).is_absolute() else rel)
+        await self.conversions.settled(job, wait_seconds(body.get("wait_s")))
         self.set_status(202 if job.status != "ready" else 200)
         self.finish(json.dumps({**job.to_json(), "info": info, "url": self.store_url(job.id)}))
 
@@ -152,10 +167,11 @@ class StoreJobHandler(RomanAPIHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self, store_id):
+    async def get(self, store_id):
         job = self.conversions.get(store_id)
         if job is None:
             raise RomanHTTPError(404, f"No conversion {store_id} is known to this server; POST the path again.")
+        await self.conversions.settled(job, wait_seconds(self.get_query_argument("wait_s", None)))
         self.finish(json.dumps(job.to_json()))
 
 

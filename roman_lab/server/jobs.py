@@ -4,10 +4,16 @@ The HTTP handlers only start, join and read jobs; the work is `roman_lab.store.c
 in a thread pool, so the event loop keeps serving while an ASDF file is converted.
 """
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from ..store.converter import DISPLAY_READY, PUBLISHED
+
+SETTLE_POLL_S = 0.005  # how often a waiting request looks at its job (a few attribute reads)
+MAX_WAIT_S = 5.0  # the longest `wait_s` a request may ask for
 
 
 @dataclass
@@ -20,7 +26,8 @@ class Job:
     progress: float = 0.0
     message: str = "Waiting to start"
     error_status: int | None = None
-    display_ready: bool = False  # the coarse pyramid levels can be served before the store is complete
+    display_ready: bool = False  # the coarsest pyramid level can be served before the store is complete
+    published: int = 0  # arrays renamed into the display-ready store since (finer levels, err, dq, ...)
     store: object = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
@@ -34,6 +41,7 @@ class Job:
             "message": self.message,
             "error_status": self.error_status,
             "display_ready": self.display_ready or self.status == "ready",
+            "published": self.published,
             "elapsed_s": round((self.finished or time.monotonic()) - self.started, 3),
         }
 
@@ -64,12 +72,21 @@ class Conversions:
         with self._lock:
             return self._jobs.get(key)
 
+    @staticmethod
+    async def settled(job, wait_s):
+        """Waits up to `wait_s` seconds for the job to be display-ready, ready or failed: an
+        answer as soon as the first pixels can be read, without the browser polling for them."""
+        deadline = time.monotonic() + wait_s
+        while not (job.display_ready or job.status in ("ready", "error")) and time.monotonic() < deadline:
+            await asyncio.sleep(SETTLE_POLL_S)
+
     def _run(self, job, real_path):
         from ..io import RomanFileError
 
         def on_progress(fraction, message):
             job.progress, job.message = float(fraction), message
-            job.display_ready = job.display_ready or message == "display-ready"
+            job.display_ready = job.display_ready or message == DISPLAY_READY
+            job.published += message.startswith(PUBLISHED)
 
         job.status, job.message = "running", "Converting"
         try:

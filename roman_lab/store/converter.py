@@ -36,6 +36,10 @@ ZSTD_LEVEL = 1
 _guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 _observers: dict[str, list] = {}
+# progress messages a server follows: the store is published (first pixels), then each array
+# renamed into it ("published data/2"); see roman_lab/server/jobs.py
+DISPLAY_READY = "display-ready"
+PUBLISHED = "published"
 CONVERSIONS = {"count": 0}  # conversions actually written by this process (tests, stats)
 
 
@@ -198,7 +202,7 @@ def _build(real, st, cache_dir, sid, name, use_tqdm, options, staged=True, sourc
         # stage 1 complete: the data pyramid, statistics and WCS, renamed into place at once
         check_source()
         os.rename(tmp, final)
-        report(0.5, "display-ready")
+        report(0.5, DISPLAY_READY)
 
     try:
         report(0.0, "opening")
@@ -319,13 +323,14 @@ def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=Non
                 stage2=None):
     """Write the store of an opened RomanFile.
 
-    L2/L3, in two stages. Stage 1 writes into `out` the `data` pyramid (coarsest level
-    first), the statistics and the TAN-SIP WCS, then calls `publish()`, which renames `out`
-    to `final` (the store is then "display-ready": `complete` is false). Stage 2 writes each
-    other array (err, dq, ...) into `stage2` and renames it into `final` whole, then rewrites
-    the root attributes atomically with `complete: true`. An array is therefore either
-    absent or complete, never half-written. Without `publish`, everything goes into `out`.
-    L1 is written in one stage into `out`.
+    L2/L3, in two stages. Stage 1 writes into `out` what the first pixels on screen need: the
+    coarsest `data` pyramid level, the statistics and the TAN-SIP WCS; then it calls
+    `publish()`, which renames `out` to `final` (the store is then "display-ready": `complete`
+    is false). Stage 2 writes each other array into `stage2`, the finer pyramid levels first
+    (coarse to fine), then err, dq, ...: each is renamed into `final` whole and the root
+    attributes are rewritten atomically with it (`arrays_pending` one shorter, and at the end
+    `complete: true`). An array is therefore either absent or complete, never half-written.
+    Without `publish`, everything goes into `out`. L1 is written in one stage into `out`.
     """
     import zarr
     from zarr.storage import LocalStore
@@ -355,7 +360,7 @@ class _StoreWriter:
         self.codec = default_codec() if codec is None else codec
         self.chunk = chunk or (RAMP_CHUNK if rf.level == 1 else IMAGE_CHUNK)
         self.timings, self.written, self.planes = {}, [], []
-        self.full_resolution = None  # the L2/L3 data held for stage 2 when the store is published first
+        self.held_levels = None  # the L2/L3 pyramid levels held for stage 2 when the store is published first
         self.attrs = {
             "format_version": FORMAT_VERSION,
             "complete": False,
@@ -410,9 +415,9 @@ class _StoreWriter:
         })
 
     def write_display_ready(self, keep_full_resolution):
-        """L2/L3 stage 1, what a viewer needs first: the `data` pyramid (coarsest level first;
-        the full resolution too unless `keep_full_resolution` holds it for stage 2), the
-        statistics and the TAN-SIP WCS; then the root attributes, `arrays_pending` listing stage 2."""
+        """L2/L3 stage 1, what a viewer needs first: the statistics, the TAN-SIP WCS and the
+        `data` pyramid (only its coarsest level when `keep_full_resolution` holds the others for
+        stage 2, all of it otherwise); then the root attributes, `arrays_pending` listing stage 2."""
         import concurrent.futures as cf
 
         from .imaging import statistics
@@ -430,7 +435,8 @@ class _StoreWriter:
             self.report(0.12, "pyramid")
             levels = [data] + _pyramid(data)
             dgroup = self.group.create_group("data", attributes=_ngff(len(levels)))
-            first = 1 if keep_full_resolution else 0
+            # the coarsest level alone is a first picture; the finer ones follow in stage 2
+            first = len(levels) - 1 if keep_full_resolution else 0
             for i in reversed(range(first, len(levels))):
                 lv = levels[i]
                 c = min(chunk, max(lv.shape))
@@ -454,8 +460,8 @@ class _StoreWriter:
             "stage": "display",
         })
         planes = ["err", "dq"] if rf.level == 2 else ["err", "dq", "context", "weight"]
-        self.planes = (["data/0"] if keep_full_resolution else []) + [p for p in planes if p in rf.arrays]
-        self.full_resolution = data if keep_full_resolution else None
+        self.planes = [f"data/{i}" for i in reversed(range(first))] + [p for p in planes if p in rf.arrays]
+        self.held_levels = levels if keep_full_resolution else None
         self.attrs["arrays_pending"] = self.planes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -463,26 +469,32 @@ class _StoreWriter:
         self.timings["display_ready_s"] = self.elapsed()
 
     def write_other_planes(self, group, move_from=None, into=None):
-        """L2/L3 stage 2: each pending array into `group`, moved from `move_from` into the
-        published store `into` whole as soon as it is written (when the store was published)."""
+        """L2/L3 stage 2: each pending array into `group`; when the store was published, each is
+        moved from `move_from` into the store `into` whole as soon as it is written, and the
+        root attributes say so at once (a viewer picks up each finer level as it lands)."""
         shape = tuple(self.attrs["shape"])
         for j, key in enumerate(self.planes):
             self.report(0.5 + 0.45 * j / max(len(self.planes), 1), key)
-            if key == "data/0":
-                c = min(self.chunk, max(shape))
-                _write_array(group, key, self.full_resolution, (c, c), self.codec, dims=["y", "x"])
-                self.full_resolution = None
+            if key.startswith("data/"):
+                level = int(key.removeprefix("data/"))
+                lv, self.held_levels[level] = self.held_levels[level], None
+                c = min(self.chunk, max(lv.shape))
+                _write_array(group, key, lv, (c, c), self.codec, dims=["y", "x"])
+                del lv
             else:
                 arr = _native(self.rf.read(key), np.float32 if key in ("err", "weight") else None)
                 chunks, dims = _plane_layout(arr, shape, self.chunk)
                 _write_array(group, key, arr, chunks, self.codec, dims=dims)
                 del arr
                 self.written.append(key)
-            if move_from is not None:
-                os.rename(Path(move_from) / key, Path(into) / key)
             self.attrs["arrays"] = list(self.written)
             self.attrs["arrays_pending"] = self.planes[j + 1:]
+            if move_from is not None:
+                os.rename(Path(move_from) / key, Path(into) / key)
+                _cache.write_root_attrs(into, _jsonable(self.attrs))
+                self.report(0.5 + 0.45 * (j + 1) / len(self.planes), f"{PUBLISHED} {key}")
         self.timings["planes_written_s"] = self.elapsed()
+        self.held_levels = None
         self.attrs.pop("arrays_pending", None)
 
     def finish(self, path):

@@ -12,29 +12,32 @@ STATS_SAMPLE = 2_000_000  # percentiles/histogram on a regular subsample of at m
 
 
 def downsample2(a):
-    """Mean of each 2x2 block, ignoring NaN/inf; odd edges are padded (a block of NaN stays NaN)."""
+    """Mean of each 2x2 block, ignoring NaN/inf; an odd edge's blocks are its 1 or 2 pixels
+    (a block with no finite pixel is NaN). One pass finds the finite pixels and one zeroes
+    the others (no padded copy of the image: a mosaic's sides are often odd)."""
     a = np.asarray(a, dtype=np.float32)
+    ok = np.isfinite(a)
+    finite = bool(ok.all())
     ny, nx = a.shape
-    py, px = ny % 2, nx % 2
-    if py or px:
-        a = np.pad(a, ((0, py), (0, px)), constant_values=np.nan)
-    q = (a[0::2, 0::2], a[1::2, 0::2], a[0::2, 1::2], a[1::2, 1::2])
-    if not (py or px) and np.isfinite(a).all():  # fast path: no NaN anywhere
-        out = q[0] + q[1]
-        out += q[2]
-        out += q[3]
+    if finite and ny % 2 == 0 and nx % 2 == 0:  # fast path: every block has its 4 pixels
+        out = a[0::2, 0::2] + a[1::2, 0::2]
+        out += a[0::2, 1::2]
+        out += a[1::2, 1::2]
         out *= np.float32(0.25)
         return out
-    s = np.zeros(q[0].shape, np.float32)
-    n = np.zeros(q[0].shape, np.float32)
-    for part in q:
-        ok = np.isfinite(part)
-        s += np.where(ok, part, np.float32(0))
-        n += ok
+    z = a if finite else np.where(ok, a, np.float32(0))
+    shape = ((ny + 1) // 2, (nx + 1) // 2)
+    s = np.zeros(shape, np.float32)
+    n = np.zeros(shape, np.float32)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            part = z[dy::2, dx::2]
+            rows, cols = part.shape
+            s[:rows, :cols] += part
+            n[:rows, :cols] += ok[dy::2, dx::2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = s / n
-    out[n == 0] = np.nan
-    return out
+        s /= n  # 0 / 0: NaN, a block with no finite pixel
+    return s
 
 
 def pyramid(a, max_side=512):

@@ -34,8 +34,8 @@ export interface IViewerDefaults {
 
 /** Images of a stack being converted or opened at once. */
 const PREPARE_CONCURRENCY = 4;
-/** Polling of a conversion until display-ready, then until complete (ms). */
-const DISPLAY_READY_POLL_MS = 150;
+/** How long the server may hold a request for the first pixels, then the polling until complete (ms). */
+const DISPLAY_READY_WAIT_MS = 500;
 const COMPLETE_POLL_MS = 300;
 
 export class RomanViewerWidget extends Widget {
@@ -505,10 +505,10 @@ export class RomanViewerWidget extends Widget {
   /** Converts and opens the images; its progress shows until the first image is drawn. */
   private readonly loader = new ImageLoader(labServer, {
     concurrency: PREPARE_CONCURRENCY,
-    displayReadyPollMs: DISPLAY_READY_POLL_MS,
+    displayReadyWaitMs: DISPLAY_READY_WAIT_MS,
     completePollMs: COMPLETE_POLL_MS,
     onChange: () => this.showLoaderProgress(),
-    onComplete: () => this.view?.refreshLevels() ?? Promise.resolve()
+    onPublished: () => this.view?.refreshLevels() ?? Promise.resolve()
   });
   private dqShown = false;
   private referenceId: string | null = null;

@@ -37,8 +37,8 @@ import { WidgetChrome } from './chrome';
 import { injectStyle } from './style';
 import * as traits from './traits';
 
-/** Polling of a conversion until display-ready, then until complete (ms). */
-const DISPLAY_READY_POLL_MS = 200;
+/** How long the server may hold a request for the first pixels, then the polling until complete (ms). */
+const DISPLAY_READY_WAIT_MS = 500;
 const COMPLETE_POLL_MS = 800;
 /** Conversions polled at once (the browser has ~6 connections per host; chunks need some). */
 const CONVERSIONS_AT_ONCE = 3;
@@ -109,10 +109,10 @@ export class RomanWidget {
     this.markers = new MarkerLayer(this.host, (x, y) => this.view.imageToScreen(x, y));
     this.loader = new ImageLoader(server, {
       concurrency: CONVERSIONS_AT_ONCE,
-      displayReadyPollMs: DISPLAY_READY_POLL_MS,
+      displayReadyWaitMs: DISPLAY_READY_WAIT_MS,
       completePollMs: COMPLETE_POLL_MS,
       onChange: () => this.showProgress(),
-      onComplete: () => this.view.refreshLevels()
+      onPublished: () => this.view.refreshLevels()
     });
     this.queue = new ImageQueue(this.loader, this.view, {
       add: (entry, store, cancelled) => this.addToView(entry, store, cancelled),

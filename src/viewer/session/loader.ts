@@ -1,7 +1,8 @@
 /**
  * Images from files: each converted on the server (or its conversion joined), its store
- * opened as soon as it is display-ready, a few at a time, then followed until its full
- * resolution is written. The one place the lab and the notebook widget poll conversions.
+ * opened as soon as it is display-ready (the server holds the request until then, so the
+ * first pixels come without a polling delay), a few at a time, then followed while its finer
+ * levels and other arrays land. The one place the lab and the notebook widget poll conversions.
  */
 import { RomanStore } from '../store';
 import { IConversion, RomanServer, ServerError } from './server';
@@ -26,13 +27,17 @@ export interface IOpened {
 export interface ILoaderOptions {
   /** Conversions polled at once (the browser has ~6 connections per host; chunks need some). */
   concurrency: number;
-  /** Polling of a conversion until display-ready, and of display-ready ones until complete (ms). */
-  displayReadyPollMs: number;
+  /**
+   * How long the server may hold a request for the first pixels (ms): the progress line is
+   * updated at least this often while a long conversion runs.
+   */
+  displayReadyWaitMs: number;
+  /** Polling of display-ready conversions until complete (ms). */
   completePollMs: number;
   /** `loading` changed. */
   onChange: () => void;
-  /** Some conversions completed: pick up their finer levels (ImageView.refreshLevels). */
-  onComplete: () => Promise<unknown>;
+  /** Arrays landed in display-ready stores, or they completed: pick them up (ImageView.refreshLevels). */
+  onPublished: () => Promise<unknown>;
 }
 
 export class ImageLoader {
@@ -77,13 +82,13 @@ export class ImageLoader {
     item.started = true;
     item.message = 'asking the server';
     this.options.onChange();
-    let job = await this.server.startConversion(item.path, signal);
+    const waitS = this.options.displayReadyWaitMs / 1000;
+    let job = await this.server.startConversion(item.path, signal, waitS);
     while (!job.display_ready && job.status !== 'error' && !stop()) {
       item.progress = job.progress;
       item.message = job.message;
       this.options.onChange();
-      await sleep(this.options.displayReadyPollMs);
-      job = await this.server.conversionStatus(job.id, signal);
+      job = await this.server.conversionStatus(job.id, signal, waitS);
     }
     failIfError(job);
     if (stop()) {
@@ -103,7 +108,7 @@ export class ImageLoader {
    */
   private follow(job: IConversion): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.completing.set(job.id, { resolve, reject });
+      this.completing.set(job.id, { published: job.published, resolve, reject });
       if (this.completing.size === 1) {
         void this.pollCompletions();
       }
@@ -114,6 +119,7 @@ export class ImageLoader {
     while (this.completing.size > 0 && !this.disposed) {
       await sleep(this.options.completePollMs);
       const completed: Array<() => void> = [];
+      let landed = false;
       for (const [id, waiter] of [...this.completing]) {
         if (this.disposed) {
           return;
@@ -121,6 +127,8 @@ export class ImageLoader {
         try {
           const job = await this.server.conversionStatus(id, this.abort.signal);
           failIfError(job);
+          landed ||= job.published > waiter.published;
+          waiter.published = job.published;
           if (job.status === 'ready') {
             this.completing.delete(id);
             completed.push(waiter.resolve);
@@ -130,8 +138,8 @@ export class ImageLoader {
           waiter.reject(error);
         }
       }
-      if (completed.length > 0 && !this.disposed) {
-        await this.options.onComplete();
+      if ((landed || completed.length > 0) && !this.disposed) {
+        await this.options.onPublished();
         completed.forEach(resolve => resolve());
       }
     }
@@ -139,7 +147,7 @@ export class ImageLoader {
 
   private readonly items: Array<ILoading & { cancelled: () => boolean }> = [];
   private readonly slot = limiter(() => this.options.concurrency);
-  private readonly completing = new Map<string, { resolve: () => void; reject: (error: unknown) => void }>();
+  private readonly completing = new Map<string, { published: number; resolve: () => void; reject: (error: unknown) => void }>();
   private readonly abort = new AbortController();
   private disposed = false;
 }

@@ -13,6 +13,8 @@ export interface IConversion {
   progress: number;
   message: string;
   display_ready: boolean;
+  /** Arrays added to the display-ready store since (finer levels, err, dq): re-read it when this grows. */
+  published: number;
   error_status: number | null;
 }
 
@@ -118,12 +120,14 @@ export class RomanServer {
   }
 
   /** Starts (or joins) the conversion of a file into a store. */
-  startConversion(path: string, signal?: AbortSignal): Promise<IConversion> {
-    return this.connection.request<IConversion>(['stores'], { method: 'POST', body: { path }, signal });
+  /** Starts or joins a conversion; the server holds the answer up to `waitS` for the first pixels. */
+  startConversion(path: string, signal?: AbortSignal, waitS = 0): Promise<IConversion> {
+    return this.connection.request<IConversion>(['stores'], { method: 'POST', body: { path, wait_s: waitS }, signal });
   }
 
-  conversionStatus(id: string, signal?: AbortSignal): Promise<IConversion> {
-    return this.connection.request<IConversion>(['stores', id], { signal });
+  /** A conversion's progress; the server holds the answer up to `waitS` for the first pixels. */
+  conversionStatus(id: string, signal?: AbortSignal, waitS = 0): Promise<IConversion> {
+    return this.connection.request<IConversion>(['stores', id], { signal, query: waitS > 0 ? { wait_s: String(waitS) } : undefined });
   }
 
   storeAccess(id: string): IStoreAccess {
