@@ -47,13 +47,18 @@ def serial(files, work):
     return wall, cpu
 
 
+# tried and not adopted (docs/performance.md): zarr compresses an array's chunks in a pool of
+# cores + 4 threads; this makes it one thread in each worker process
+ONE_ZARR_THREAD = {"ZARR_THREADING__MAX_WORKERS": "1"}
+
+
 def run(files, small, work, n_workers, mode, repeat):
     from dask.distributed import Client, LocalCluster
 
-    from roman_lab.batch import ONE_THREAD_ENV, convert_many
+    from roman_lab.batch import convert_many
 
     t0 = time.perf_counter()
-    env = {"env": ONE_THREAD_ENV} if mode == "processes" else {}  # worker processes only
+    env = {"env": ONE_ZARR_THREAD} if mode == "processes-one-zarr-thread" else {}  # worker processes only
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=mode != "threads", host="127.0.0.1",
                            protocol="tcp://", dashboard_address=None, **env)
     start = time.perf_counter() - t0
@@ -100,9 +105,9 @@ def main(argv=None):
     ap.add_argument("--files", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "roman-lab-bench-batch"))
-    ap.add_argument("--modes", default="processes,processes-zarr-pool,threads",
-                    help="comma-separated: processes (as convert_many starts them: one zarr thread each), "
-                         "processes-zarr-pool (zarr's default thread pool in each), threads (one process)")
+    ap.add_argument("--modes", default="processes,processes-one-zarr-thread,threads",
+                    help="comma-separated: processes (as convert_many starts them), processes-one-zarr-thread "
+                         "(ZARR_THREADING__MAX_WORKERS=1 in each), threads (one process)")
     args = ap.parse_args(argv)
     work = Path(args.work)
     (work / "src").mkdir(parents=True, exist_ok=True)

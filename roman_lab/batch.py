@@ -3,11 +3,6 @@ real scheduler. (No home-made worker pool: dask schedules, retries and reports.)
 
 from pathlib import Path
 
-# The environment of LocalCluster's worker processes (dask already sets OMP/MKL/OpenBLAS threads
-# to 1 there): zarr compresses the chunks of an array in a pool of cores + 4 threads, which with
-# one worker per core only oversubscribes the cores (docs/performance.md, "Batch conversion").
-ONE_THREAD_ENV = {"ZARR_THREADING__MAX_WORKERS": "1"}
-
 
 def _convert_one(path, cache_dir):
     """One file on a worker; bad input comes back as a result, not a failed task."""
@@ -45,9 +40,7 @@ def convert_many(paths, cache_dir=None, scheduler=None, progress=True, n_workers
     cache_dir = cache_dir if is_url(cache_dir) else str(Path(cache_dir).expanduser())
     cluster = None
     if scheduler is None:
-        # one core per worker process: zarr's compression threads are one thread per worker too
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                               env=ONE_THREAD_ENV)
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
     try:
         with Client(scheduler or cluster) as client:
             futures = client.map(_convert_one, paths, cache_dir=cache_dir, pure=False)

@@ -86,6 +86,16 @@ def test_a_store_converted_into_s3_reads_back_and_is_not_converted_twice(bucket,
     assert objects(fs, name) == listed
 
 
+def test_roman_lab_cache_may_name_a_bucket(bucket, tmp_path, monkeypatch):
+    from roman_lab.store import default_cache_dir
+
+    name, _fs = bucket
+    monkeypatch.setenv("ROMAN_LAB_CACHE", f"s3://{name}/from-env/")
+    assert default_cache_dir() == f"s3://{name}/from-env"
+    store = convert(make_l2(tmp_path / CAL), progress=False)
+    assert store.path.startswith(f"s3://{name}/from-env/{store.id}/")
+
+
 def test_a_store_without_its_marker_is_absent_and_converted_again(bucket, tmp_path):
     name, fs = bucket
     source = make_l2(tmp_path / CAL)
