@@ -84,6 +84,7 @@ test-python: env
 
 test-ts: node_modules/.package-lock.json
 	npm run lint
+	npx tsc -p tsconfig.test.json
 	npm test
 
 test-ui: env chromium ui-tests/node_modules/.package-lock.json $(UI_DEMO)/demo.json

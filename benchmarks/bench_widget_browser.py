@@ -97,6 +97,8 @@ def main(argv=None):
     parser.add_argument("--restores", type=int, default=5)
     parser.add_argument("--loads", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the raw browser measurements here")
+    parser.add_argument("--esm", type=Path, help="another build of the widget's ESM to measure (e.g. one that reaches "
+                                                 "the server over HTTP): a Viewer subclass with this _esm is used")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-widget-browser-"))
     root = work / "root"
@@ -148,7 +150,9 @@ def main(argv=None):
                   "state_first_unconverted": str(state_first_unconverted),
                   "first_unconverted_id": json.loads(Path(state_first_unconverted).read_text())["images"][0]["id"],
                   "drags": args.drags, "restores": args.restores,
-                  "loads": args.loads, "n": args.n}
+                  "loads": args.loads, "n": args.n,
+                  "viewer_import": "from roman_lab import Viewer" if args.esm is None else
+                  f"from pathlib import Path\nfrom roman_lab import Viewer as _V\nclass Viewer(_V): _esm = Path({str(args.esm.resolve())!r})"}
         node_env = browser_env(BENCH_BASE=base, BENCH_TOKEN=server.token, BENCH_CONFIG=json.dumps(config))
         out = subprocess.run(["node", str(Path(__file__).parent / "widget_browser.cjs")], check=False, cwd=ROOT / "ui-tests",
                              env=node_env, stdout=subprocess.PIPE, stderr=None, text=True, timeout=3600)
@@ -156,9 +160,9 @@ def main(argv=None):
         if out.returncode != 0 or not lines:
             raise SystemExit(f"browser part failed:\n{out.stdout}\n{(work / 'server.log').read_text()[-4000:]}")
         r = json.loads(lines[-1][len("RESULT "):])
-        report(r, args, converted_s)
         if args.json:
             args.json.write_text(json.dumps(r))
+        report(r, args, converted_s)
     finally:
         if server is not None:
             server.stop()
@@ -167,10 +171,16 @@ def main(argv=None):
 
 
 def report(r, args, converted_s):
-    drag_a, drag_b = r["drag_observer"], r["drag_poll"]
     print(f"# bench_widget_browser: Chromium {r['browser']}, WebGL {r['renderer']!r}, widget view "
           f"{r['view_size']['width']:.0f} x {r['view_size']['height']:.0f} CSS px; {args.n} full-size L2 stores "
           f"converted beforehand ({converted_s:.0f} s)\n")
+    if args.drags > 0:
+        report_circles(r)
+    report_restores(r)
+
+
+def report_circles(r):
+    drag_a, drag_b = r["drag_observer"], r["drag_poll"]
     print("| 1. circle drawn in the widget -> in Python's `v.regions` (goal < 100 ms) | median | p95 | n |")
     print("| --- | ---: | ---: | ---: |")
     print(f"| A: pointerup -> kernel observer sees the final circle | {stat([d['up_to_kernel'] for d in drag_a])} |")
@@ -180,6 +190,9 @@ def report(r, args, converted_s):
     print(f"| B: pointerup -> a cell executed from the page reads the final circle | {stat([d['up_to_poll'] for d in drag_b])} |")
     print(f"| B: the same drags, by the kernel observer | {stat([d['up_to_kernel'] for d in drag_b])} |")
     print(f"| B: resolution, one execute round trip (`v.regions` printed) | {stat1(r['exec_round_trip'])} |")
+
+
+def report_restores(r):
     rs, cold = r["restores"], r["cold_restores"]
     print("\n| 2. `Viewer.from_state` of 50 converted exposures in a fresh kernel: cell run -> (goal: first image <= 1 s) | median | p95 | n |")
     print("| --- | ---: | ---: | ---: |")

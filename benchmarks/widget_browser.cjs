@@ -5,7 +5,7 @@ const { chromium } = require('@playwright/test');
 const base = process.env.BENCH_BASE;
 const token = process.env.BENCH_TOKEN;
 const cfg = JSON.parse(process.env.BENCH_CONFIG);
-// cfg: { paths: [absolute], state: absolute path, drags, restores, loads, n }
+// cfg: { paths: [absolute], state: absolute path, drags, restores, loads, n, viewer_import: the Python line giving `Viewer` }
 
 const log = msg => console.error(`[widget ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const py = s => JSON.stringify(s); // a Python string literal (JSON strings are valid Python)
@@ -231,7 +231,7 @@ const REGIONS_JSON = 'print(json.dumps([[r.center.ra.deg, r.center.dec.deg, r.ra
     nb,
     [
       'import json, time',
-      'from roman_lab import Viewer',
+      cfg.viewer_import,
       'v = Viewer()',
       `v.load(${py(cfg.paths[0])})`,
       '_log = []',
@@ -307,8 +307,8 @@ const REGIONS_JSON = 'print(json.dumps([[r.center.ra.deg, r.center.dec.deg, r.ra
   for (let i = 0; i < cfg.restores; i++) {
     for (const mode of ['imported', 'cold']) {
       const id = await page.evaluate(() => window.__bench.newNotebook());
-      const imp = mode === 'imported' ? await runCell(page, id, 'import roman_lab\nfrom roman_lab import Viewer') : null;
-      const code = `${mode === 'cold' ? 'from roman_lab import Viewer\n' : ''}v = Viewer.from_state(${py(cfg.state)})\nv`;
+      const imp = mode === 'imported' ? await runCell(page, id, `import roman_lab\n${cfg.viewer_import}`) : null;
+      const code = `${mode === 'cold' ? `${cfg.viewer_import}\n` : ''}v = Viewer.from_state(${py(cfg.state)})\nv`;
       const index = await page.evaluate(([id, code]) => window.__bench.setCell(id, code), [id, code]);
       const t = await page.evaluate(
         ([id, index, n, first]) => window.__bench.timeCell(id, index, index, n, first, 180000),
@@ -327,7 +327,7 @@ const REGIONS_JSON = 'print(json.dumps([[r.center.ra.deg, r.center.dec.deg, r.ra
   // --- the same state, its images[0] not converted yet (its conversion ends after the others are in) ---
   {
     const id = await page.evaluate(() => window.__bench.newNotebook());
-    await runCell(page, id, 'import roman_lab\nfrom roman_lab import Viewer');
+    await runCell(page, id, `import roman_lab\n${cfg.viewer_import}`);
     const index = await page.evaluate(([id, code]) => window.__bench.setCell(id, code), [id, `v = Viewer.from_state(${py(cfg.state_first_unconverted)})\nv`]);
     const t = await page.evaluate(
       ([id, index, n, first]) => window.__bench.timeCell(id, index, index, n, first, 180000),
@@ -345,7 +345,7 @@ const REGIONS_JSON = 'print(json.dumps([[r.center.ra.deg, r.center.dec.deg, r.ra
   result.loads = [];
   for (let i = 0; i < cfg.loads; i++) {
     const id = await page.evaluate(() => window.__bench.newNotebook());
-    await runCell(page, id, ['import time', 'from roman_lab import Viewer', `paths = ${py(cfg.paths)}`, 'v = Viewer()', 'v'].join('\n'));
+    await runCell(page, id, ['import time', cfg.viewer_import, `paths = ${py(cfg.paths)}`, 'v = Viewer()', 'v'].join('\n'));
     await page.waitForSelector(`[id="${id}"] .roman-widget`);
     const index = await page.evaluate(
       ([id, code]) => window.__bench.setCell(id, code),

@@ -23,6 +23,7 @@ from .display import check_display
 FORMAT = "roman-lab-view"
 VERSION = 1
 MARKS = (None, "suspicious")  # as the schema's image mark
+KINDS = ("exposure", "mosaic", "ramp", "user")  # as the schema's image kind
 MARKERS = ("circle", "square", "crosshair", "plus", "diamond")  # as the schema's catalog marker
 LIMITS = ("per-image", "fixed")
 # The view values a state holds, in document order (`blinking` and `view_size` are not saved:
@@ -126,9 +127,43 @@ def check_image(entry, where="image", *, schema=True):
 _VALID_IMAGES = set()  # JSON texts of stack entries that passed the schema (jsonschema: ~0.2 ms an entry)
 
 
+_IMAGE_KEYS = {"id", "path", "absolute_path", "name", "kind", "wcs_from", "mark", "meta"}
+_TEXT_KEYS = ("id", "path", "name")
+_OPTIONAL_TEXT_KEYS = ("absolute_path", "wcs_from")
+
+
+def _text(value, optional=False):
+    return (type(value) is str and len(value) >= 1) or (optional and value is None)
+
+
+def _plainly_valid_image(entry):
+    """True when an entry is plainly valid under the schema's `image` (the entries `Viewer.load`
+    makes): checked in Python, because `import jsonschema` costs 1-2 s in a fresh kernel (its
+    format checkers compile grammars at import), paid at the first `load`. False is no verdict:
+    the schema decides, and says why."""
+    if type(entry) is not dict or not entry.keys() <= _IMAGE_KEYS:
+        return False
+    if not all(_text(entry.get(k, 0)) for k in _TEXT_KEYS) or entry.get("kind") not in KINDS:
+        return False
+    if not all(_text(entry[k], optional=True) for k in _OPTIONAL_TEXT_KEYS if k in entry):
+        return False
+    if entry.get("mark") not in MARKS or type(entry.get("kind")) is not str:
+        return False
+    meta = entry.get("meta")
+    if meta is None:
+        return True
+    if type(meta) is not dict or not meta.keys() <= {"time", "detector", "level"}:
+        return False
+    level = meta.get("level")
+    return (all(_text(meta[k], optional=True) for k in ("time", "detector") if k in meta)
+            and (level is None or type(level) is int and level in (1, 2, 3)))
+
+
 def _check_image_schema(entry, where):
     """The schema check of one entry, once per distinct entry: a stack of a hundred is set again
     at every change (load, mark, reorder), and all but the changed entries were checked before."""
+    if _plainly_valid_image(entry):
+        return
     try:
         text = json.dumps(entry, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError):

@@ -124,3 +124,49 @@ def test_roman_file_names():
     assert names.detector_of_name(cal) == "WFI01" and names.detector_of_name("x_cal.asdf") is None
     assert all(names.is_fits_name(f"x{s.upper()}") for s in names.FITS_SUFFIXES) and not names.is_fits_name("x.asdf")
     assert [names.display_name(n) for n in (cal, "a.fits.fz", "b.fit.gz", "c.txt")] == [cal[:-5], "a", "b", "c.txt"]
+
+
+CONCURRENT_OPENS = """
+import sys, threading, time
+import asdf
+import roman_lab.io as rio
+
+real_open, lock, state = asdf.open, threading.Lock(), {"now": 0, "most": 0}
+
+def slow_open(*args, **kwargs):  # a wide window for two opens to overlap
+    with lock:
+        state["now"] += 1
+        state["most"] = max(state["most"], state["now"])
+    time.sleep(0.3)
+    try:
+        return real_open(*args, **kwargs)
+    finally:
+        with lock:
+            state["now"] -= 1
+
+asdf.open = slow_open
+
+def open_all(paths):
+    state["most"] = 0
+    threads = [threading.Thread(target=lambda p=p: rio.open(p).close()) for p in paths]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return state["most"]
+
+first = open_all(sys.argv[1:3])  # the first opens of the process
+print(first, open_all(sys.argv[3:5]))
+"""
+
+
+def test_asdf_trees_are_opened_one_at_a_time(tmp_path):
+    """asdf loads a tag's converters the first time it meets the tag in a process, not thread
+    safely: two threads opening at once (the server's two conversion workers) could get meta.wcs
+    as a raw TaggedDict (seen 1 time in 5 with 4 threads on romancal L2s, also after warmup()).
+    Opens are made one at a time, the first of the process and the later ones."""
+    import subprocess
+    import sys
+
+    paths = [make_l2(tmp_path / f"r0004201001001001001_000{i}_wfi02_f158_cal.asdf") for i in range(1, 5)]
+    out = subprocess.run([sys.executable, "-c", CONCURRENT_OPENS, *map(str, paths)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "1"]

@@ -253,6 +253,22 @@ async def test_a_store_without_its_marker_is_not_served(jp_fetch, jp_root_dir, b
     assert code == 404 and "not ready" in body["message"]
 
 
+def test_the_widget_channel_reads_store_keys_from_s3(bucket, tmp_path, s3_cache):
+    """What a notebook viewer's kernel answers for a store key (server/api.py: store_key)."""
+    from roman_lab.server.api import Context, make_conversions, store_key
+    from roman_lab.server.openstores import RemoteOpenStores
+
+    name, fs = bucket
+    store = convert(make_l2(tmp_path / CAL), cache_dir=s3_cache, progress=False)
+    ctx = Context(root=tmp_path, conversions=make_conversions(s3_cache, None), cache_dir=s3_cache,
+                  open_stores=RemoteOpenStores(s3_cache, None))
+    prefix = store.path.removeprefix("s3://")
+    assert store_key(ctx, store.id, "data/0/c/0/0") == fs.cat_file(f"{prefix}/data/0/c/0/0")
+    assert "path" not in json.loads(store_key(ctx, store.id, "zarr.json"))["attributes"]["roman_lab"]["source"]
+    assert store_key(ctx, store.id, "../complete.json") is None
+    assert store_key(ctx, "not-a-store-0123456789abcdef", "zarr.json") is None
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

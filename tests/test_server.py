@@ -49,3 +49,19 @@ def test_install_enables_both_extensions():
     assert re.search(r"roman_lab\s+(\x1b\[\d+m)?enabled", server.stdout + server.stderr)
     lab = subprocess.run([jupyter, "labextension", "list"], capture_output=True, text=True)
     assert re.search(r"roman-lab v\S+\s+(\x1b\[\d+m)?enabled(\x1b\[\d+m)?\s+(\x1b\[\d+m)?OK", lab.stdout + lab.stderr)
+
+
+def test_warmup_pays_the_first_conversion_and_leaves_nothing(tmp_path):
+    """At start the server converts a tiny throw-away file, so the libraries a conversion loads
+    (zarr and its codec, the TAN-SIP fit) are loaded before the first user's file arrives."""
+    code = (
+        "import sys, tempfile; tempfile.tempdir = sys.argv[1]\n"
+        "from roman_lab.server.api import warmup\n"
+        "assert 'zarr' not in sys.modules and 'roman_lab.store.wcsfit' not in sys.modules\n"
+        "warmup()\n"
+        "print(all(m in sys.modules for m in ('zarr', 'roman_lab.store.wcsfit', 'roman_datamodels.datamodels')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+    assert list(tmp_path.iterdir()) == []  # its file and its store are gone

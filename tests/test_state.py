@@ -179,3 +179,45 @@ def test_the_documented_example_without_its_files(tmp_path):
     assert [m["id"] for m in missing] == ["m0", "e1", "e2", "u3"]
     assert values["images"] == [] and values["reference"] is None and values["ramp_selection"] is None
     assert values["regions"][0]["id"] == "c1"  # circles do not depend on images
+
+
+def test_the_python_check_of_image_entries_never_accepts_what_the_schema_refuses():
+    """`Viewer.load` checks its entries without jsonschema (1-2 s to import in a fresh kernel):
+    the Python check may only say yes when the schema says yes; otherwise the schema decides."""
+    validator = _schema_validator()
+    image = {"id": "a1", "path": "/d/x_cal.asdf", "name": "x", "kind": "exposure", "wcs_from": None, "mark": None,
+             "meta": {"time": "2026-10-01", "detector": "WFI01", "level": 2}}
+    good = [image, {k: image[k] for k in ("id", "path", "name", "kind")}, {**image, "meta": None},
+            {**image, "mark": "suspicious", "wcs_from": "b2", "absolute_path": "/d/x_cal.asdf"},
+            {**image, "meta": {}}, {**image, "meta": {"level": None, "time": None}}, {**image, "kind": "user"}]
+    bad = [{**image, "id": ""}, {**image, "kind": "spectrum"}, {**image, "kind": None}, {**image, "mark": "odd"},
+           {**image, "mark": True}, {**image, "zoom": 2}, {**image, "wcs_from": ""}, {**image, "path": 3},
+           {k: v for k, v in image.items() if k != "name"}, {**image, "meta": {"level": 4}},
+           {**image, "meta": {"level": True}}, {**image, "meta": {"level": 2.0}}, {**image, "meta": {"band": "F087"}},
+           {**image, "meta": {"time": ""}}, {**image, "meta": []}, {**image, "name": None}, [image], "image",
+           {**image, "absolute_path": ""}, {**image, "kind": ["exposure"]}]
+    image_schema = {"$schema": validator.schema["$schema"], "$defs": validator.schema["$defs"], "$ref": "#/$defs/image"}
+    check = type(validator)(image_schema)
+    for entry in good:
+        assert check.is_valid(entry) and state._plainly_valid_image(entry), entry
+    for entry in bad:
+        assert not state._plainly_valid_image(entry), entry
+    for entry in bad + good:  # whatever the Python check says, a refusal is the schema's, with its message
+        if not check.is_valid(entry):
+            with pytest.raises(state.StateError):
+                state.check_images([entry])
+
+
+def test_loading_files_into_a_viewer_does_not_import_jsonschema(tmp_path):
+    """In a fresh kernel `import jsonschema` is the bulk of the first `load` (its format checkers
+    compile grammars at import): the entries load makes are checked without it."""
+    import subprocess
+    import sys
+
+    files = [tmp_path / f"r0099901001001001001_000{i}_wfi01_f087_cal.asdf" for i in (1, 2)]
+    for f in files:
+        f.write_bytes(b"")
+    code = ("import sys, roman_lab; v = roman_lab.Viewer(); v.load(sys.argv[1:]); v.mark(0); v.move(0, 1); "
+            "assert len(v.images) == 2; print('jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, *map(str, files)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

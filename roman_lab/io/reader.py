@@ -8,6 +8,7 @@ understands; asdf/yaml/jsonschema exceptions never escape.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 
@@ -28,6 +29,12 @@ LEVELS = {"ScienceRawModel": 1, "RampModel": 1, "ImageModel": 2, "MosaicModel": 
 SUPPORTED = ", ".join(LEVELS)
 
 _ASDF_MAGIC = b"#ASDF"
+# asdf converts a tag's tree nodes with converters it loads lazily, the first time it meets the
+# tag in a process, and that is not thread safe: two threads opening files at once (the server's
+# two conversion workers) could get meta.wcs as a raw TaggedDict, even after a first open (seen
+# 1 time in 5 with 4 threads on romancal L2s, and after `warmup()`). So ASDF trees are opened one
+# at a time: 20-80 ms each, where reading the arrays, after, takes the seconds and runs in parallel.
+_ASDF_OPEN = threading.Lock()
 
 # Arrays whose shape must match `data` (L2/L3 image products).
 _IMAGE_PLANES = ("err", "dq", "weight", "var_poisson", "var_rnoise", "var_flat")
@@ -301,7 +308,14 @@ def _check_shapes(path, level, arrays, block_sizes):
 
 def open(path):  # noqa: A001 - the public name of the API
     """Open a Roman ASDF file (or a FITS image, by its name: `fitsfile.FITS_SUFFIXES`) without
-    reading its arrays. Raises RomanFileError on bad input."""
+    reading its arrays. Raises RomanFileError on bad input. Thread safe."""
+    if is_fits_name(path):
+        return _open(path)
+    with _ASDF_OPEN:
+        return _open(path)
+
+
+def _open(path):
     path = Path(path).expanduser()
     name = path.name or str(path)
     try:
@@ -441,16 +455,23 @@ def open(path):  # noqa: A001 - the public name of the API
         raise RomanFileError(f"{name} cannot be read as a Roman data model ({short_reason(exc)})", 422, path) from None
 
 
-def warmup():
+def warmup(folder=None, shape=(8, 8)):
     """Load the asdf/roman_datamodels schemas and extensions once (the first open in a process
-    costs ~0.5 s; later ones a few ms). A server can call this at start-up."""
+    costs ~0.5 s; later ones a few ms). A server can call this at start-up. Writes a tiny L2
+    into `folder` (a temporary one if None) and opens it; returns its path (gone with a
+    temporary folder)."""
+    import contextlib
     import tempfile
 
     import roman_datamodels.datamodels as dm
 
-    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
         warnings.simplefilter("ignore")
-        target = Path(tmp) / "warmup_cal.asdf"
-        dm.ImageModel.create_fake_data(shape=(8, 8)).save(target)
+        if folder is None:
+            folder = stack.enter_context(tempfile.TemporaryDirectory())
+        target = Path(folder) / "warmup_cal.asdf"
+        with _ASDF_OPEN:  # asdf's lazy converter loading again (see _ASDF_OPEN)
+            dm.ImageModel.create_fake_data(shape=shape).save(target)
         with open(target) as rf:
             rf.to_json()
+    return target

@@ -1,28 +1,10 @@
 """The Jupyter server extension: REST handlers under `/roman-lab/`."""
 
 import threading
-from functools import partial
 from pathlib import Path
 
-from jupyter_server.utils import url_path_join
 from traitlets import Dict, Int, Unicode
 from traitlets.config import Configurable
-
-from .handlers import (
-    DqFlagsHandler,
-    ExposuresHandler,
-    HealthHandler,
-    InfoHandler,
-    RampsHandler,
-    ResolveHandler,
-    StoreFileHandler,
-    StoreJobHandler,
-    StoresHandler,
-)
-from .jobs import Conversions
-from .openstores import OpenStores, RemoteOpenStores
-from .paths import jupyter_root
-from .triage import TriageHandler
 
 NAMESPACE = "roman-lab"
 
@@ -58,8 +40,26 @@ class RomanLab(Configurable):
 
 
 def load(server_app):
-    """Register the handlers on the running server's web app."""
-    from ..store import cache, convert
+    """Register the handlers on the running server's web app (imported here, so a kernel that
+    answers its widget with `api.py` does not import jupyter_server)."""
+    from jupyter_server.utils import url_path_join
+
+    from ..store import cache
+    from .api import Context, make_conversions, warmup
+    from .handlers import (
+        DqFlagsHandler,
+        ExposuresHandler,
+        HealthHandler,
+        InfoHandler,
+        RampsHandler,
+        ResolveHandler,
+        StoreFileHandler,
+        StoreJobHandler,
+        StoresHandler,
+    )
+    from .openstores import OpenStores, RemoteOpenStores
+    from .paths import jupyter_root
+    from .triage import TriageHandler
 
     config = RomanLab(parent=server_app)
     cache_dir = config.cache_dir.rstrip("/") or cache.default_cache_dir()
@@ -67,27 +67,20 @@ def load(server_app):
     cache_dir = cache_dir if remote else Path(cache_dir).expanduser()
     options = dict(config.cache_storage_options)
     max_bytes = config.cache_max_bytes or cache.default_max_bytes()
-
-    def key_of(real_path):
-        st = Path(real_path).stat()
-        return cache.store_id(str(real_path), st.st_size, st.st_mtime_ns)
-
-    conversions = Conversions(
-        partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False, storage_options=options),
-        key_of,
-        workers=config.conversion_workers,
-    )
     web_app = server_app.web_app
-    web_app.settings["roman_lab_root"] = root = jupyter_root(server_app)
-    web_app.settings["roman_lab_conversions"] = conversions
-    web_app.settings["roman_lab_cache_dir"] = cache_dir
-    web_app.settings["roman_lab_index_db"] = (
-        Path(config.index_db).expanduser() if config.index_db
-        else cache_dir / ".archive.sqlite" if config.cache_dir and not remote else None  # None: the kernel's default
+    root = jupyter_root(server_app)
+    web_app.settings["roman_lab_context"] = Context(
+        root=root,
+        conversions=make_conversions(cache_dir, max_bytes, workers=config.conversion_workers, storage_options=options),
+        cache_dir=cache_dir,
+        open_stores=RemoteOpenStores(cache_dir, options) if remote else OpenStores(cache_dir),
+        index_db=(
+            Path(config.index_db).expanduser() if config.index_db
+            else cache_dir / ".archive.sqlite" if config.cache_dir and not remote else None  # None: the kernel's default
+        ),
+        mast=dict(config.mast),
+        ramps_max_pixels=config.ramps_max_pixels,
     )
-    web_app.settings["roman_lab_open_stores"] = RemoteOpenStores(cache_dir, options) if remote else OpenStores(cache_dir)
-    web_app.settings["roman_lab_mast"] = dict(config.mast)
-    web_app.settings["roman_lab_ramps_max_pixels"] = config.ramps_max_pixels
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
@@ -105,12 +98,5 @@ def load(server_app):
         ],
     )
     # The first ASDF open in a process costs ~1 s of imports: pay it now, off the event loop.
-    threading.Thread(target=_warmup, name="roman-lab-warmup", daemon=True).start()
+    threading.Thread(target=warmup, name="roman-lab-warmup", daemon=True).start()
     server_app.log.info("roman-lab: server extension loaded under %s (root %s, stores in %s)", base, root, cache_dir)
-
-
-def _warmup():
-    from ..io import warmup
-    from ..store import converter  # noqa: F401 (zarr, codecs, the SIP fitter)
-
-    warmup()

@@ -4,7 +4,6 @@ The HTTP handlers only start, join and read jobs; the work is `roman_lab.store.c
 in a thread pool, so the event loop keeps serving while an ASDF file is converted.
 """
 
-import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -49,9 +48,10 @@ class Job:
 class Conversions:
     """Starts or joins conversions; a failed job is retried on the next request."""
 
-    def __init__(self, convert, key_of, workers=2):
+    def __init__(self, convert, key_of, workers=2, cached=None):
         self._convert = convert
         self._key_of = key_of
+        self._cached = cached  # real path -> its complete store already in the cache, or None
         self._jobs = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
@@ -65,7 +65,12 @@ class Conversions:
             evicted = job is not None and job.status == "ready" and not job.store.exists()
             if job is None or job.status == "error" or evicted:
                 job = self._jobs[key] = Job(id=key, rel=rel)
-                self._pool.submit(self._run, job, real_path)
+                store = self._cached(real_path) if self._cached is not None else None
+                if store is None:
+                    self._pool.submit(self._run, job, real_path)
+                else:  # converted before (by another server, kernel or session): ready at once, no poll
+                    job.store, job.status, job.progress, job.message = store, "ready", 1.0, "Ready"
+                    job.finished = job.started
             return job
 
     def get(self, key):
@@ -73,12 +78,13 @@ class Conversions:
             return self._jobs.get(key)
 
     @staticmethod
-    async def settled(job, wait_s):
-        """Waits up to `wait_s` seconds for the job to be display-ready, ready or failed: an
-        answer as soon as the first pixels can be read, without the browser polling for them."""
+    def settled(job, wait_s):
+        """Waits (in the caller's worker thread) up to `wait_s` seconds for the job to be
+        display-ready, ready or failed: an answer as soon as the first pixels can be read,
+        without the browser polling for them."""
         deadline = time.monotonic() + wait_s
         while not (job.display_ready or job.status in ("ready", "error")) and time.monotonic() < deadline:
-            await asyncio.sleep(SETTLE_POLL_S)
+            time.sleep(SETTLE_POLL_S)
 
     def _run(self, job, real_path):
         from ..io import RomanFileError

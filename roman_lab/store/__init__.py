@@ -31,25 +31,26 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
     return convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options)
 
 
-def cached_store(path, cache_dir=None):
+def cached_store(path, cache_dir=None, storage_options=None):
     """The complete store of this file already in the cache, else None: never converts (a
-    query that needs one array of a large file reads it from the file instead)."""
-    import os
+    query that needs one array of a large file reads it from the file instead). A cache on
+    object storage (`storage_options`: its fsspec options) is asked over the network."""
     from pathlib import Path
 
-    from .cache import is_url, read_root_attrs, store_id
+    from .cache import file_identity, is_url, read_root_attrs
 
     try:
-        real = os.path.realpath(Path(path).expanduser())
-        st = os.stat(real)
+        sid = file_identity(path)[2]
     except OSError:
         return None
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
-    sid = store_id(real, st.st_size, st.st_mtime_ns)
     if is_url(cache_dir):
         from .remote import RemoteCache
 
-        return RemoteCache(cache_dir).store(sid)
+        try:
+            return RemoteCache(cache_dir, storage_options).store(sid)
+        except RomanFileError:  # unreachable: the conversion that follows says why
+            return None
     final = Path(cache_dir).expanduser() / sid
     return Store(final) if read_root_attrs(final) is not None else None
 

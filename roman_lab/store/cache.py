@@ -78,6 +78,14 @@ def default_max_bytes():
     return parse_size(env) if env else DEFAULT_MAX_BYTES
 
 
+def file_identity(path):
+    """(real path, os.stat of it, store id) of a file: the one identity of a file version
+    that the converter, the cache look-up and the server's jobs share. Raises OSError."""
+    real = os.path.realpath(Path(path).expanduser())
+    st = os.stat(real)
+    return real, st, store_id(real, st.st_size, st.st_mtime_ns)
+
+
 def store_id(real_path, size, mtime_ns):
     stem = Path(real_path).name
     if stem.endswith(".asdf"):

@@ -102,20 +102,20 @@ class _Progress:
 
 def convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options):
     """`roman_lab.store.convert` of a local file into a local cache folder."""
-    real, st, name = local_source(path)
-    sid = _cache.store_id(real, st.st_size, st.st_mtime_ns)
+    real, st, sid, name = local_source(path)
     return convert_into_cache(sid, Path(cache_dir).expanduser(),
                               lambda cache: _build(real, st, cache, sid, name, progress, options),
                               on_progress, max_cache_bytes)
 
 
 def local_source(path):
-    """(real path, os.stat_result, name) of a local source file; RomanFileError 404 if unreadable."""
+    """(real path, os.stat_result, store id, name) of a local source file (`cache.file_identity`);
+    RomanFileError 404 if unreadable."""
     path = Path(path).expanduser()
     name = path.name or str(path)
     try:
-        real = os.path.realpath(path)
-        return real, os.stat(real), name
+        real, st, sid = _cache.file_identity(path)
+        return real, st, sid, name
     except FileNotFoundError:
         raise RomanFileError(f"{name} does not exist", 404, path) from None
     except OSError as exc:

@@ -138,8 +138,7 @@ class _Source:
         if self.url is None:
             from .converter import local_source
 
-            self.real, st, self.name = local_source(path)
-            self.sid = _cache.store_id(self.real, st.st_size, st.st_mtime_ns)
+            self.real, _st, self.sid, self.name = local_source(path)
             return
         self.fs, self.key = filesystem(self.url, storage_options)
         self.name = posixpath.basename(self.key.rstrip("/")) or self.url

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..io.names import detector_of_name, display_name, is_fits_name, level_of_name
+from ..state import KINDS  # noqa: F401 (the kinds of stack entries, as the state schema's)
 from .geometry import Geometry, celestial, wcs_header
 
-KINDS = ("exposure", "mosaic", "ramp", "user")
 LEVEL_OF_KIND = {"ramp": 1, "exposure": 2, "mosaic": 3, "user": None}
 KIND_OF_LEVEL = {1: "ramp", 2: "exposure", 3: "mosaic"}
 ARRAYS_FOLDER = Path(".roman-lab") / "arrays"

@@ -29,6 +29,7 @@ from ..display import (
     stretch_spec,
 )
 from . import sources
+from .channel import Channel
 from .circles import CirclesMixin
 from .geometry import read_geometry
 from .image_api import ImageDisplayAPI
@@ -89,6 +90,9 @@ class Viewer(CirclesMixin, ImageDisplayAPI, anywidget.AnyWidget):
     dq_overlay = t.Bool(False).tag(sync=True)
     ramp_selection = t.Dict(default_value=None, allow_none=True).tag(sync=True)
     view_size = t.Dict(default_value=None, allow_none=True).tag(sync=True)
+    # how the browser reaches roman-lab, read when a view starts: the page's server over HTTP when it
+    # answers, else this kernel ("auto"); or always one of them (docs/rest.md)
+    connection = t.Enum(("auto", "http", "kernel"), default_value="auto").tag(sync=True)
 
     _latest = None  # weakref to the viewer created last: the one `%roman` acts on
 
@@ -99,6 +103,7 @@ class Viewer(CirclesMixin, ImageDisplayAPI, anywidget.AnyWidget):
         self._catalog_styles = {}  # catalog label -> the API style (with extra keys)
         self._given_view = {}  # the viewport as last given to set_viewport (see _view_for)
         super().__init__(**kwargs)
+        self._channel = Channel(self)  # the browser's requests and store reads (channel.py)
         Viewer._latest = weakref.ref(self)
 
     @classmethod

@@ -13,13 +13,13 @@ import {
   folderOf,
   ICircleValue,
   IStateFile,
-  parseStateFile,
   readView,
   relativePath,
   resolvePath,
   STATE_FORMAT,
   STATE_VERSION
 } from '../viewer/viewState';
+import { checkedState } from './stateSchema';
 
 /** True for the files that hold a saved view. */
 export function isStateFile(path: string): boolean {
@@ -81,7 +81,7 @@ export interface IReadState {
 /** Reads and checks a state file, and looks up every image's file at once (metadata only). */
 export async function readStateFile(contents: Contents.IManager, statePath: string): Promise<IReadState> {
   const file = await contents.get(statePath, { type: 'file', format: 'text', content: true });
-  const state = parseStateFile(JSON.parse(String(file.content)));
+  const state = checkedState(String(file.content));
   const folder = folderOf(statePath);
   const root = (PageConfig.getOption('serverRoot') || '').replace(/\/+$/, '');
   const located = await Promise.all(

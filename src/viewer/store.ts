@@ -1,9 +1,11 @@
 /**
- * A roman-lab zarr store read over HTTP with zarrita: the root attributes, the `data`
- * pyramid and single chunks, nothing more. Arrays still being written (a display-ready
+ * A roman-lab zarr store read with zarrita, over HTTP or through a host's own store (the
+ * widget's kernel channel): the root attributes, the `data` pyramid and single chunks, nothing more. Arrays still being written (a display-ready
  * store) are simply absent and are looked up again later.
  */
 import * as zarr from 'zarrita';
+
+import type { IStoreAccess } from './session/server';
 
 /** The `roman_lab` root attributes the viewer uses (see docs/store-format.md). */
 export interface IStoreAttributes {
@@ -39,7 +41,7 @@ export interface IPyramidLevel {
   shape: [number, number];
   /** Chunk rows, columns. */
   chunks: [number, number];
-  array: zarr.Array<'float32', zarr.FetchStore>;
+  array: zarr.Array<'float32', zarr.AsyncReadable>;
 }
 
 export interface IChunk {
@@ -51,21 +53,24 @@ export interface IChunk {
 
 export class RomanStore {
   private constructor(
-    readonly url: string,
-    private readonly init: RequestInit,
-    private readonly root: zarr.Group<zarr.FetchStore>,
+    private readonly access: IStoreAccess,
+    private readonly root: zarr.Group<zarr.AsyncReadable>,
     readonly attrs: IStoreAttributes
   ) {}
 
-  static async open(url: string, init: RequestInit = {}): Promise<RomanStore> {
-    const store = new zarr.FetchStore(url, { overrides: init });
+  get url(): string {
+    return this.access.url;
+  }
+
+  static async open(access: IStoreAccess): Promise<RomanStore> {
+    const store = access.store ?? new zarr.FetchStore(access.url, { overrides: access.init ?? {} });
     // v3 only: roman-lab writes zarr v3, and probing v2 first costs two 404s per store
     const root = await zarr.open.v3(store, { kind: 'group' });
     const attrs = (root.attrs as { roman_lab?: IStoreAttributes }).roman_lab;
     if (!attrs) {
-      throw new Error(`${url} is not a roman-lab store (no roman_lab attributes).`);
+      throw new Error(`${access.url} is not a roman-lab store (no roman_lab attributes).`);
     }
-    return new RomanStore(url, init, root, attrs);
+    return new RomanStore(access, root, attrs);
   }
 
   /** The pyramid levels available now, finest first (level 0 may still be pending). */
@@ -92,7 +97,7 @@ export class RomanStore {
   }
 
   /** The `dq` array (uint32 flags, level 0 only), or null when absent or still being written. */
-  async dq(): Promise<zarr.Array<'uint32', zarr.FetchStore> | null> {
+  async dq(): Promise<zarr.Array<'uint32', zarr.AsyncReadable> | null> {
     const names = this.attrs.arrays ?? [];
     if (!names.includes('dq') || (this.attrs.arrays_pending ?? []).includes('dq')) {
       return null;
@@ -101,14 +106,14 @@ export class RomanStore {
     return array.is('uint32') ? array : null;
   }
 
-  static async maskChunk(array: zarr.Array<'uint32', zarr.FetchStore>, row: number, col: number, signal?: AbortSignal) {
+  static async maskChunk(array: zarr.Array<'uint32', zarr.AsyncReadable>, row: number, col: number, signal?: AbortSignal) {
     const chunk = await array.getChunk([row, col], { signal });
     return { data: chunk.data as Uint32Array, width: chunk.shape[1], height: chunk.shape[0] };
   }
 
   /** Re-reads the root attributes (a display-ready store completes while we look at it). */
   async refresh(): Promise<RomanStore> {
-    return RomanStore.open(this.url, this.init);
+    return RomanStore.open(this.access);
   }
 
   static async chunk(level: IPyramidLevel, row: number, col: number, signal?: AbortSignal): Promise<IChunk> {

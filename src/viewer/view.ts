@@ -21,21 +21,13 @@ import { LimitsMode, StackDisplay } from './stackDisplay';
 import { DEFAULT_DISPLAY, IDisplaySettings, IImageInfo, StackImage } from './stackImage';
 import { RomanStore } from './store';
 import { Thumbnails } from './thumbnails';
-import { ViewInput } from './viewInput';
+import { IInputView, IStatus, ViewInput } from './viewInput';
 import { Viewport } from './viewport';
 
 export type { IDisplaySettings, IImageInfo } from './stackImage';
 export type { LimitsMode } from './stackDisplay';
 
-export interface IStatus {
-  /** 0-based level-0 pixel of the current image under the cursor (rounded), or null outside it. */
-  x: number | null;
-  y: number | null;
-  /** `data` at that pixel (null while its full-resolution chunk is not loaded). */
-  value: number | null;
-  /** `dq` flags at that pixel (null unless the DQ overlay has loaded its chunk). */
-  flags: number | null;
-}
+export type { IStatus } from './viewInput';
 
 export interface IImageViewOptions {
   /** Bytes of chunk data kept for all images together (CPU copies; the GPU holds the same). */
@@ -55,7 +47,7 @@ export interface IImageViewOptions {
 /** Recent frame-switch draw times kept for `frameTimes` (benchmarks). */
 const FRAME_TIMES_KEPT = 512;
 
-export class ImageView {
+export class ImageView implements IInputView {
   readonly canvas: HTMLCanvasElement;
 
   constructor(

@@ -3,11 +3,42 @@
  * arrows / + - / f / 1 move the view, n N [ ] Space step and blink the stack; and the status
  * of the pixel under the cursor after each of them.
  */
-import type { ImageView, IStatus } from './view';
+import type { StackImage } from './stackImage';
+
+/** The pixel of the current image under the cursor, for a status line. */
+export interface IStatus {
+  /** 0-based level-0 pixel of the current image under the cursor (rounded), or null outside it. */
+  x: number | null;
+  y: number | null;
+  /** `data` at that pixel (null while its full-resolution chunk is not loaded). */
+  value: number | null;
+  /** `dq` flags at that pixel (null unless the DQ overlay has loaded its chunk). */
+  flags: number | null;
+}
+
+/** What the mouse and keys drive: the view as ViewInput sees it (ImageView is one). */
+export interface IInputView {
+  readonly canvas: HTMLCanvasElement;
+  readonly current: StackImage | null;
+  readonly view: { centerX: number; centerY: number; zoom: number };
+  readonly blinking: boolean;
+  readonly blinkInterval: number;
+  setView(centerX: number, centerY: number, zoom: number): void;
+  zoomAt(factor: number, cssX: number, cssY: number): void;
+  fit(): void;
+  next(): void;
+  previous(): void;
+  blink(intervalMs: number): void;
+  stopBlink(): void;
+  screenToImage(cssX: number, cssY: number): [number, number];
+  fromReference(image: StackImage, x: number, y: number): [number, number];
+  valueAt(x: number, y: number): number | null;
+  flagsAt(x: number, y: number): number | null;
+}
 
 export class ViewInput {
   constructor(
-    private readonly view: ImageView,
+    private readonly view: IInputView,
     private readonly onStatus?: (status: IStatus) => void
   ) {
     this.bind(view.canvas);

@@ -13,6 +13,8 @@ export interface IWidgetModel {
   get(name: string): any;
   set(name: string, value: unknown): void;
   save_changes(): void;
+  /** A custom message to the kernel (the server channel, channel.ts). */
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
   on(event: string, callback: (...args: any[]) => void): void;
   off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
 }

@@ -2,9 +2,9 @@
  * The browser half of `roman_lab.Viewer`: the lab's viewer core (ImageView, CircleLayer)
  * in a notebook output, kept in step with the widget's traits (docs/state.md "Widget traits").
  *
- * Python -> browser: every trait is applied to the view (images converted through the
- * server's store API, added as they become display-ready, removed and reordered; the
- * display, the view, circles, catalog markers, blinking, the DQ overlay).
+ * Python -> browser: every trait is applied to the view (images converted through the page's
+ * roman-lab server or the kernel, connection.ts; added as they become display-ready, removed
+ * and reordered; the display, the view, circles, catalog markers, blinking, the DQ overlay).
  * Browser -> Python: circles drawn, moved, resized or deleted (`regions`, at once), the image
  * on screen (`current`), the view after the user pans or zooms (`center`, `zoom_level`,
  * debounced), `view_size`, `blinking`, `dq_overlay` and marks from the toolbar.
@@ -20,6 +20,8 @@ import { ICatalogValue, MarkerLayer } from './markers';
 import { RampSection } from './ramps';
 import { ImageQueue } from './imageQueue';
 import { RegionSync } from './regions';
+import { KernelConnection } from './channel';
+import { ConnectionMode, WidgetConnection } from './connection';
 import { PageConnection } from './server';
 import {
   applyBlink,
@@ -73,7 +75,9 @@ export class RomanWidget {
     el: HTMLElement
   ) {
     injectStyle(el.ownerDocument);
-    const server = new RomanServer(new PageConnection());
+    this.kernel = new KernelConnection(model);
+    const mode: ConnectionMode = model.get('connection') ?? 'auto';
+    const server = new RomanServer(new WidgetConnection(new PageConnection(), this.kernel, mode));
     this.chrome = new WidgetChrome(el, {
       step: by => this.step(by),
       toggleBlink: () => this.toggleBlink(),
@@ -164,6 +168,7 @@ export class RomanWidget {
     this.markers.dispose();
     this.ramps.dispose();
     this.session.dispose();
+    this.kernel.dispose();
     this.root.remove();
   }
 
@@ -543,6 +548,7 @@ export class RomanWidget {
   private readonly ramps: RampSection;
   private rampsTimer = 0;
   private readonly resizeObserver: ResizeObserver;
+  private readonly kernel: KernelConnection;
   private readonly listeners: Array<[string, () => void]> = [];
   private readonly queue: ImageQueue;
   private readonly regions: RegionSync;

@@ -33,7 +33,7 @@ describe('URLs', () => {
       url: 'http://h:1/base/roman-lab/stores/r1-abc/',
       init: { headers: { Authorization: 'token t0k' }, credentials: 'same-origin' }
     });
-    expect(storeAccess({ ...settings, token: '' }, 'x').init.headers).toEqual({});
+    expect(storeAccess({ ...settings, token: '' }, 'x').init?.headers).toEqual({});
   });
 });
 

@@ -2,7 +2,7 @@
  * The notebook widget's connection to the server extension, without JupyterLab's
  * ServerConnection: the base URL and token come from the page's `jupyter-config-data`,
  * the XSRF token from the `_xsrf` cookie (sent as `X-XSRFToken`, as @jupyterlab/services
- * does). The session's RomanServer runs over it.
+ * does). The widget uses it when the page's server answers (connection.ts), else its kernel.
  */
 import { IRequestOptions, IServerConnection, IStoreAccess, queryString, requestJson } from '../viewer/session/server';
 

@@ -34,6 +34,23 @@ async function shownWidget(page: Page, nth = 0): Promise<Locator> {
   return widget;
 }
 
+/** Python: a displayed Viewer (made with `args`) with one demo file loaded. */
+function viewerWith(file: string, args = ''): string {
+  return ['import os, json', 'from roman_lab import Viewer', `v = Viewer(${args})`, `v.load(os.path.abspath("../demo/${file}"))`, 'v'].join('\n');
+}
+
+/** Python: a file that is not ASDF in the notebook's folder, and a stack entry naming it. */
+const NOT_ROMAN = 'open("not-roman.asdf", "w").write("this is not ASDF")';
+const NOT_ROMAN_ENTRY =
+  '{"id": "x1", "path": os.path.abspath("not-roman.asdf"), "name": "not-roman", "kind": "user", ' +
+  '"wcs_from": None, "mark": None, "meta": {"time": None, "detector": None, "level": None}}';
+
+/** The widget says the file could not be shown, in the reader's words. */
+async function expectRefused(widget: Locator): Promise<void> {
+  await expect(widget.locator('.roman-widget-error')).toContainText('not-roman could not be shown', { timeout: 30000 });
+  await expect(widget.locator('.roman-widget-error')).toContainText(/ASDF/);
+}
+
 /** How many of the sampled canvas pixels differ between two samples. */
 function changed(a: number[], b: number[]): number {
   let n = 0;
@@ -65,16 +82,7 @@ test.describe('roman_lab.Viewer in a notebook', () => {
     await page.notebook.createNew('widget.ipynb');
 
     // -- load from Python: the browser converts and draws ----------------------------------
-    await run(
-      page,
-      [
-        'import os, json',
-        'from roman_lab import Viewer',
-        'v = Viewer()',
-        `v.load(os.path.abspath("../demo/${file}"))`,
-        'v'
-      ].join('\n')
-    );
+    await run(page, viewerWith(file));
     const widget = await shownWidget(page);
     const canvas = widget.locator('canvas.jp-RomanImageView-canvas');
     await expect(widget.locator('.roman-widget-name')).toHaveText(file.replace(/\.asdf$/, ''));
@@ -237,20 +245,24 @@ test.describe('roman_lab.Viewer in a notebook', () => {
 
   test('a file the server refuses is reported in the widget with its message', async ({ page }) => {
     await page.notebook.createNew('widget-error.ipynb');
-    await run(
-      page,
-      [
-        'import os',
-        'from roman_lab import Viewer',
-        'open("not-roman.asdf", "w").write("this is not ASDF")',
-        'v = Viewer()',
-        'v.images = [{"id": "x1", "path": os.path.abspath("not-roman.asdf"), "name": "not-roman", "kind": "user",',
-        '             "wcs_from": None, "mark": None, "meta": {"time": None, "detector": None, "level": None}}]',
-        'v'
-      ].join('\n')
-    );
-    const widget = page.locator('.roman-widget').first();
-    await expect(widget.locator('.roman-widget-error')).toContainText('not-roman could not be shown', { timeout: 30000 });
-    await expect(widget.locator('.roman-widget-error')).toContainText(/ASDF/);
+    await run(page, ['import os', 'from roman_lab import Viewer', NOT_ROMAN, 'v = Viewer()', `v.images = [${NOT_ROMAN_ENTRY}]`, 'v'].join('\n'));
+    await expectRefused(page.locator('.roman-widget').first());
+  });
+
+  test('through its kernel (connection="kernel", as in VS Code or Colab): the same pixels and error words, no HTTP', async ({ page }) => {
+    const { file } = await truth(page);
+    const overHttp: string[] = [];
+    page.on('request', request => {
+      if (/\/roman-lab\/(api\/)?stores/.test(request.url())) {
+        overHttp.push(request.url());
+      }
+    });
+    await page.notebook.createNew('widget-kernel.ipynb');
+    await run(page, viewerWith(file, 'connection="kernel"'));
+    const widget = await shownWidget(page);
+    expect(levels(await canvasPixels(widget.locator('canvas.jp-RomanImageView-canvas'), 7))).toBeGreaterThan(20);
+    await run(page, `${NOT_ROMAN}\nv.images = v.images + [${NOT_ROMAN_ENTRY}]`);
+    await expectRefused(widget);
+    expect(overHttp).toEqual([]);
   });
 });

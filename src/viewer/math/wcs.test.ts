@@ -15,7 +15,6 @@ function separation(ra1: number, dec1: number, ra2: number, dec2: number): numbe
 interface ICase {
   name: string;
   header: FitsHeader;
-  shape: [number, number];
   pixel_scale_arcsec: number;
   x: number[];
   y: number[];

@@ -5,7 +5,7 @@ import { ImageLoader } from './loader';
 import { IConversion, RomanServer, ServerError } from './server';
 
 vi.mock('../store', () => ({
-  RomanStore: { open: vi.fn(async (url: string) => ({ url })) }
+  RomanStore: { open: vi.fn(async (access: { url: string }) => ({ url: access.url })) }
 }));
 
 /** A server whose conversions step through `steps` (one per status request), per path. */
@@ -54,7 +54,7 @@ describe('ImageLoader', () => {
     });
     const opened = await loader.open('a', 'a.asdf');
     expect(opened?.store).toEqual({ url: 'store/a' });
-    expect(RomanStore.open).toHaveBeenCalledWith('store/a', {});
+    expect(RomanStore.open).toHaveBeenCalledWith({ url: 'store/a', init: {} });
     expect(progress).toContain(0.1);
     expect(loader.loading).toEqual([]);
     await opened!.complete;

@@ -97,8 +97,7 @@ export class ImageLoader {
     item.progress = 1;
     item.message = 'opening';
     this.options.onChange();
-    const access = this.server.storeAccess(job.id);
-    const store = await RomanStore.open(access.url, access.init);
+    const store = await RomanStore.open(this.server.storeAccess(job.id));
     return { store, complete: job.status === 'ready' ? Promise.resolve() : this.follow(job) };
   }
 

@@ -1,9 +1,10 @@
 /**
- * The roman-lab server extension (`/roman-lab/`, docs/rest.md) as the session sees it, written
- * once for both hosts. A host gives only its connection: how a JSON request reaches
- * `/roman-lab/api/...` and how a store's chunks are read (the lab through JupyterLab's
- * ServerConnection, the notebook widget through the page's own settings).
+ * The roman-lab endpoints (`/roman-lab/`, docs/rest.md) as the session sees it, written once
+ * for both hosts. A host gives only its connection: how a JSON request reaches
+ * `/roman-lab/api/...` and how a store's chunks are read (the lab over HTTP through
+ * JupyterLab's ServerConnection, the notebook widget over anywidget messages to its kernel).
  */
+import type { AsyncReadable } from 'zarrita';
 
 /** A conversion job, as `POST /roman-lab/api/stores` and `GET .../stores/ID` answer. */
 export interface IConversion {
@@ -18,10 +19,12 @@ export interface IConversion {
   error_status: number | null;
 }
 
-/** The absolute URL of a store and the request options its chunk reads need (auth). */
+/** Where a store's keys are read: its absolute URL with the request options the reads need
+ * (auth), or a zarrita store the host reads through itself (`url` then only names it). */
 export interface IStoreAccess {
   url: string;
-  init: RequestInit;
+  init?: RequestInit;
+  store?: AsyncReadable;
 }
 
 export interface IRequestOptions {
