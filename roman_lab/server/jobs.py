@@ -13,6 +13,34 @@ from ..store.converter import DISPLAY_READY, PUBLISHED
 
 SETTLE_POLL_S = 0.005  # how often a waiting request looks at its job (a few attribute reads)
 MAX_WAIT_S = 5.0  # the longest `wait_s` a request may ask for
+# conversions that may wait between their two stages, each holding its file's pyramid
+# (~90 MB for a full-size L2) while other files reach their first pixels
+PAUSED_MAX = 4
+FIRST, REST = 0, 1  # the stages of a conversion: up to display-ready, then the rest
+
+
+class StageGate:
+    """At most `slots` conversions work at once, and a first stage (what a file's first pixels
+    need) goes before any waiting second stage: a stack of files loaded at once shows each
+    file in about the time of its first stage, not of the whole conversions before it."""
+
+    def __init__(self, slots):
+        self._cond = threading.Condition()
+        self._free = slots
+        self._waiting = [0, 0]  # by stage
+
+    def acquire(self, stage):
+        with self._cond:
+            self._waiting[stage] += 1
+            while self._free == 0 or (stage == REST and self._waiting[FIRST] > 0):
+                self._cond.wait()
+            self._waiting[stage] -= 1
+            self._free -= 1
+
+    def release(self):
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
 
 
 @dataclass
@@ -54,7 +82,8 @@ class Conversions:
         self._cached = cached  # real path -> its complete store already in the cache, or None
         self._jobs = {}
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
+        self._gate = StageGate(workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers + PAUSED_MAX, thread_name_prefix="roman-lab-convert")
 
     def start(self, real_path, rel):
         """The job for this version of the file, started if it is new, failed before, or its
@@ -89,11 +118,21 @@ class Conversions:
     def _run(self, job, real_path):
         from ..io import RomanFileError
 
+        holding = [True]
+
         def on_progress(fraction, message):
             job.progress, job.message = float(fraction), message
             job.display_ready = job.display_ready or message == DISPLAY_READY
             job.published += message.startswith(PUBLISHED)
+            if message == DISPLAY_READY:
+                # the converter calls this in its own thread, outside any lock, between its
+                # stages: the rest waits while other files still need their first pixels
+                self._gate.release()
+                holding[0] = False
+                self._gate.acquire(REST)
+                holding[0] = True
 
+        self._gate.acquire(FIRST)
         job.status, job.message = "running", "Converting"
         try:
             job.store = self._convert(real_path, on_progress=on_progress)
@@ -106,3 +145,5 @@ class Conversions:
             job.status, job.progress, job.message = "ready", 1.0, "Ready"
         finally:
             job.finished = time.monotonic()
+            if holding[0]:
+                self._gate.release()

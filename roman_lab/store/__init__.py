@@ -17,7 +17,8 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
     max_cache_bytes: LRU size limit of a local cache (default $ROMAN_LAB_CACHE_MAX or 20 GiB;
       0 or None from the env disables nothing: pass float('inf') for no limit).
     on_progress: callable(fraction in [0, 1], message) for the caller and every other caller
-      waiting on the same conversion. options: chunk=, codec= (benchmarks).
+      waiting on the same conversion, called in the converting thread outside any lock (the
+      server paces conversions there). options: chunk=, codec= (benchmarks).
     """
     from .cache import is_url
 
