@@ -33,9 +33,11 @@ def convert_many(paths, cache_dir=None, scheduler=None, progress=True, n_workers
     from tqdm.auto import tqdm
 
     from .store import default_cache_dir
+    from .store.cache import is_url
 
-    paths = [str(Path(p).expanduser().resolve()) for p in paths]
-    cache_dir = str(Path(cache_dir).expanduser() if cache_dir else default_cache_dir())
+    paths = [p if is_url(p) else str(Path(p).expanduser().resolve()) for p in paths]
+    cache_dir = cache_dir or default_cache_dir()
+    cache_dir = cache_dir if is_url(cache_dir) else str(Path(cache_dir).expanduser())
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)

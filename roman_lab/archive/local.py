@@ -66,9 +66,10 @@ CREATE INDEX IF NOT EXISTS cells_file ON cells(file_id);
 
 
 def default_db():
-    from roman_lab.store.cache import default_cache_dir
+    from roman_lab.store.cache import default_cache_dir, home_cache_dir, is_url
 
-    return default_cache_dir().parent / "archive.sqlite"
+    stores = default_cache_dir()  # beside the store cache, unless that is on object storage
+    return (home_cache_dir() if is_url(stores) else stores).parent / "archive.sqlite"
 
 
 # -- the coarse sky index -------------------------------------------------------------------

@@ -13,7 +13,14 @@ class RomanLab(Configurable):
     """Settings of the server extension (`c.RomanLab.cache_dir = ...` in jupyter_server_config.py)."""
 
     cache_dir = Unicode(
-        "", config=True, help="Folder of the zarr stores (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores)."
+        "", config=True,
+        help="Folder of the zarr stores, or an object storage URL such as s3://bucket/prefix shared by the users "
+             "of a JupyterHub (default: $ROMAN_LAB_CACHE or ~/.cache/roman-lab/stores).",
+    )
+    cache_storage_options = Dict(
+        {}, config=True,
+        help="fsspec options of an object storage cache_dir, e.g. {'endpoint_url': 'https://s3.example.org'} "
+             "(default: fsspec's and the AWS SDK's own configuration: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).",
     )
     cache_max_bytes = Int(
         0, config=True, help="Size limit of the store cache, least recently used evicted first (0: $ROMAN_LAB_CACHE_MAX or 20 GiB)."
@@ -50,23 +57,26 @@ def load(server_app):
         StoreJobHandler,
         StoresHandler,
     )
-    from .openstores import OpenStores
+    from .openstores import OpenStores, RemoteOpenStores
     from .paths import jupyter_root
     from .triage import TriageHandler
 
     config = RomanLab(parent=server_app)
-    cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else cache.default_cache_dir()
+    cache_dir = config.cache_dir.rstrip("/") or cache.default_cache_dir()
+    remote = cache.is_url(cache_dir)
+    cache_dir = cache_dir if remote else Path(cache_dir).expanduser()
+    options = dict(config.cache_storage_options)
     max_bytes = config.cache_max_bytes or cache.default_max_bytes()
     web_app = server_app.web_app
     root = jupyter_root(server_app)
     web_app.settings["roman_lab_context"] = Context(
         root=root,
-        conversions=make_conversions(cache_dir, max_bytes, workers=config.conversion_workers),
+        conversions=make_conversions(cache_dir, max_bytes, workers=config.conversion_workers, storage_options=options),
         cache_dir=cache_dir,
-        open_stores=OpenStores(cache_dir),
+        open_stores=RemoteOpenStores(cache_dir, options) if remote else OpenStores(cache_dir),
         index_db=(
             Path(config.index_db).expanduser() if config.index_db
-            else cache_dir / ".archive.sqlite" if config.cache_dir else None  # None: the kernel's default
+            else cache_dir / ".archive.sqlite" if config.cache_dir and not remote else None  # None: the kernel's default
         ),
         mast=dict(config.mast),
         ramps_max_pixels=config.ramps_max_pixels,

@@ -60,15 +60,17 @@ class Context:
         return real
 
 
-def make_conversions(cache_dir, max_bytes, workers=2):
-    """Conversions into `cache_dir`, one job per file version (its store id)."""
+def make_conversions(cache_dir, max_bytes, workers=2, storage_options=None):
+    """Conversions into `cache_dir` (a folder or an object storage URL, `storage_options` its
+    fsspec options), one job per file version (its store id)."""
     from ..store import cache, cached_store, convert
 
     return Conversions(
-        functools.partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False),
+        functools.partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False,
+                          storage_options=storage_options),
         lambda real_path: cache.file_identity(real_path)[2],
         workers=workers,
-        cached=functools.partial(cached_store, cache_dir=cache_dir),
+        cached=functools.partial(cached_store, cache_dir=cache_dir, storage_options=storage_options),
     )
 
 
@@ -195,6 +197,13 @@ def root_metadata(ctx, store_id, folder):
 
 def store_key(ctx, store_id, key):
     """The bytes of one key of a store (None: no such key, or not written yet)."""
+    if ctx.open_stores.remote:  # a cache on object storage: only published stores, read through fsspec
+        from ..io import RomanFileError
+
+        try:
+            return ctx.open_stores.read(store_id, key, without_server_paths)
+        except RomanFileError as err:
+            raise RomanHTTPError(err.status, err.message) from err
     folder = servable_store_path(ctx, store_id)
     if key == "zarr.json":
         return root_metadata(ctx, store_id, folder)[0]

@@ -116,11 +116,32 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
     async def get(self, store_id, key, include_body=True):
         if "\x00" in key:
             raise RomanHTTPError(404, f"Store {store_id} has no key {key!r}.")
-        self.root = str(api.servable_store_path(self.settings["roman_lab_context"], store_id))
         self._etag = f'"{store_id}/{key}"'
+        if self.settings["roman_lab_context"].open_stores.remote:
+            return await self.get_remote(store_id, key, include_body)
+        self.root = str(api.servable_store_path(self.settings["roman_lab_context"], store_id))
         if key == "zarr.json":
             return self.finish_root_metadata(store_id, include_body)
         return await tornado.web.StaticFileHandler.get(self, key, include_body)
+
+    async def get_remote(self, store_id, key, include_body):
+        """A key of a store on object storage (`c.RomanLab.cache_dir = "s3://..."`), read through
+        fsspec and served with the same headers as a local file; only published stores (their
+        completion marker written) are served, and only keys inside the store's own prefix."""
+        body = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, api.store_key, self.settings["roman_lab_context"], store_id, key)
+        if body is None:
+            raise RomanHTTPError(404, f"Store {store_id} has no key {key!r}, or is not ready; POST its path to /roman-lab/api/stores.")
+        self.set_header("Content-Type", mimetypes.guess_type(key)[0] or "application/octet-stream")
+        self.set_extra_headers(None)
+        self.set_header("Etag", self._etag)
+        if self.check_etag_header():
+            self.set_status(304)
+            return self.finish()
+        if not include_body:
+            self.set_header("Content-Length", len(body))
+            return self.finish()
+        return self.finish(body)
 
     def finish_root_metadata(self, store_id, include_body):
         """The root `zarr.json` without the server's own folders (the source file's absolute

@@ -8,7 +8,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..store.converter import DISPLAY_READY, PUBLISHED
 
@@ -92,7 +91,7 @@ class Conversions:
         key = self._key_of(real_path)
         with self._lock:
             job = self._jobs.get(key)
-            evicted = job is not None and job.status == "ready" and not Path(job.store.path).exists()
+            evicted = job is not None and job.status == "ready" and not job.store.exists()
             if job is None or job.status == "error" or evicted:
                 job = self._jobs[key] = Job(id=key, rel=rel)
                 store = self._cached(real_path) if self._cached is not None else None

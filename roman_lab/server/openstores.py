@@ -30,6 +30,8 @@ class _Entry:
 class OpenStores:
     """id -> folder of a complete store in `cache_dir`, for the event loop's handlers (one thread)."""
 
+    remote = False
+
     def __init__(self, cache_dir):
         self.cache_dir = Path(cache_dir)
         self._entries: dict[str, _Entry] = {}
@@ -79,3 +81,36 @@ class OpenStores:
 
         cache.touch(self.cache_dir / store_id)
         entry.touched = time.monotonic()
+
+
+class RemoteOpenStores:
+    """The published stores of an object storage cache (`roman_lab/store/remote.py`), for the
+    chunk handler. Every method may wait on the network: call them off the event loop. A
+    store's marker (which attempt holds its keys) and served root zarr.json are kept once read:
+    roman-lab never evicts a store from object storage, and a store never changes."""
+
+    remote = True
+
+    def __init__(self, url, storage_options):
+        from ..store.remote import RemoteCache
+
+        self.cache = RemoteCache(url, storage_options)
+        self._markers: dict[str, dict] = {}
+        self._root_json: dict[str, bytes] = {}
+
+    def read(self, store_id, key, sanitise):
+        """The served bytes of `key` in store `store_id` (the root zarr.json with `sanitise(meta)
+        -> meta` applied), or None when the store is not published or has no such key."""
+        marker = self._markers.get(store_id) or self.cache.marker(store_id)
+        if marker is None:
+            return None
+        self._markers[store_id] = marker
+        if key == "zarr.json" and store_id in self._root_json:
+            return self._root_json[store_id]
+        try:
+            body = self.cache.read(store_id, marker["attempt"], key)
+        except FileNotFoundError:
+            return None
+        if key == "zarr.json":
+            body = self._root_json[store_id] = json.dumps(sanitise(json.loads(body))).encode()
+        return body

@@ -2,22 +2,57 @@
 
 from ..io.errors import RomanFileError
 from .cache import default_cache_dir, default_max_bytes, evict, list_stores
-from .converter import Store, convert
+from .opened import RemoteStore, Store
 
 
-def cached_store(path, cache_dir=None):
+def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_bytes=None, storage_options=None,
+            **options):
+    """The zarr store of a Roman ASDF file or a FITS image, converted if needed. Raises RomanFileError.
+
+    cache_dir: folder of the stores (default: `default_cache_dir()`: $ROMAN_LAB_CACHE or
+      ~/.cache/roman-lab/stores), or an object storage URL such as s3://bucket/prefix
+      (`remote.py`; then a `RemoteStore` is returned). `path` may be such a URL too.
+    storage_options: fsspec's options for those URLs (endpoint, credentials); by default fsspec's
+      and the AWS SDK's own configuration (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+    max_cache_bytes: LRU size limit of a local cache (default $ROMAN_LAB_CACHE_MAX or 20 GiB;
+      0 or None from the env disables nothing: pass float('inf') for no limit).
+    on_progress: callable(fraction in [0, 1], message) for the caller and every other caller
+      waiting on the same conversion, called in the converting thread outside any lock (the
+      server paces conversions there). options: chunk=, codec= (benchmarks).
+    """
+    from .cache import is_url
+
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+    if is_url(path) or is_url(cache_dir):
+        from .remote import convert_remote
+
+        return convert_remote(path, cache_dir, storage_options, progress, on_progress, max_cache_bytes, options)
+    from .converter import convert_local
+
+    return convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options)
+
+
+def cached_store(path, cache_dir=None, storage_options=None):
     """The complete store of this file already in the cache, else None: never converts (a
-    query that needs one array of a large file reads it from the file instead)."""
+    query that needs one array of a large file reads it from the file instead). A cache on
+    object storage (`storage_options`: its fsspec options) is asked over the network."""
     from pathlib import Path
 
-    from .cache import file_identity, read_root_attrs
+    from .cache import file_identity, is_url, read_root_attrs
 
     try:
         sid = file_identity(path)[2]
     except OSError:
         return None
-    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    final = base / sid
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+    if is_url(cache_dir):
+        from .remote import RemoteCache
+
+        try:
+            return RemoteCache(cache_dir, storage_options).store(sid)
+        except RomanFileError:  # unreachable: the conversion that follows says why
+            return None
+    final = Path(cache_dir).expanduser() / sid
     return Store(final) if read_root_attrs(final) is not None else None
 
 
@@ -33,5 +68,5 @@ def open_store(store_id, cache_dir=None):
     return Store(base / store_id)
 
 
-__all__ = ["RomanFileError", "Store", "cached_store", "convert", "default_cache_dir", "default_max_bytes", "evict",
+__all__ = ["RemoteStore", "RomanFileError", "Store", "cached_store", "convert", "default_cache_dir", "default_max_bytes", "evict",
            "list_stores", "open_store"]

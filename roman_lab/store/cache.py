@@ -10,6 +10,9 @@ Layout of a cache folder:
 ID = <file stem, sanitised, <= 48 chars>-<16 hex of sha256(real path, size, mtime_ns, format)>.
 The last access of a store is the mtime of its folder (touched on every `convert` that
 returns it and by `Store.touch()`), which drives LRU eviction.
+
+A cache may also be an object storage URL (s3://bucket/prefix): its layout, publication by a
+completion marker and lack of eviction are in `remote.py`.
 """
 
 from __future__ import annotations
@@ -31,11 +34,26 @@ TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600  # leftover temp/trash folders older than this are removed when unlocked
 
 
+URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(location):
+    """Whether a cache or source location is an object storage URL (s3://bucket/key, gs://...:
+    `remote.py`) rather than a local path. file:// URLs are not: use the path."""
+    return isinstance(location, str) and bool(URL_RE.match(location)) and not location.startswith("file://")
+
+
 def default_cache_dir():
-    """$ROMAN_LAB_CACHE, else $XDG_CACHE_HOME/roman-lab/stores, else ~/.cache/roman-lab/stores."""
+    """$ROMAN_LAB_CACHE (a folder, or an object storage URL such as s3://bucket/prefix, kept as
+    text), else $XDG_CACHE_HOME/roman-lab/stores, else ~/.cache/roman-lab/stores."""
     env = os.environ.get("ROMAN_LAB_CACHE")
     if env:
-        return Path(env).expanduser()
+        return env.rstrip("/") if is_url(env) else Path(env).expanduser()
+    return home_cache_dir()
+
+
+def home_cache_dir():
+    """$XDG_CACHE_HOME/roman-lab/stores, else ~/.cache/roman-lab/stores."""
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "roman-lab" / "stores"

@@ -1,6 +1,6 @@
 """Roman ASDF -> chunked zarr v3 store (see docs/store-format.md), cached, atomic, shared.
 
-`convert(path)` returns a `Store`. The store of an unchanged file (same real path, size and
+`convert(path)` (`roman_lab.store.convert`) returns a `Store`. The store of an unchanged file (same real path, size and
 mtime_ns) is reused; otherwise it is written into `<cache>/.tmp-<ID>-...` and renamed to
 `<cache>/<ID>` when complete, so a half-written store is never visible under its ID.
 Concurrent calls share one conversion: one lock per ID inside the process, and a
@@ -10,6 +10,7 @@ Concurrent calls share one conversion: one lock per ID inside the process, and a
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
@@ -24,6 +25,7 @@ import numpy as np
 from ..io.errors import RomanFileError
 from . import cache as _cache
 from .cache import FORMAT_VERSION
+from .opened import Store
 
 IMAGE_CHUNK = 512  # L2/L3 chunks (pixels a side); the coarsest pyramid level is one chunk
 MAX_LEVEL_SIDE = 512
@@ -53,79 +55,6 @@ def default_codec():
     from zarr.codecs import ZstdCodec
 
     return [ZstdCodec(level=ZSTD_LEVEL, checksum=False)]
-
-
-class Store:
-    """A complete zarr store of one Roman file (open it with `Store(path)`)."""
-
-    def __init__(self, path, require_complete=True):
-        import zarr
-
-        self.path = Path(path)
-        self.id = self.path.name
-        attrs = _cache.read_root_attrs(self.path, require_complete=require_complete)
-        if attrs is None:
-            raise RomanFileError(f"{self.path} is not a complete roman-lab store", 404, self.path)
-        self.attrs = attrs
-        self.level = attrs["level"]
-        self.model_type = attrs["model_type"]
-        self.sip_max_error_px = attrs.get("sip_max_error_px")
-        self._zarr = zarr
-        self._group = None
-        self._wcs = None
-
-    @property
-    def group(self):
-        if self._group is None:
-            from zarr.storage import LocalStore
-
-            self._group = self._zarr.open_group(store=LocalStore(str(self.path), read_only=True), mode="r")
-        return self._group
-
-    @property
-    def complete(self):
-        return self.attrs.get("complete") is True
-
-    @property
-    def arrays(self):
-        """name -> zarr.Array (for L2/L3 `data` is the full-resolution level `data/0`)."""
-        out = {}
-        pending = set(self.attrs.get("arrays_pending") or ())
-        for name in self.attrs["arrays"]:
-            if name in pending or (name == "data" and "data/0" in pending):
-                continue
-            key = f"{name}/0" if name == "data" and self.level != 1 else name
-            out[name] = self.group[key]
-        return out
-
-    @property
-    def levels(self):
-        """The `data` pyramid, full resolution first (empty for L1)."""
-        if self.level == 1:
-            return []
-        pending = set(self.attrs.get("arrays_pending") or ())
-        return [self.group[f"data/{i}"] for i in range(self.attrs["pyramid_levels"]) if f"data/{i}" not in pending]
-
-    @property
-    def fits_wcs(self):
-        """astropy.wcs.WCS of the TAN-SIP header (None for L1, which has no WCS)."""
-        if self._wcs is None and self.attrs.get("fits_wcs"):
-            from ..io.sipheader import header_to_wcs
-
-            self._wcs = header_to_wcs(self.attrs["fits_wcs"])
-        return self._wcs
-
-    @property
-    def statistics(self):
-        return self.attrs.get("statistics")
-
-    def touch(self):
-        """Mark as recently used (LRU eviction); call when serving it."""
-        _cache.touch(self.path)
-
-    def __repr__(self):
-        level = "" if self.level is None else f" L{self.level}"
-        return f"<Store {self.id}{level} {self.model_type}>"
 
 
 def _is_enospc(exc):
@@ -171,25 +100,31 @@ class _Progress:
             self.bar.close()
 
 
-def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_bytes=None, **options):
-    """The zarr store of a Roman ASDF file or a FITS image, converted if needed. Raises RomanFileError.
+def convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options):
+    """`roman_lab.store.convert` of a local file into a local cache folder."""
+    real, st, sid, name = local_source(path)
+    return convert_into_cache(sid, Path(cache_dir).expanduser(),
+                              lambda cache: _build(real, st, cache, sid, name, progress, options),
+                              on_progress, max_cache_bytes)
 
-    cache_dir: folder of the stores (default: `default_cache_dir()`: $ROMAN_LAB_CACHE or
-      ~/.cache/roman-lab/stores). max_cache_bytes: LRU size limit (default $ROMAN_LAB_CACHE_MAX
-      or 20 GiB; 0 or None from the env disables nothing: pass float('inf') for no limit).
-    on_progress: callable(fraction in [0, 1], message) for the caller and every other caller
-      waiting on the same conversion, called in the converting thread outside any lock (the
-      server paces conversions there). options: chunk=, codec= (benchmarks).
-    """
+
+def local_source(path):
+    """(real path, os.stat_result, store id, name) of a local source file (`cache.file_identity`);
+    RomanFileError 404 if unreadable."""
     path = Path(path).expanduser()
     name = path.name or str(path)
     try:
         real, st, sid = _cache.file_identity(path)
+        return real, st, sid, name
     except FileNotFoundError:
         raise RomanFileError(f"{name} does not exist", 404, path) from None
     except OSError as exc:
         raise RomanFileError(f"{name} cannot be read ({exc.strerror or exc})", 404, path) from None
-    cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else _cache.default_cache_dir()
+
+
+def convert_into_cache(sid, cache_dir, build, on_progress, max_cache_bytes):
+    """The store `sid` of the local cache `cache_dir`, `build(cache_dir) -> Store` called when
+    absent, under the conversion locks (see the module docstring), then LRU eviction."""
     if max_cache_bytes is None:
         max_cache_bytes = _cache.default_max_bytes()
     try:
@@ -198,28 +133,33 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
         status = 507 if exc.errno == errno.ENOSPC else 500
         raise RomanFileError(f"the store cache {cache_dir} cannot be created ({exc.strerror})", status) from None
     final = cache_dir / sid
+    with joined(sid, on_progress):
+        store = _existing(final)
+        if store is None:
+            from filelock import FileLock
 
+            with FileLock(str(_cache.lock_path(cache_dir, sid))):
+                store = _existing(final) or build(cache_dir)
+        if max_cache_bytes is not None and max_cache_bytes != float("inf"):
+            _cache.evict(cache_dir, max_cache_bytes, protect={sid})
+        return store
+
+
+@contextlib.contextmanager
+def joined(sid, on_progress):
+    """Hold the in-process conversion lock of store `sid`, with `on_progress` told of the
+    conversion's progress (whoever runs it) and of "ready" when the block ends without error."""
     if on_progress is not None:
         with _guard:
             _observers.setdefault(sid, []).append(on_progress)
     try:
         with _key_lock(sid):
-            store = _existing(final)
-            if store is None:
-                from filelock import FileLock
-
-                with FileLock(str(_cache.lock_path(cache_dir, sid))):
-                    store = _existing(final)
-                    if store is None:
-                        store = _build(real, st, cache_dir, sid, name, progress, options)
+            yield
             if on_progress is not None:
                 try:
                     on_progress(1.0, "ready")
                 except Exception:  # noqa: BLE001
                     pass
-            if max_cache_bytes is not None and max_cache_bytes != float("inf"):
-                _cache.evict(cache_dir, max_cache_bytes, protect={sid})
-            return store
     finally:
         if on_progress is not None:
             with _guard:
@@ -237,7 +177,10 @@ def _existing(final):
     return Store(final)
 
 
-def _build(real, st, cache_dir, sid, name, use_tqdm, options):
+def _build(real, st, cache_dir, sid, name, use_tqdm, options, staged=True, source=None, relineage=None):
+    """Convert `real` into `<cache_dir>/<sid>`, published at "display-ready" when `staged`.
+    `source` (the store's `source` attribute) and `relineage(lineage) -> lineage` describe a
+    file that `real` is a local copy of (`remote.py`)."""
     final = cache_dir / sid
     _cache.clean_leftovers(cache_dir, sid)  # our temp folders: a crashed/killed earlier try
     if final.exists():  # present but incomplete/unreadable/old format: rebuild
@@ -266,8 +209,11 @@ def _build(real, st, cache_dir, sid, name, use_tqdm, options):
         from ..io import open as open_roman
 
         with open_roman(real) as rf:
-            source = {"path": str(real), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-            write_store(rf, tmp, source, report, publish=publish_display, final=final, stage2=tmp2, **options)
+            if relineage is not None:
+                rf.lineage = relineage(rf.lineage)
+            source = source or {"path": str(real), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+            write_store(rf, tmp, source, report, publish=publish_display if staged else None, final=final, stage2=tmp2,
+                        **options)
         check_source()
         if tmp.exists():  # single-stage store (L1)
             os.rename(tmp, final)

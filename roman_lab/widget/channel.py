@@ -32,10 +32,11 @@ _REQUESTS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roman-lab-chan
 def _kernel_stores(cache_dir):
     """The kernel's conversions and complete stores of one cache folder, shared by its viewers."""
     from ..server.api import make_conversions
-    from ..server.openstores import OpenStores
+    from ..server.openstores import OpenStores, RemoteOpenStores
     from ..store import cache
 
-    return make_conversions(cache_dir, cache.default_max_bytes()), OpenStores(cache_dir)
+    stores = RemoteOpenStores(cache_dir, None) if cache.is_url(cache_dir) else OpenStores(cache_dir)
+    return make_conversions(cache_dir, cache.default_max_bytes()), stores
 
 
 @functools.cache
