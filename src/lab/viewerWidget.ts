@@ -99,6 +99,7 @@ export class RomanViewerWidget extends Widget {
       const session = new StackSession(this.chrome.canvasHost, {
         server: labServer,
         cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
+        canvasKeys: false, // the viewer's keys are commands (viewerKeys.ts), changed or removed in Settings
         onReadout: (text, status) => this.showStatus(text, status),
         onDisplayChanged: () => this.displayChanged.emit(undefined),
         onStackChanged: () => this.onStackChanged(),

@@ -35,7 +35,9 @@ export class CircleLayer {
 
   constructor(
     private readonly target: ICircleHost,
-    private readonly onChange: (circles: ICircle[], selected: number | null) => void
+    private readonly onChange: (circles: ICircle[], selected: number | null) => void,
+    /** Whether Delete / Backspace on the canvas delete the selected circle (a host may bind a command instead). */
+    keys = true
   ) {
     this.svg = document.createElementNS(SVG, 'svg');
     this.svg.classList.add('jp-RomanCircles');
@@ -43,7 +45,9 @@ export class CircleLayer {
     target.host.addEventListener('pointerdown', this.onPointerDown, { capture: true });
     target.host.addEventListener('pointermove', this.onPointerMove, { capture: true });
     target.host.addEventListener('pointerup', this.onPointerUp, { capture: true });
-    target.canvas.addEventListener('keydown', this.onKeyDown);
+    if (keys) {
+      target.canvas.addEventListener('keydown', this.onKeyDown);
+    }
   }
 
   get circles(): ICircle[] {

@@ -42,6 +42,8 @@ export interface IImageViewOptions {
   /** Images added, removed, reordered or marked, the current image or the reference changed. */
   onStackChanged?: () => void;
   onError?: (message: string) => void;
+  /** Whether the canvas acts on its own keys (default true; see ISessionOptions.canvasKeys). */
+  canvasKeys?: boolean;
 }
 
 /** Recent frame-switch draw times kept for `frameTimes` (benchmarks). */
@@ -88,7 +90,7 @@ export class ImageView implements IInputView {
     });
     this.resizeObserver = new ResizeObserver(() => this.viewport.resize(host));
     this.resizeObserver.observe(host);
-    new ViewInput(this, options.onStatus); // listens on the canvas as long as it lives
+    new ViewInput(this, options.onStatus, options.canvasKeys ?? true); // listens on the canvas as long as it lives
   }
 
   // --- the stack ----------------------------------------------------------------------

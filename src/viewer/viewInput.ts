@@ -67,7 +67,9 @@ export function viewKeyActions(view: IInputView): Record<string, () => void> {
 export class ViewInput {
   constructor(
     private readonly view: IInputView,
-    private readonly onStatus?: (status: IStatus) => void
+    private readonly onStatus?: (status: IStatus) => void,
+    /** Whether the canvas acts on its own keys (a host may bind them as commands instead). */
+    private readonly keys = true
   ) {
     this.bind(view.canvas);
   }
@@ -129,6 +131,9 @@ export class ViewInput {
     canvas.addEventListener('pointerup', endDrag);
     canvas.addEventListener('pointercancel', endDrag);
     canvas.addEventListener('keydown', event => {
+      if (!this.keys) {
+        return;
+      }
       const actions = viewKeyActions(view);
       const action = actions[event.key];
       if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {

@@ -25,6 +25,11 @@ export interface ISessionOptions {
   onError: (message: string) => void;
   /** More layers drawn over the image after each frame (catalog markers). */
   overlays?: () => Array<{ render(): void }>;
+  /**
+   * Whether the canvas acts on its own keys (default true: the notebook widget). The lab binds
+   * them as commands instead, so a shortcut changed or removed in its settings is obeyed.
+   */
+  canvasKeys?: boolean;
 }
 
 export class StackSession {
@@ -49,9 +54,10 @@ export class StackSession {
       onDisplayChanged: options.onDisplayChanged,
       onStackChanged: options.onStackChanged,
       onError: options.onError,
-      cacheBytes: options.cacheBytes
+      cacheBytes: options.cacheBytes,
+      canvasKeys: options.canvasKeys
     });
-    this.circles = new CircleLayer(this.view, options.onCirclesChanged);
+    this.circles = new CircleLayer(this.view, options.onCirclesChanged, options.canvasKeys ?? true);
     this.pixelMarker = new PixelMarker(host, (x, y) => {
       const current = this.view.current;
       return current ? this.view.imageToScreen(...this.view.toReference(current, x, y)) : [NaN, NaN];
