@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -124,10 +123,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=5, help="never-seen files per file and way")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-first-"))
-    root, cache = work / "root", work / "cache"
-    root.mkdir()
-    try:
+    with tempfile.TemporaryDirectory(prefix="roman-lab-bench-first-") as scratch:
+        work = Path(scratch)
+        root, cache = work / "root", work / "cache"
+        root.mkdir()
         sources = [("synthetic L2, 4088^2 (96 MB)", "synthetic_cal.asdf", make_l2(work / "synthetic_cal.asdf"))]
         real = corpus()
         if real is not None:
@@ -140,16 +139,14 @@ def main(argv=None):
                 for suffix in ("n", "p", "h"):
                     os.link(path, root / f"t{i}{suffix}_{stem}")
         os.link(sources[0][2], root / f"warm_{sources[0][1]}")
+        load = lambda: " ".join(f"{x:.1f}" for x in os.getloadavg())  # noqa: E731
+        print(f"# bench_first_pixels: {psutil.cpu_count()} cores, load average {load()} at the start\n")
         server = Server(root, cache)
         try:
-            print(f"# bench_first_pixels: {psutil.cpu_count()} cores, load average "
-                  f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start\n")
             asyncio.run(run(server, [(label, stem) for label, stem, _ in sources], args.trials))
-            print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         finally:
             server.stop()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        print(f"\nload average at the end: {load()}")
 
 
 if __name__ == "__main__":

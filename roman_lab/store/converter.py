@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import threading
 import time
-import shutil
 import uuid
 import warnings
 from pathlib import Path
