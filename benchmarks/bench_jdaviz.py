@@ -27,14 +27,14 @@ Each trial is one fresh process per side; the clock starts at the first line of 
   here in the same process as the server does it: imports of zarr, roman_datamodels,
   roman_lab.io and roman_lab.store (server imports; a server pays them at start-up, in its
   warm-up thread, which also opens a first ASDF file: here that is in the first conversion), then
-  `roman_lab.convert` of every file into a fresh cache (ROMAN_LAB_CACHE, a new temp folder per
-  trial) in a pool of 2 threads, FIFO, like the server's `Conversions` (conversion_workers = 2);
-  "display-ready" ends when the last file's store is display-ready (coarsest pyramid level,
-  statistics, TAN-SIP WCS: all the viewer needs to draw it aligned). The pool keeps converting
-  (finer levels, err, dq) after that, as the server does; that is not timed, but a worker busy
-  with file 1's finer levels is what file 3 waits for.
+  every file started as a job of the server's own `Conversions` (roman_lab.server.api.
+  make_conversions: 2 working, every file's first stage before any second stage) into a fresh
+  cache (ROMAN_LAB_CACHE, a new temp folder per trial); "display-ready" ends when the last
+  file's store is display-ready (coarsest pyramid level, statistics, TAN-SIP WCS: all the viewer
+  needs to draw it aligned). The jobs go on (finer levels, err, dq) after that, as the server's
+  do; that is not timed.
 - ours with --server-warm: the same, but the process first runs what the server runs when it
-  starts (`roman_lab.io.warmup()`: asdf and roman_datamodels imported, a first ASDF opened),
+  starts (`roman_lab.server.api.warmup()`: a tiny throw-away conversion),
   before the clock: a lab whose server started before the files are loaded. The kernel's import
   row is then too low (astropy is already in the process); take it from a run without the flag.
 - ours, files seen before: the same again in a fresh process with the stores of the first run
@@ -107,8 +107,7 @@ def child_jdaviz(files):
 
 def child_ours(files):
     if os.environ.get("BENCH_SERVER_WARM") == "1":  # --server-warm: what the server does at start-up
-        from roman_lab.io import warmup
-        from roman_lab.store import converter  # noqa: F401
+        from roman_lab.server.api import warmup
 
         warmup()
     t0 = time.perf_counter()
@@ -124,43 +123,30 @@ def child_ours(files):
     out["load_s"] = time.perf_counter() - t
     assert len(viewer.images) == len(files), viewer.images
 
-    # the server's part: its imports (its warm-up thread imports these at start-up), then its pool
+    # the server's part: its imports (its warm-up thread imports these at start-up), then its
+    # own conversion jobs (roman_lab.server.jobs: WORKERS working, first stages first)
     t = time.perf_counter()
-    import concurrent.futures as cf
-    import threading
-
-    import roman_datamodels.datamodels  # noqa: F401
-    import zarr  # noqa: F401
-
-    import roman_lab.io  # noqa: F401
-    from roman_lab.store import convert
-    from roman_lab.store.converter import DISPLAY_READY
+    from roman_lab.server.api import make_conversions
+    from roman_lab.store.cache import default_cache_dir
 
     out["server_import_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    ready, lock, all_ready = {}, threading.Lock(), threading.Event()
-
-    def job(path):
-        def on_progress(fraction, message):
-            if message in (DISPLAY_READY, "ready"):
-                with lock:
-                    ready.setdefault(path, time.perf_counter() - t)
-                    if len(ready) == len(files):
-                        all_ready.set()
-
-        convert(path, progress=False, on_progress=on_progress)
-
-    pool = cf.ThreadPoolExecutor(WORKERS, thread_name_prefix="roman-lab-convert")
-    futures = [pool.submit(job, e["path"]) for e in viewer.images]
-    while not all_ready.wait(0.01):
-        for f in futures:
-            if f.done() and f.exception() is not None:
-                raise f.exception()
+    conversions = make_conversions(default_cache_dir(), float("inf"), workers=WORKERS)
+    jobs = [conversions.start(e["path"], e["path"]) for e in viewer.images]
+    ready = {}
+    while len(ready) < len(jobs):
+        for job in jobs:
+            if job.status == "error":
+                raise RuntimeError(job.message)
+            if job.display_ready or job.status == "ready":
+                ready.setdefault(job.id, time.perf_counter() - t)
+        time.sleep(0.005)
     out["display_ready_s"] = time.perf_counter() - t
     out["total_s"] = time.perf_counter() - t0
     out["ready_at_s"] = sorted(ready.values())
     out["peak_rss_at_shown_mb"] = peak_rss_mb()
-    pool.shutdown(wait=True)  # the rest of every store (not timed)
+    while any(job.status not in ("ready", "error") for job in jobs):  # the rest of every store (not timed)
+        time.sleep(0.05)
     out["complete_s"] = time.perf_counter() - t
     out["peak_rss_mb"] = peak_rss_mb()
     return out
@@ -318,7 +304,7 @@ def main(argv=None):
     ap.add_argument("--files-dir", default=str(DEFAULT_FILES), help="where the N copies are made (kept)")
     ap.add_argument("--json", default=None, help="also write every run here")
     ap.add_argument("--server-warm", action="store_true",
-                    help="ours: run the server's start-up warm-up (roman_lab.io.warmup) before the clock, "
+                    help="ours: run the server's start-up warm-up (roman_lab.server.api.warmup) before the clock, "
                          "as a server started before the files are loaded has")
     args = ap.parse_args(argv)
     if args.child:
