@@ -34,8 +34,7 @@ export interface IViewerDefaults {
 
 /** Images of a stack being converted or opened at once. */
 const PREPARE_CONCURRENCY = 4;
-/** How long the server may hold a request for the first pixels, then the polling until complete (ms). */
-const DISPLAY_READY_WAIT_MS = 500;
+/** Polling of display-ready conversions until complete (ms). */
 const COMPLETE_POLL_MS = 300;
 
 export class RomanViewerWidget extends Widget {
@@ -506,7 +505,6 @@ export class RomanViewerWidget extends Widget {
   /** Converts and opens the images; its progress shows until the first image is drawn. */
   private readonly loader = new ImageLoader(labServer, {
     concurrency: PREPARE_CONCURRENCY,
-    displayReadyWaitMs: DISPLAY_READY_WAIT_MS,
     completePollMs: COMPLETE_POLL_MS,
     onChange: () => this.showLoaderProgress(),
     onPublished: () => this.view?.refreshLevels() ?? Promise.resolve()

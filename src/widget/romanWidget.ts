@@ -39,8 +39,7 @@ import { WidgetChrome } from './chrome';
 import { injectStyle } from './style';
 import * as traits from './traits';
 
-/** How long the server may hold a request for the first pixels, then the polling until complete (ms). */
-const DISPLAY_READY_WAIT_MS = 500;
+/** Polling of display-ready conversions until complete (ms). */
 const COMPLETE_POLL_MS = 800;
 /** Conversions polled at once (the browser has ~6 connections per host; chunks need some). */
 const CONVERSIONS_AT_ONCE = 3;
@@ -113,7 +112,6 @@ export class RomanWidget {
     this.markers = new MarkerLayer(this.host, (x, y) => this.view.imageToScreen(x, y));
     this.loader = new ImageLoader(server, {
       concurrency: CONVERSIONS_AT_ONCE,
-      displayReadyWaitMs: DISPLAY_READY_WAIT_MS,
       completePollMs: COMPLETE_POLL_MS,
       onChange: () => this.showProgress(),
       onPublished: () => this.view.refreshLevels()

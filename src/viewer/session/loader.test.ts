@@ -38,7 +38,7 @@ function fakeServer(steps: Record<string, Array<Partial<IConversion>>>) {
   return { server, mostAtOnce: () => mostAtOnce };
 }
 
-const options = { concurrency: 2, displayReadyWaitMs: 1, completePollMs: 1, onChange: () => undefined };
+const options = { concurrency: 2, completePollMs: 1, onChange: () => undefined };
 
 describe('ImageLoader', () => {
   it('opens a store once display-ready, then follows it until complete', async () => {
@@ -75,7 +75,6 @@ describe('ImageLoader', () => {
     const published: number[] = [];
     const loader: ImageLoader = new ImageLoader(server, {
       ...options,
-      displayReadyWaitMs: 500,
       onPublished: async () => {
         published.push(published.length);
       }

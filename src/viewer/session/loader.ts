@@ -7,6 +7,12 @@
 import { RomanStore } from '../store';
 import { IConversion, RomanServer, ServerError } from './server';
 
+/**
+ * How long the server may hold a request for the first pixels (s): the progress line is
+ * updated at least this often while a long conversion runs.
+ */
+const DISPLAY_READY_WAIT_S = 0.5;
+
 /** An image being converted or opened, for a progress line. */
 export interface ILoading {
   path: string;
@@ -27,11 +33,6 @@ export interface IOpened {
 export interface ILoaderOptions {
   /** Conversions polled at once (the browser has ~6 connections per host; chunks need some). */
   concurrency: number;
-  /**
-   * How long the server may hold a request for the first pixels (ms): the progress line is
-   * updated at least this often while a long conversion runs.
-   */
-  displayReadyWaitMs: number;
   /** Polling of display-ready conversions until complete (ms). */
   completePollMs: number;
   /** `loading` changed. */
@@ -82,13 +83,12 @@ export class ImageLoader {
     item.started = true;
     item.message = 'asking the server';
     this.options.onChange();
-    const waitS = this.options.displayReadyWaitMs / 1000;
-    let job = await this.server.startConversion(item.path, signal, waitS);
+    let job = await this.server.startConversion(item.path, signal, DISPLAY_READY_WAIT_S);
     while (!job.display_ready && job.status !== 'error' && !stop()) {
       item.progress = job.progress;
       item.message = job.message;
       this.options.onChange();
-      job = await this.server.conversionStatus(job.id, signal, waitS);
+      job = await this.server.conversionStatus(job.id, signal, DISPLAY_READY_WAIT_S);
     }
     failIfError(job);
     if (stop()) {
