@@ -41,7 +41,7 @@ export class Meshes {
       const size = Math.max(tile.rect.x1 - tile.rect.x0, tile.rect.y1 - tile.rect.y0);
       const step = from && to ? this.step(tile.image, level, from, to) : size;
       const mesh = from && to ? tileMesh(tile.rect, from, to, step) : identityMesh(tile.rect);
-      this.renderer.uploadMesh(key, mesh, tile.uvMax);
+      this.renderer.uploadMesh(key, mesh);
     }
     return key;
   }

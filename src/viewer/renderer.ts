@@ -3,7 +3,7 @@ import { IMesh } from './math/align';
 import { INormalization } from './math/stretch';
 
 /**
- * The WebGL2 tile renderer: float32 chunks live on the GPU as R32F textures and the
+ * The WebGL2 tile renderer: float32 display tiles live on the GPU as R32F textures and the
  * interval, stretch and colormap are applied in the fragment shader, so changing the
  * display never refetches or re-uploads data.
  */
@@ -16,7 +16,7 @@ export interface IDisplay {
 }
 
 /**
- * A tile to draw: the chunk texture `texture` through the mesh `mesh` (uploadMesh), which
+ * A tile to draw: the tile texture `texture` through the mesh `mesh` (uploadMesh), which
  * places the tile in the reference image's pixels (math/align.ts).
  */
 export interface IMeshDraw {
@@ -43,12 +43,11 @@ in vec2 a_uv;             // 0..1 over the tile rectangle
 uniform vec2 u_offset;    // mesh origin - view centre, reference pixels
 uniform float u_zoom;     // device pixels per reference pixel
 uniform vec2 u_size;      // canvas size in device pixels
-uniform vec2 u_uvMax;     // the fraction of the texture holding valid pixels
 out vec2 v_uv;
 void main() {
   vec2 clip = (a_position + u_offset) * u_zoom / (0.5 * u_size);
   gl_Position = vec4(clip, 0.0, 1.0);
-  v_uv = a_uv * u_uvMax;
+  v_uv = a_uv;
 }`;
 
 const FRAGMENT_SHADER = `#version 300 es
@@ -99,7 +98,7 @@ export class TileRenderer {
     this.maskProgram = this.link(VERTEX_SHADER, MASK_FRAGMENT_SHADER);
     this.colormapTexture = gl.createTexture()!;
     this.histeqTexture = gl.createTexture()!;
-    const mesh = ['u_offset', 'u_zoom', 'u_size', 'u_uvMax'];
+    const mesh = ['u_offset', 'u_zoom', 'u_size'];
     for (const name of [...mesh, 'u_data', 'u_colormap', 'u_vmin', 'u_vmax', 'u_stretch', 'u_stretchA', 'u_histeq', 'u_histeqCount']) {
       this.uniforms[name] = gl.getUniformLocation(this.program, name);
     }
@@ -113,11 +112,8 @@ export class TileRenderer {
     return this.meshes.has(key);
   }
 
-  /**
-   * Uploads a tile's mesh (positions, uvs, triangle indices) under `key`; `uvMax` is the
-   * fraction of the chunk texture holding valid pixels (edge chunks are padded).
-   */
-  uploadMesh(key: string, mesh: IMesh, uvMax: readonly [number, number]): void {
+  /** Uploads a tile's mesh (positions, uvs over the tile's texture, triangle indices) under `key`. */
+  uploadMesh(key: string, mesh: IMesh): void {
     const gl = this.gl;
     this.releaseMesh(key);
     const vao = gl.createVertexArray()!;
@@ -146,8 +142,7 @@ export class TileRenderer {
       count: mesh.indices.length,
       type: mesh.indices instanceof Uint16Array ? gl.UNSIGNED_SHORT : gl.UNSIGNED_INT,
       ox: mesh.ox,
-      oy: mesh.oy,
-      uvMax: [uvMax[0], uvMax[1]]
+      oy: mesh.oy
     });
   }
 
@@ -169,12 +164,12 @@ export class TileRenderer {
     }
   }
 
-  /** Uploads a float32 chunk (row 0 first, `width` values per row) as an R32F texture. */
+  /** Uploads a float32 tile (row 0 first, `width` values per row) as an R32F texture. */
   upload(key: string, data: Float32Array, width: number, height: number): void {
     this.uploadTexture(key, width, height, gl => gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, data));
   }
 
-  /** Uploads a uint32 DQ chunk as an R32UI texture (integer: never filtered). */
+  /** Uploads a uint32 DQ tile as an R32UI texture (integer: never filtered). */
   uploadMask(key: string, data: Uint32Array, width: number, height: number): void {
     this.uploadTexture(key, width, height, gl =>
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32UI, width, height, 0, gl.RED_INTEGER, gl.UNSIGNED_INT, data)
@@ -209,7 +204,7 @@ export class TileRenderer {
     gl.disable(gl.BLEND);
   }
 
-  /** Frees a chunk's GPU memory (called by the chunk cache on eviction). */
+  /** Frees a tile's GPU memory (called by the chunk cache on eviction). */
   release(key: string): void {
     const texture = this.textures.get(key);
     if (texture) {
@@ -256,7 +251,6 @@ export class TileRenderer {
       gl.bindVertexArray(mesh.vao);
       // float64 subtraction on the CPU: the small difference survives float32
       gl.uniform2f(u.u_offset, mesh.ox - view.centerX, mesh.oy - view.centerY);
-      gl.uniform2f(u.u_uvMax, mesh.uvMax[0], mesh.uvMax[1]);
       gl.drawElements(gl.TRIANGLES, mesh.count, mesh.type, 0);
     }
     gl.bindVertexArray(null);
@@ -335,7 +329,7 @@ export class TileRenderer {
   private readonly maskUniforms: Record<string, WebGLUniformLocation | null> = {};
   private readonly meshes = new Map<
     string,
-    { vao: WebGLVertexArrayObject; buffers: WebGLBuffer[]; count: number; type: number; ox: number; oy: number; uvMax: [number, number] }
+    { vao: WebGLVertexArrayObject; buffers: WebGLBuffer[]; count: number; type: number; ox: number; oy: number }
   >();
   private readonly colormapTexture: WebGLTexture;
   private colormapData: Uint8Array | null = null;

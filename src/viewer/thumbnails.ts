@@ -1,14 +1,40 @@
 /**
  * Small pictures of the images of a stack for the stack list: each image's coarsest chunk
- * with its own display, drawn once per display change.
+ * with its own display, drawn once per display change. They keep their own small copy of
+ * that chunk: the chunk cache keeps only the tiles the view needs.
  */
-import { ChunkCache } from './chunkCache';
 import { lutIndex } from './math/colormap';
 import { normalizeValue } from './math/stretch';
 import { StackImage } from './stackImage';
+import { IChunk } from './store';
+
+/** The longest side of the copy kept per image (pictures are drawn at most this size). */
+const KEPT_SIDE = 128;
+
+/** An image's coarsest level, every `step`-th pixel. */
+interface IKept {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
 
 export class Thumbnails {
-  constructor(private readonly cache: ChunkCache) {}
+  /**
+   * The coarsest chunk of an image arrived (`rows` x `cols` valid pixels of it): a picture
+   * is drawn from a copy of every n-th pixel, as nearest-pixel scaling would pick anyway.
+   */
+  keep(image: StackImage, chunk: IChunk, rows: number, cols: number): void {
+    const step = Math.max(1, Math.ceil(Math.max(rows, cols) / KEPT_SIDE));
+    const [r, c] = [Math.ceil(rows / step), Math.ceil(cols / step)];
+    const data = new Float32Array(r * c);
+    for (let j = 0; j < r; j++) {
+      for (let i = 0; i < c; i++) {
+        data[j * c + i] = chunk.data[j * step * chunk.width + i * step];
+      }
+    }
+    this.kept.set(image.id, { data, rows: r, cols: c });
+    this.pictures.delete(image.id);
+  }
 
   /**
    * A small picture of an image (its coarsest level with its own display); null until that
@@ -19,12 +45,11 @@ export class Thumbnails {
     if (cached && cached.version === this.version) {
       return cached.picture;
     }
-    const level = image.levels.length > 0 ? image.coarsest : null;
-    const entry = level && this.cache.peek(`${image.id}:${level.index}/0/0`);
-    if (!level || !entry || !(entry.data instanceof Float32Array)) {
+    const kept = this.kept.get(image.id);
+    if (!kept) {
       return null;
     }
-    const [rows, cols] = [Math.min(level.shape[0], level.chunks[0]), Math.min(level.shape[1], level.chunks[1])];
+    const { data, rows, cols } = kept;
     const scale = size / Math.max(rows, cols);
     const width = Math.max(1, Math.round(cols * scale));
     const height = Math.max(1, Math.round(rows * scale));
@@ -34,7 +59,7 @@ export class Thumbnails {
     for (let j = 0; j < height; j++) {
       const row = Math.min(rows - 1, Math.floor((height - 1 - j) / scale));
       for (let i = 0; i < width; i++) {
-        const value = entry.data[row * entry.width + Math.min(cols - 1, Math.floor(i / scale))];
+        const value = data[row * cols + Math.min(cols - 1, Math.floor(i / scale))];
         const t = Number.isFinite(value) ? normalizeValue(norm, value) : -1;
         const at = 4 * (j * width + i);
         if (t < 0) {
@@ -49,8 +74,9 @@ export class Thumbnails {
     return picture;
   }
 
-  /** An image's coarsest chunk arrived: its picture is drawn again. */
+  /** An image left the stack. */
   forget(imageId: string): void {
+    this.kept.delete(imageId);
     this.pictures.delete(imageId);
   }
 
@@ -59,6 +85,7 @@ export class Thumbnails {
     this.version++;
   }
 
+  private readonly kept = new Map<string, IKept>();
   private readonly pictures = new Map<string, { version: number; picture: ImageData }>();
   private version = 0;
 }

@@ -19,7 +19,7 @@ import { IMeshDraw, IViewTransform, TileRenderer } from './renderer';
 import { Stack } from './stack';
 import { LimitsMode, StackDisplay } from './stackDisplay';
 import { DEFAULT_DISPLAY, IDisplaySettings, IImageInfo, StackImage } from './stackImage';
-import { RomanStore } from './store';
+import { IChunk, RomanStore } from './store';
 import { Thumbnails } from './thumbnails';
 import { IInputView, IStatus, ViewInput } from './viewInput';
 import { Viewport } from './viewport';
@@ -67,12 +67,13 @@ export class ImageView implements IInputView {
       bytes: options.cacheBytes ?? 512 * 2 ** 20,
       concurrency: options.concurrency ?? 6,
       holds: image => !!this.stack.get(image.id),
-      onLoaded: tile => this.chunkLoaded(tile),
+      onChunk: (tile, chunk) => this.chunkArrived(tile, chunk),
+      onLoaded: tile => this.tileLoaded(tile),
       onEvicted: key => this.meshes.releaseChunk(key),
       requestDraw: () => this.requestDraw(),
       onError: options.onError
     });
-    this.thumbnails = new Thumbnails(this.cache);
+    this.thumbnails = new Thumbnails();
     this.display = new StackDisplay(this.stack, {
       sample: image => this.cache.sample(image),
       onChanged: () => this.afterDisplayChange(),
@@ -192,6 +193,7 @@ export class ImageView implements IInputView {
       return;
     }
     this.cache.forget(id);
+    this.thumbnails.forget(id);
     this.meshes.release(id);
     this.prefetcher.invalidate();
     if (wasReference) {
@@ -489,15 +491,21 @@ export class ImageView implements IInputView {
     return tilesInView(image, this.viewport.geometry, this.alignment, this.dqBits);
   }
 
-  /** A chunk arrived: limits that need a sample are refined, a thumbnail is redrawn. */
-  private chunkLoaded(tile: IWantedTile): void {
+  /** A tile arrived: limits that need a sample are refined. */
+  private tileLoaded(tile: IWantedTile): void {
     const image = tile.image;
     if (image.needsSample && image === this.stack.current) {
       this.display.apply(image, {}); // zscale/histeq: refined as real pixels come in
       this.options.onDisplayChanged?.();
     }
-    if (tile.grid !== 'dq' && tile.grid.index === image.coarsest.index) {
-      this.thumbnails.forget(image.id);
+  }
+
+  /** A whole chunk arrived: the coarsest level's (one chunk) is the image's thumbnail. */
+  private chunkArrived(tile: IWantedTile, chunk: IChunk): void {
+    const image = tile.image;
+    if (tile.grid !== 'dq' && tile.grid.index === image.coarsest.index && tile.row === 0 && tile.col === 0) {
+      const [rows, cols] = [Math.min(tile.grid.shape[0], chunk.height), Math.min(tile.grid.shape[1], chunk.width)];
+      this.thumbnails.keep(image, chunk, rows, cols);
       this.thumbnailReady();
     }
   }
