@@ -7,8 +7,8 @@ import { ChunkCache, IWantedTile } from './chunkCache';
 import { Meshes } from './meshes';
 import { StackImage } from './stackImage';
 
-/** The share of the chunk cache that fetching ahead may fill (the rest is for panning). */
-const PREFETCH_SHARE = 0.75;
+/** The share of the chunk cache that fetching ahead may fill (the rest is for panning: tens of views of 128-px tiles). */
+const PREFETCH_SHARE = 0.85;
 /** Main-thread time a prefetch pass may spend making alignment meshes (the rest waits for the next pass). */
 const MESH_BUDGET_MS = 6;
 
@@ -36,7 +36,7 @@ export class Prefetcher {
     return this.ready;
   }
 
-  /** How many images' chunks for the current view fit in the share of the cache it may fill. */
+  /** How many images' tiles for the current view fit in the share of the cache it may fill. */
   get fittingCount(): number {
     return this.fitting;
   }
@@ -126,5 +126,5 @@ export class Prefetcher {
   private readonly tiles = new Map<string, IWantedTile[]>();
   private timer = 0;
   private ready = 0;
-  private fitting = 0;
+  private fitting = Infinity; // all, until a pass has sized them
 }

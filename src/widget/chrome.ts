@@ -99,7 +99,14 @@ export class WidgetChrome {
     const count = view.images.length;
     const total = values.images.length;
     const loading = total - count;
-    this.part('position').textContent = count ? `${view.currentIndex + 1} / ${count}${loading > 0 ? ` (+${loading})` : ''}` : '';
+    const position = this.part('position');
+    const short = count > 1 && view.fittingCount < count; // fewer fit in the tile cache than are stacked
+    position.textContent = count
+      ? `${view.currentIndex + 1} / ${count}${loading > 0 ? ` (+${loading})` : ''}${short ? ` · ${view.fittingCount} kept` : ''}`
+      : '';
+    position.title = short
+      ? `The tile cache holds this view of ${view.fittingCount} of the ${count} images: the others load as they are shown, so a blink shows gaps.`
+      : '';
     for (const name of ['previous', 'next', 'blink']) {
       this.part<HTMLButtonElement>(name).disabled = count < 2;
     }
