@@ -7,21 +7,21 @@ A few full-size L2 sources (bench_store.make_l2 pixels, each with a distorted Ro
 gwcs from the demo field's detector model: different detectors, rolls and dithers, all
 covering the demo galaxy) are hard-linked under 100 names: distinct paths are distinct
 stores, so the server converts and serves 100 stores. A real JupyterLab runs with a user
-settings dir setting the viewer's chunk cache to --cache-mb (1536 MiB by default: the view
-of one image at zoom 1 in a 1280 x 900 window is ~10 chunks of 1 MiB, 100 images ~1000 MiB,
-and prefetch fills at most 75% of the cache); the run also reports how many are ready with
-1024 MiB and with the default 512 MiB. In one run (blink_browser.cjs):
+settings dir setting the viewer's chunk cache to --cache-mb (512 MiB, the default setting:
+the view of one image at zoom 1 in a 1280 x 900 window is 24-68 display tiles of 128 x 128
+pixels, 1.5-4.2 MiB, 100 images ~350 MiB, and prefetch fills at most 85% of the cache); the
+run also reports how many are ready with each --small-cache-mb. In one run (blink_browser.cjs):
 
 1. the reference exposure is opened, the view set at zoom 1 (device pixel per image pixel)
    on the galaxy, then `addImages(the other 99)`: time until all 100 are in the stack, at
-   full resolution, and `readyCount == 100` (every chunk of the view resident). (a) never
+   full resolution, and `readyCount == 100` (every tile of the view resident). (a) never
    converted (server conversion included); (b) already converted, from a new browser
    context (empty HTTP cache). Goal (b) <= 0.3 s per exposure. The run also records the
    reference's levels 3 s after it opened while converting (it must reach full resolution
    in the same page: a converting store's root zarr.json is served no-cache).
 2. 300 `view.next()`, one per animation frame: `view.frameTimes` (CPU of the first draw
    after each switch; goal p95 <= 16 ms), the rAF interval, the time next() itself takes
-   (listeners included), the prefetch pass after each frame, and frames with chunks missing.
+   (listeners included), the prefetch pass after each frame, and frames with tiles missing.
 3. server RSS (process tree, sampled every 0.1 s) during the conversions and after all 100
    are served; Chromium's JS heap (performance.memory after a GC) and its processes' PSS.
 4. naive, same run: the whole ASDF of a few exposures through /files/ and its `data` block
@@ -144,9 +144,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=100, help="exposures in the stack (the reference included)")
     parser.add_argument("--sources", type=int, default=4, help="distinct source files (hard-linked under the names)")
-    parser.add_argument("--cache-mb", type=int, default=1536, help="the viewer's chunkCacheMB setting for parts 1-2")
-    parser.add_argument("--small-cache-mb", default="1024,512",
-                        help="comma-separated smaller caches (512: the default setting): how many images get ready")
+    parser.add_argument("--cache-mb", type=int, default=512,
+                        help="the viewer's chunkCacheMB setting for parts 1-2 (512: the default setting)")
+    parser.add_argument("--small-cache-mb", default="256",
+                        help="comma-separated smaller caches: how many images get ready, gaps in a blink pass")
     parser.add_argument("--switches", type=int, default=300, help="view.next() calls timed in part 2")
     parser.add_argument("--naive", type=int, default=4, help="files downloaded and decoded by the naive path")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for all images to be ready")
@@ -231,9 +232,9 @@ def report(args, r, sampler, names, first, root, work, load_before):
           f"{os.cpu_count()}), load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
     print(f"# canvas {canvas[0]} x {canvas[1]} device px (dpr {r['coldOpen']['dpr']}), view at zoom 1 on the galaxy, "
           f"chunkCacheMB {args.cache_mb}; per image the view needs "
-          f"{min(r['warm']['perImageChunks'])}-{max(r['warm']['perImageChunks'])} chunks, "
+          f"{min(r['warm']['perImageChunks'])}-{max(r['warm']['perImageChunks'])} display tiles, "
           f"{min(r['warm']['perImageMB']):.1f}-{max(r['warm']['perImageMB']):.1f} MiB "
-          f"(all {n}: {sum(r['warm']['perImageMB']):.0f} MiB; prefetch budget {0.75 * args.cache_mb:.0f} MiB)\n")
+          f"(all {n}: {sum(r['warm']['perImageMB']):.0f} MiB; prefetch budget {0.85 * args.cache_mb:.0f} MiB)\n")
 
     print(f"| {n} exposures, addImages({n - 1}) after the reference -> all ready at the view | total | per exposure | ready |")
     print("| --- | ---: | ---: | ---: |")
@@ -264,10 +265,10 @@ def report(args, r, sampler, names, first, root, work, load_before):
               f"meshFor {x['meshForTotalMs'] / 1000:.1f} s)")
     for s in r["small"]:
         print(f"chunk cache {s['mb']} MiB, one blink pass over all {n}: {s['blink']['gaps']} of {len(s['blink']['nextMs'])} "
-              f"switches drew a frame with chunks missing; first draw p50/p95 {med_p95(s['blink']['frameTimes'])}; "
+              f"switches drew a frame with tiles missing; first draw p50/p95 {med_p95(s['blink']['frameTimes'])}; "
               f"readyCount after {s['blink']['readyAfter']}")
 
-    print(f"\n| blink over resident chunks ({args.switches} x view.next(), one per frame) | p50 | p95 | n |")
+    print(f"\n| blink over resident tiles ({args.switches} x view.next(), one per frame) | p50 | p95 | n |")
     print("| --- | ---: | ---: | ---: |")
     for key, label in (("blink", "Roman panel (stack list) shown"), ("blinkNoPanel", "file browser shown")):
         b = r[key]
@@ -277,7 +278,7 @@ def report(args, r, sampler, names, first, root, work, load_before):
         print(f"| {label}: rAF interval | {med_p95(b['intervals'])} | {len(b['intervals'])} |")
     for key in ("blink", "blinkNoPanel"):
         b = r[key]
-        print(f"# {key}: {b['gaps']} of {len(b['nextMs'])} switches drew a frame with chunks missing; readyCount after "
+        print(f"# {key}: {b['gaps']} of {len(b['nextMs'])} switches drew a frame with tiles missing; readyCount after "
               f"{b['readyAfter']}; {len(b['nextMs']) / b['wallMs'] * 1000:.1f} switches/s; wantedTiles called "
               f"{b['wantedTilesCalls'] / len(b['nextMs']):.0f} times per switch, {b['wantedTilesMs'] / len(b['nextMs']):.2f} ms per switch")
 
@@ -303,6 +304,15 @@ def report(args, r, sampler, names, first, root, work, load_before):
           f"{sampler.cpu('warm-add'):.1f} s during the already-converted add")
 
     nv = r["naive"]
+    if nv:
+        naive_report(nv, n, first)
+    for key in ("cold", "warm"):
+        print(f"\n{key} timeline (t ms, in stack, adding, full resolution, ready): "
+              + " ".join(f"{p['t']}:{p['size']}/{p['adding']}/{p.get('full', '')}/{p['ready']}" for p in r[key]["timeline"]))
+
+
+def naive_report(nv, n, first):
+    """The naive path's table: whole files downloaded and decoded in the page."""
     per = [x["downloadMs"] + x["decodeMs"] for x in nv]
     print(f"\n| naive: whole ASDF via /files/ + lz4-decode of `data` in the page (n={len(nv)}) | p50 | p95 |")
     print("| --- | ---: | ---: |")
@@ -314,9 +324,6 @@ def report(args, r, sampler, names, first, root, work, load_before):
     print(f"\nnaive memory: {nv[0]['dataMB']:.0f} MB of decoded `data` per exposure, {nv[0]['dataMB'] * n / 1e3:.1f} GB for {n}")
     ok = np.allclose(nv[0]["first"], first, rtol=1e-6)
     print(f"naive decode check (first 4 pixels of {nv[0]['path']} against roman_datamodels): {'ok' if ok else 'MISMATCH'}")
-    for key in ("cold", "warm"):
-        print(f"\n{key} timeline (t ms, in stack, adding, full resolution, ready): "
-              + " ".join(f"{p['t']}:{p['size']}/{p['adding']}/{p.get('full', '')}/{p['ready']}" for p in r[key]["timeline"]))
 
 
 if __name__ == "__main__":

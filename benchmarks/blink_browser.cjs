@@ -193,7 +193,7 @@ function addAndWait(page, others, timeoutS, requireAll) {
       prefetcher.pass = originalPrefetch;
       for (const name of Object.keys(inner)) owners[name][name] = originals[name];
       timeline.push({ t: Math.round(end), size: view.images.length, adding: Number(widget.content.node.dataset.adding ?? 0), ready: view.readyCount });
-      const plan = Array.from(view.prefetcher.tiles.values(), tiles => ({ tiles }));
+      const plan = Array.from(view.prefetcher.tiles.values(), ({ tiles }) => ({ tiles }));
       const perImageMB = plan.map(p => p.tiles.reduce((n, t) => n + t.bytes, 0) / 2 ** 20);
       const perImageChunks = plan.map(p => p.tiles.length);
       const requests = {};

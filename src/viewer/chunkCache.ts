@@ -6,7 +6,7 @@
  * first with their textures. Pixel values under the cursor and limit samples read it.
  */
 import { StackAlignment } from './alignment';
-import { cutTile, DISPLAY_TILE, ISubTile, mappedOutline, Outline, subTilesOfChunk } from './math/displayTiles';
+import { cutTile, DISPLAY_TILE, ISubTile, mappedOutline, Outline, outlineBounds, subTilesOfChunk } from './math/displayTiles';
 import { LRU } from './math/lru';
 import { chooseLevel, chunkOfPixel, chunksInRect, IPyramid, IRect, mappedRect, viewRect } from './math/tiles';
 import * as geometry from './math/view';
@@ -113,11 +113,11 @@ export function tilesInView(image: StackImage, here: geometry.IView, alignment: 
   }
   const aligned = alignment.alignmentOf(image) === 'wcs';
   const toImage = (sx: number, sy: number) => alignment.fromReference(image, ...geometry.screenToImage(here, sx, sy));
-  const rect = aligned ? mappedRect(here, toImage) : viewRect(here);
+  const outline = aligned ? mappedOutline(here.width, here.height, toImage) : null;
+  const rect = outline ? outlineBounds(outline) : aligned ? mappedRect(here, toImage) : viewRect(here);
   if (!(rect.x1 >= rect.x0 && rect.y1 >= rect.y0)) {
     return []; // the view is not on this image's sky at all
   }
-  const outline = aligned ? mappedOutline(here.width, here.height, toImage) : null;
   let zoom = here.zoom;
   if (aligned) {
     const [x, y] = alignment.fromReference(image, here.cx, here.cy);

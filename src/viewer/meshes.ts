@@ -20,9 +20,16 @@ export class Meshes {
     private readonly alignment: StackAlignment
   ) {}
 
-  /** The key of the GPU mesh placing a tile in the reference frame. */
+  /** The key of the GPU mesh placing a tile in the reference frame (kept per tile: prefetch asks for thousands each pass). */
   key(tile: IWantedTile): string {
-    return `${tile.image.id}>${this.alignment.reference!.id}:${tile.key.slice(tile.image.id.length + 1)}`;
+    const reference = this.alignment.reference!.id;
+    const known = this.keys.get(tile);
+    if (known && known.reference === reference) {
+      return known.key;
+    }
+    const key = `${tile.image.id}>${reference}:${tile.key.slice(tile.image.id.length + 1)}`;
+    this.keys.set(tile, { reference, key });
+    return key;
   }
 
   has(tile: IWantedTile): boolean {
@@ -86,6 +93,7 @@ export class Meshes {
     return step;
   }
 
+  private readonly keys = new WeakMap<IWantedTile, { reference: string; key: string }>();
   /** Mesh step per `${image}>${reference}:${level}`. */
   private readonly steps = new Map<string, number>();
 }

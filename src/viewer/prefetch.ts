@@ -41,9 +41,18 @@ export class Prefetcher {
     return this.fitting;
   }
 
-  /** What an image needs may have changed: images added or removed, the reference, a borrowed WCS, new levels. */
-  invalidate(): void {
-    this.key = '';
+  /**
+   * What one image needs may have changed (it was added or removed, borrowed a WCS, got new
+   * levels), or, without `imageId`, every image (the reference changed): its chunk list is
+   * made again in the next pass, the others' are kept.
+   */
+  invalidate(imageId?: string): void {
+    if (imageId === undefined) {
+      this.key = '';
+    } else {
+      this.tiles.delete(imageId);
+    }
+    this.schedule();
   }
 
   /** After a frame: fetch the next images' chunks for this view while requests are free. */
@@ -80,12 +89,13 @@ export class Prefetcher {
     let meshesLeft = false;
     let fits = images.length;
     for (const image of images) {
-      let tiles = this.tiles.get(image.id);
-      if (!tiles) {
-        tiles = this.options.wantedTiles(image);
-        this.tiles.set(image.id, tiles);
+      let wanted = this.tiles.get(image.id);
+      if (!wanted) {
+        const list = this.options.wantedTiles(image);
+        wanted = { tiles: list, bytes: list.reduce((n, tile) => n + tile.bytes, 0) };
+        this.tiles.set(image.id, wanted);
       }
-      const bytes = tiles.reduce((n, tile) => n + tile.bytes, 0);
+      const { tiles, bytes } = wanted;
       if (bytes > budget) {
         fits = ready;
         break;
@@ -123,7 +133,8 @@ export class Prefetcher {
 
   /** The view the chunk lists are for ('' : make them again). */
   private key = '';
-  private readonly tiles = new Map<string, IWantedTile[]>();
+  /** Per image: the tiles of the current view and their bytes. */
+  private readonly tiles = new Map<string, { tiles: IWantedTile[]; bytes: number }>();
   private timer = 0;
   private ready = 0;
   private fitting = Infinity; // all, until a pass has sized them

@@ -119,7 +119,7 @@ export class ImageView implements IInputView {
     const first = this.stack.length === 0;
     const template = this.display.template;
     this.stack.add(image);
-    this.prefetcher.invalidate();
+    this.prefetcher.invalidate(id);
     this.display.apply(image, { ...template });
     if (first) {
       this.viewport.resize(this.host);
@@ -195,7 +195,7 @@ export class ImageView implements IInputView {
     this.cache.forget(id);
     this.thumbnails.forget(id);
     this.meshes.release(id);
-    this.prefetcher.invalidate();
+    this.prefetcher.invalidate(id);
     if (wasReference) {
       this.referenceChanged(anchor);
     }
@@ -284,9 +284,9 @@ export class ImageView implements IInputView {
     for (const image of this.stack.items) {
       if (!image.store.attrs.complete) {
         complete = (await image.refresh()) && complete;
+        this.prefetcher.invalidate(image.id);
       }
     }
-    this.prefetcher.invalidate();
     this.requestDraw();
     return complete;
   }

@@ -113,6 +113,18 @@ export function mappedOutline(
   return outline;
 }
 
+/** The bounding rectangle of an outline (mappedRect's, from the same border points). */
+export function outlineBounds(outline: Outline): IRect {
+  const rect: IRect = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  for (let k = 0; k < outline.length; k += 2) {
+    rect.x0 = Math.min(rect.x0, outline[k]);
+    rect.x1 = Math.max(rect.x1, outline[k]);
+    rect.y0 = Math.min(rect.y0, outline[k + 1]);
+    rect.y1 = Math.max(rect.y1, outline[k + 1]);
+  }
+  return rect;
+}
+
 /**
  * Whether a rectangle and a simple polygon share a point: an edge of the polygon crosses the
  * rectangle, or one holds the other (the rectangle's centre inside the polygon, or a vertex
