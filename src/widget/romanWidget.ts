@@ -96,7 +96,7 @@ export class RomanWidget {
 
     this.session = new StackSession(this.host, {
       server,
-      cacheBytes: 256 * 2 ** 20,
+      cacheBytes: 512 * 2 ** 20, // the lab's default chunkCacheMB: the view of ~100 full-size exposures at zoom 1
       onReadout: (text, status) => {
         this.ramps.hoverImagePixel(this.view.current?.id ?? '', status.x, status.y);
         this.chrome.readout = text;
