@@ -219,7 +219,7 @@ def test_incomplete_stores_are_ignored_and_rebuilt(tmp_path, cache):
 
 def test_two_threads_share_one_conversion(tmp_path, cache, monkeypatch):
     p = make_l2(tmp_path / CAL, shape=(128, 128))
-    real = sconvert.write_store
+    real = sconvert.write_first_stage
     calls = []
 
     def slow(*a, **kw):
@@ -227,7 +227,7 @@ def test_two_threads_share_one_conversion(tmp_path, cache, monkeypatch):
         time.sleep(0.3)
         return real(*a, **kw)
 
-    monkeypatch.setattr(sconvert, "write_store", slow)
+    monkeypatch.setattr(sconvert, "write_first_stage", slow)
     progress = {0: [], 1: []}
     results, errors = [None, None], []
     barrier = threading.Barrier(2)
