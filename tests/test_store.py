@@ -310,3 +310,17 @@ def test_statistics_subsample_close_to_exact(monkeypatch):
         # within 0.1 percentile rank of the exact value
         lo, hi = np.percentile(a, [q - 0.1, q + 0.1])
         assert lo <= st["percentiles"][str(q)] <= hi
+
+
+@pytest.mark.parametrize("shape, bad", [((1000, 1000), False), ((777, 1301), True), ((20, 30), True)])
+def test_statistics_zscale_is_astropys_on_the_whole_image(shape, bad):
+    """The zscale limits come from the pixels astropy samples (not its copy of every finite
+    pixel): the same numbers as `ZScaleInterval().get_limits` of the image, NaN and inf included."""
+    from astropy.visualization import ZScaleInterval
+
+    rng = np.random.default_rng(3)
+    a = rng.gamma(2.0, 10.0, shape).astype(np.float32)
+    if bad:
+        a[rng.random(shape) < 0.1] = np.nan
+        a[0, :7] = np.inf
+    assert statistics(a)["zscale"] == [float(v) for v in ZScaleInterval().get_limits(a)]

@@ -523,8 +523,9 @@ class _StoreWriter:
         data = _native(rf.read("data"), np.float32)
         shape = data.shape
         self.timings["read_data_s"] = self.elapsed()
-        with cf.ThreadPoolExecutor(1) as pool:
-            # statistics and the WCS fit run beside the pyramid writes (NumPy/zstd release the GIL)
+        with cf.ThreadPoolExecutor(2) as pool:
+            # statistics and the WCS fit run beside each other and the pyramid writes (NumPy and
+            # zstd release the GIL): stage 1 takes about the longest of the three, the statistics
             stats_f = pool.submit(_timed, self.timings, "statistics_s", statistics, data)
             wcs_f = pool.submit(_timed, self.timings, "wcs_fit_s", _tan_sip, rf, shape)
             self.report(0.12, "pyramid")

@@ -110,12 +110,10 @@ def statistics(a):
                     "tail_quantiles": None, "percentiles": {str(p): None for p in PERCENTILES},
                     "histogram": None})
         return out
-    if finite_count < n:
-        vals = a[finite_mask]
-        out["min"], out["max"] = float(vals.min()), float(vals.max())
-        del vals
-    else:
-        out["min"], out["max"] = float(a.min()), float(a.max())
+    finite = a[finite_mask] if finite_count < n else a.reshape(-1)
+    out["min"], out["max"] = float(finite.min()), float(finite.max())
+    zscale_samples = zscale_sample(finite)
+    del finite
     ranked = np.sort(sample)  # once, in the image's dtype (float32: numpy's SIMD sort, ~10 ms for 1.9 M)
 
     def at(percents):
@@ -145,12 +143,12 @@ def statistics(a):
         "counts": counts.astype(int).tolist(),
         "scale": step * step,  # multiply counts by this for full-image estimates
     }
-    # astropy's own ZScaleInterval on the whole image (it samples ~1000 pixels itself), and
+    # astropy's own ZScaleInterval of the whole image (given the ~1000 pixels it samples), and
     # evenly ranked values for histogram equalisation and percentile limits: the browser then
     # matches astropy for the full image at any zoom, not only for the pixels it has loaded
     from astropy.visualization import ZScaleInterval
 
-    out["zscale"] = [float(v) for v in ZScaleInterval().get_limits(a)]
+    out["zscale"] = [float(v) for v in ZScaleInterval().get_limits(zscale_samples)]
     out["quantiles"] = at(np.linspace(0, 100, QUANTILES)).tolist()
     out["tail_quantiles"] = {"percentiles": list(TAIL_PERCENTILES), "values": at(TAIL_PERCENTILES).tolist()}
     out["histogram_display"] = {
@@ -162,6 +160,15 @@ def statistics(a):
         "scale": step * step,
     }
     return out
+
+
+def zscale_sample(finite, n_samples=1000):
+    """The pixels astropy's `ZScaleInterval(n_samples).get_limits` samples from an image whose
+    finite values, in order, are `finite`: given these alone it returns the same limits
+    (they are fewer than `n_samples`, so it takes them all), without its copy of every finite
+    pixel of the image (~50 ms of a 4088^2 L2's statistics)."""
+    stride = int(max(1.0, finite.size / n_samples))
+    return finite[::stride][:n_samples]
 
 
 def _pkey(p):
