@@ -60,8 +60,9 @@ class Job:
             wake()
 
     def wait_settled(self, wait_s):
-        """Blocks the calling thread until `settle` or for `wait_s` seconds (the kernel's channel)."""
-        self._settled.wait(wait_s)
+        """Blocks the calling thread until `settle` or for `wait_s` seconds (the kernel's
+        channel); whether the job is settled."""
+        return self._settled.wait(wait_s)
 
     async def settled(self, wait_s):
         """Waits on the event loop, holding no thread, until `settle` or for `wait_s` seconds (the

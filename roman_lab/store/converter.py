@@ -6,6 +6,11 @@ mtime_ns) is reused; otherwise it is written into `<cache>/.tmp-<ID>-...` and re
 Concurrent calls share one conversion: one lock per ID inside the process, and a
 `filelock` file lock across processes. Progress goes to `on_progress(fraction, message)`
 (every caller waiting on the same conversion gets it) and to tqdm when `progress=True`.
+
+An L2/L3 is converted in two stages (`_Build`): the first publishes a display-ready store
+(coarsest level, statistics, WCS) under its ID, the second re-opens the file and renames each
+other array in. `convert` runs both at once; `convert_in_stages` (the server's jobs) returns
+between them with the locks still held, and a failure in either stage removes the store.
 """
 
 from __future__ import annotations
