@@ -3,9 +3,11 @@ pixels before any file's second stage starts (roman_lab.server.jobs.Conversions)
 between its stages holds no thread, and a waiting request wakes when its job settles."""
 
 import asyncio
+import json
 import threading
 import time
 
+import pytest
 from romanfiles import make_l2
 
 from roman_lab.server.api import make_conversions
@@ -113,3 +115,25 @@ def test_a_waiting_request_wakes_when_its_job_is_display_ready(tmp_path):
     job, woke = asyncio.run(on_the_loop())
     assert job.display_ready and woke - job.display_ready_at < 0.25
     wait_done([threaded, job])
+
+
+@pytest.fixture
+def jp_server_config(tmp_path):
+    return {"ServerApp": {"jpserver_extensions": {"roman_lab": True}},
+            "RomanLab": {"cache_dir": str(tmp_path / "store-cache"), "conversion_workers": 1}}
+
+
+async def test_requests_waiting_for_first_pixels_hold_no_server_thread(jp_fetch, jp_root_dir, jp_serverapp):
+    """More requests wait (`wait_s`) for a file queued behind others than the server's default
+    executor has threads (6 on 2 cores): the server still answers other requests at once."""
+    conversions = jp_serverapp.web_app.settings["roman_lab_context"].conversions
+    files = stack(jp_root_dir, N_FILES)
+    await jp_fetch("roman-lab", "api", "health")  # the server up and its first answer given
+    jobs = [conversions.start(path, path.name) for path in files]  # a stack posted at once
+    waiting = [asyncio.ensure_future(jp_fetch("roman-lab", "api", "stores", jobs[-1].id, params={"wait_s": "5"}))
+               for _ in range(8)]  # (the test's HTTP client sends 10 at once)
+    await asyncio.sleep(0.05)
+    health = json.loads((await jp_fetch("roman-lab", "api", "health")).body)  # in the executor: a thread is free
+    assert health["status"] == "ok" and not jobs[-1].display_ready and not any(task.done() for task in waiting)
+    answers = [json.loads((await task).body) for task in waiting]
+    assert all(job["display_ready"] for job in answers), answers

@@ -99,7 +99,8 @@ class StoreJobHandler(RomanAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, store_id):
-        job, wait = api.known_job(self.context, {**self.query(), "id": store_id})  # a dict look-up
+        job, wait = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, api.known_job, self.context, {**self.query(), "id": store_id})  # may wait for `start`'s lock
         await job.settled(wait)
         self.finish(json.dumps(job.to_json()))
 
