@@ -324,3 +324,18 @@ def test_statistics_zscale_is_astropys_on_the_whole_image(shape, bad):
         a[rng.random(shape) < 0.1] = np.nan
         a[0, :7] = np.inf
     assert statistics(a)["zscale"] == [float(v) for v in ZScaleInterval().get_limits(a)]
+
+
+def test_ranked_histogram_is_numpys():
+    """The statistics' histograms from the sorted subsample: numpy's counts and edges exactly,
+    values on the edges, outside the range and on the last edge included."""
+    from roman_lab.store.imaging import ranked_histogram
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.normal(0, 3, 50_000), np.linspace(-2, 2, 257), [-9.0, 9.0, 2.0, 2.0]])
+    ranked = np.sort(values.astype(np.float32))
+    for lo, hi in ((-2.0, 2.0), (float(ranked[0]), float(ranked[-1])), (0.1, 0.30000001)):
+        counts, edges = ranked_histogram(ranked, lo, hi, bins=256)
+        expected, expected_edges = np.histogram(ranked.astype(np.float64), bins=256, range=(lo, hi))
+        np.testing.assert_array_equal(counts, expected)
+        np.testing.assert_array_equal(edges, expected_edges)

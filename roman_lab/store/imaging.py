@@ -131,12 +131,12 @@ def statistics(a):
     lo, hi = out["min"], out["max"]
     if hi <= lo:
         hi = lo + 1.0
-    counts, edges = np.histogram(sample, bins=HIST_BINS, range=(lo, hi))
+    counts, edges = ranked_histogram(ranked, lo, hi)
     # the same over the display range [p0.5, p99.9], which is what a stretch UI draws
     dlo, dhi = out["percentiles"]["0.5"], out["percentiles"]["99.9"]
     if dhi <= dlo:
         dhi = dlo + 1.0
-    dcounts, _ = np.histogram(sample, bins=HIST_BINS, range=(dlo, dhi))
+    dcounts, _ = ranked_histogram(ranked, dlo, dhi)
     out["histogram"] = {
         "range": [float(edges[0]), float(edges[-1])],
         "bins": HIST_BINS,
@@ -155,11 +155,21 @@ def statistics(a):
         "range": [float(dlo), float(dhi)],
         "bins": HIST_BINS,
         "counts": dcounts.astype(int).tolist(),
-        "below": int(np.count_nonzero(sample < dlo)),
-        "above": int(np.count_nonzero(sample > dhi)),
+        "below": int(np.searchsorted(ranked, dlo, side="left")),
+        "above": int(ranked.size - np.searchsorted(ranked, dhi, side="right")),
         "scale": step * step,
     }
     return out
+
+
+def ranked_histogram(ranked, lo, hi, bins=HIST_BINS):
+    """`numpy.histogram(ranked, bins, range=(lo, hi))` of an already sorted array: the same
+    edges and counts (numpy's bins hold edge[i] <= x < edge[i + 1], the last one its right
+    edge too), from 257 binary searches instead of a pass over ~2 M values (~15 ms)."""
+    edges = np.linspace(lo, hi, bins + 1)
+    cuts = np.searchsorted(ranked, edges, side="left")
+    cuts[-1] = np.searchsorted(ranked, edges[-1], side="right")
+    return np.diff(cuts), edges
 
 
 def zscale_sample(finite, n_samples=1000):
