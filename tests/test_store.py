@@ -339,3 +339,20 @@ def test_ranked_histogram_is_numpys():
         expected, expected_edges = np.histogram(ranked.astype(np.float64), bins=256, range=(lo, hi))
         np.testing.assert_array_equal(counts, expected)
         np.testing.assert_array_equal(edges, expected_edges)
+
+
+@pytest.mark.parametrize("shape, bad", [((1024, 1536), False), ((1024, 1536), True), ((1030, 1100), False),
+                                        ((300, 200), False)])
+def test_the_coarsest_level_in_one_pass_is_the_chains(shape, bad):
+    """Stage 1's coarsest level (one block mean where every pixel is finite and the sides divide)
+    is the 2x2 chain's last level within float32 rounding, and the chain's own otherwise."""
+    from roman_lab.store.imaging import coarsest_level, pyramid, pyramid_shapes
+
+    a = np.random.default_rng(7).normal(100, 30, shape).astype(np.float32)
+    if bad:
+        a[5:9, 17] = np.nan
+    chain = [a] + pyramid(a, 512)
+    assert [lv.shape for lv in chain] == pyramid_shapes(shape, 512)
+    got = coarsest_level(a, 512)
+    assert got.dtype == np.float32 and got.shape == chain[-1].shape
+    np.testing.assert_allclose(got, chain[-1], rtol=1e-6, equal_nan=True)

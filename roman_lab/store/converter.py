@@ -516,11 +516,12 @@ class _StoreWriter:
 
     def write_display_ready(self, coarsest_only):
         """L2/L3 stage 1, what a viewer needs first: the statistics, the TAN-SIP WCS and the
-        `data` pyramid (only its coarsest level when `coarsest_only`: the finer ones are stage
-        2's, all of it otherwise); then the root attributes, `arrays_pending` listing stage 2."""
+        `data` pyramid (only its coarsest level when `coarsest_only`, in one pass where it can
+        be, `imaging.coarsest_level`: the finer ones are stage 2's; all of it otherwise); then
+        the root attributes, `arrays_pending` listing stage 2."""
         import concurrent.futures as cf
 
-        from .imaging import statistics
+        from .imaging import coarsest_level, pyramid_shapes, statistics
         from .wcsfit import GOAL_PX
 
         rf, chunk = self.rf, self.chunk
@@ -528,27 +529,30 @@ class _StoreWriter:
         data = _native(rf.read("data"), np.float32)
         shape = data.shape
         self.timings["read_data_s"] = self.elapsed()
+        shapes = pyramid_shapes(shape, MAX_LEVEL_SIDE)
+        top = len(shapes) - 1
         with cf.ThreadPoolExecutor(2) as pool:
             # statistics and the WCS fit run beside each other and the pyramid writes (NumPy and
-            # zstd release the GIL): stage 1 takes about the longest of the three, the statistics
+            # zstd release the GIL): stage 1 takes about the longest of the three
             stats_f = pool.submit(_timed, self.timings, "statistics_s", statistics, data)
             wcs_f = pool.submit(_timed, self.timings, "wcs_fit_s", _tan_sip, rf, shape)
             self.report(0.12, "pyramid")
-            levels = [data] + _pyramid(data)
-            self.timings["pyramid_s"] = self.elapsed() - self.timings["read_data_s"]
-            dgroup = self.group.create_group("data", attributes=_ngff(len(levels)))
             # the coarsest level alone is a first picture; the finer ones follow in stage 2
-            first = len(levels) - 1 if coarsest_only else 0
-            for i in reversed(range(first, len(levels))):
+            levels = {top: coarsest_level(data, MAX_LEVEL_SIDE)} if coarsest_only else \
+                dict(enumerate([data] + _pyramid(data)))
+            self.timings["pyramid_s"] = self.elapsed() - self.timings["read_data_s"]
+            dgroup = self.group.create_group("data", attributes=_ngff(len(shapes)))
+            for i in sorted(levels, reverse=True):
                 self._write_level(dgroup, str(i), levels[i])
-                self.report(0.12 + 0.3 * (len(levels) - i) / len(levels), f"data level {i}")
+                self.report(0.12 + 0.3 * (len(shapes) - i) / len(shapes), f"data level {i}")
             self.timings["data_written_s"] = self.elapsed()
             self.attrs["statistics"] = stats_f.result()
             header, err, details = wcs_f.result()
+        first = min(levels)
         self.written.append("data")
         self.attrs.update({
-            "pyramid_levels": len(levels),
-            "pyramid_shapes": [list(lv.shape) for lv in levels],
+            "pyramid_levels": len(shapes),
+            "pyramid_shapes": [list(s) for s in shapes],
             "shape": list(shape),
             "fits_wcs": header,
             "sip_max_error_px": err,

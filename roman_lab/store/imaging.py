@@ -40,6 +40,32 @@ def downsample2(a):
     return s
 
 
+def pyramid_shapes(shape, max_side=512):
+    """The shapes of `[a] + pyramid(a, max_side)` for an image of `shape`."""
+    shapes = [tuple(shape)]
+    while max(shapes[-1]) > max_side:
+        shapes.append(tuple((side + 1) // 2 for side in shapes[-1]))
+    return shapes
+
+
+def coarsest_level(a, max_side=512):
+    """The last level of `[a] + pyramid(a, max_side)` without the levels between: when every
+    pixel is finite and the sides divide by 2^k (k halvings), each pixel is the mean of its
+    2^k x 2^k block in one pass over `a` (a full-size L2: ~6 against ~25 ms), equal to the
+    chain's within float32 rounding; otherwise the chain's own (its NaN and odd-edge rules)."""
+    k = len(pyramid_shapes(a.shape, max_side)) - 1
+    f = 2**k
+    ny, nx = a.shape
+    if k == 0:
+        return a
+    if ny % f or nx % f or not np.isfinite(a).all():
+        return pyramid(a, max_side)[-1]
+    rows = a.reshape(ny // f, f, nx).sum(axis=1, dtype=np.float32)
+    out = rows.reshape(ny // f, nx // f, f).sum(axis=2, dtype=np.float32)
+    out *= np.float32(1 / f**2)
+    return out
+
+
 def pyramid(a, max_side=512):
     """[level1, level2, ...] halving until both sides are <= max_side (level 0 is `a` itself)."""
     levels = []
