@@ -51,6 +51,8 @@ def test_a_job_between_its_stages_holds_no_thread(tmp_path):
     waiting = sum(job.second_stage_at is None for job in jobs)
     workers = [t for t in set(threading.enumerate()) - before if t.name.startswith("roman-lab-convert")]
     assert waiting >= N_FILES - 2 and len(workers) == 1, (waiting, workers)
+    paused = next(job for job in jobs if job.second_stage_at is None)
+    assert conversions.start(files[jobs.index(paused)], "again") is paused  # a second request joins it
     wait_done(jobs)
 
 

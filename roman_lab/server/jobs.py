@@ -93,7 +93,7 @@ class Conversions:
 
     A conversion runs in two stages (`convert_in_stages`): its first stage (up to display-ready:
     a file's first pixels) and its second (the finer levels, err, dq, ...). `workers` threads
-    run stages, any waiting first stage before any second stage, so every file of a stack
+    run stages, a second stage only when no first stage waits or runs, so every file of a stack
     loaded at once is shown before any file is completed. Between its stages a job holds no
     thread and none of its file's arrays (the second stage reads the file again), so any
     number of them may wait."""
@@ -133,6 +133,7 @@ class Conversions:
             return self._jobs.get(key)
 
     def _queue(self, stage, work):
+        """`work` (one stage of a job) runs when `_dispatch` gives it a free worker."""
         with self._stages_lock:
             self._stages[stage].append(work)
             self._dispatch()
