@@ -127,7 +127,7 @@ def statistics(a):
     out = {
         "count": int(n),
         "finite": finite_count,
-        "nan": int(np.count_nonzero(np.isnan(a))) if a.dtype.kind == "f" else 0,
+        "nan": int(np.count_nonzero(np.isnan(a))) if finite_count < n else 0,  # no pass when all are finite
         "subsample_step": step,
         "subsample_count": int(sample.size),
     }
