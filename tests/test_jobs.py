@@ -139,3 +139,5 @@ async def test_requests_waiting_for_first_pixels_hold_no_server_thread(jp_fetch,
     assert health["status"] == "ok" and not jobs[-1].display_ready and not any(task.done() for task in waiting)
     answers = [json.loads((await task).body) for task in waiting]
     assert all(job["display_ready"] for job in answers), answers
+    while any(job.status not in ("ready", "error") for job in jobs):  # no conversion left for the next test
+        await asyncio.sleep(0.05)

@@ -356,3 +356,14 @@ def test_the_coarsest_level_in_one_pass_is_the_chains(shape, bad):
     got = coarsest_level(a, 512)
     assert got.dtype == np.float32 and got.shape == chain[-1].shape
     np.testing.assert_allclose(got, chain[-1], rtol=1e-6, equal_nan=True)
+
+
+def test_convert_in_one_call_opens_the_file_once(tmp_path, cache, monkeypatch):
+    """`convert` runs both stages on one open file (stage 2 reads asdf's decompressed `data`);
+    only the server's `convert_in_stages` opens it again for stage 2."""
+    from roman_lab import io
+
+    opened, real_open = [], io.open
+    monkeypatch.setattr(io, "open", lambda path: opened.append(path) or real_open(path))
+    s = _conv(make_l2(tmp_path / CAL, shape=(1100, 1100)), cache)
+    assert s.complete and len(opened) == 1

@@ -107,7 +107,10 @@ class _Progress:
 
 def convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options):
     """`roman_lab.store.convert` of a local file into a local cache folder: both stages in one go."""
-    return convert_local_in_stages(path, cache_dir, progress, on_progress, max_cache_bytes, options)()
+    real, st, sid, name = local_source(path)
+    return convert_into_cache(sid, Path(cache_dir).expanduser(),
+                              lambda cache: _Build(real, st, cache, sid, name, progress, options).run(),
+                              on_progress, max_cache_bytes)
 
 
 def convert_local_in_stages(path, cache_dir, progress, on_progress, max_cache_bytes, options):
@@ -223,6 +226,7 @@ class _Build:
     """The conversion of `real` into `<cache_dir>/<sid>`, in two stages: `first()` publishes
     the display-ready store and returns `second`, which opens the file again: a conversion
     waiting between its stages holds no array and no open file, only its root attributes.
+    `run()` does both on one open file (`convert`).
     `source` (the store's `source` attribute) and `relineage(lineage) -> lineage` describe a
     file that `real` is a local copy of (`remote.py`).
 
@@ -241,27 +245,24 @@ class _Build:
         self.writer = None
 
     def run(self, staged=True):
-        """Both stages in one go (published at "display-ready" in between when `staged`)."""
-        return self.first(staged)()
+        """Both stages in one go (published at "display-ready" in between when `staged`), the
+        file opened once: stage 2 reads `data` from asdf's copy, already decompressed."""
+        with self._failing():
+            with self._open_fresh() as rf:
+                self._write_first(rf, staged)
+                if self._publish():
+                    write_second_stage(self.writer, rf, self.tmp2, self.final)
+                    self._check_source()
+            return self._finished()
 
     def first(self, staged=True):
         """Stage 1 (the whole store when not `staged`, or for an L1): returns `finish() -> Store`."""
         with self._failing():
-            _cache.clean_leftovers(self.cache_dir, self.sid)  # our temp folders: a crashed/killed earlier try
-            if self.final.exists():  # present but incomplete/unreadable/old format: rebuild
-                _cache.remove_tree(self.final)
-            self.report(0.0, "opening")
-            with self._open() as rf:
-                if staged:
-                    self.writer = write_first_stage(rf, self.tmp, self.source, self.report, **self.options)
-                else:
-                    write_store(rf, self.tmp, self.source, self.report, **self.options)
-            self._check_source()
-            os.rename(self.tmp, self.final)
-            if self.writer is None:  # complete in one stage
-                return _done(self._finished())
-            self.report(0.5, DISPLAY_READY)
-            return self.second
+            with self._open_fresh() as rf:
+                self._write_first(rf, staged)
+            if self._publish():
+                return self.second
+            return _done(self._finished())
 
     def second(self):
         """Stage 2: the file opened and checked again, each pending array renamed into the store."""
@@ -271,6 +272,29 @@ class _Build:
                 write_second_stage(self.writer, rf, self.tmp2, self.final)
             self._check_source()
             return self._finished()
+
+    def _open_fresh(self):
+        """The file opened, after any earlier try's folders are removed."""
+        _cache.clean_leftovers(self.cache_dir, self.sid)  # our temp folders: a crashed/killed earlier try
+        if self.final.exists():  # present but incomplete/unreadable/old format: rebuild
+            _cache.remove_tree(self.final)
+        self.report(0.0, "opening")
+        return self._open()
+
+    def _write_first(self, rf, staged):
+        if staged:
+            self.writer = write_first_stage(rf, self.tmp, self.source, self.report, **self.options)
+        else:
+            write_store(rf, self.tmp, self.source, self.report, **self.options)
+
+    def _publish(self):
+        """The store renamed under its id; whether stage 2 remains (it is then display-ready)."""
+        self._check_source()
+        os.rename(self.tmp, self.final)
+        if self.writer is None:  # complete in one stage
+            return False
+        self.report(0.5, DISPLAY_READY)
+        return True
 
     def _finished(self):
         CONVERSIONS["count"] += 1
