@@ -5,6 +5,7 @@ jdaviz's Imviz, each side in a fresh Python process per trial, interleaved.
     .venv/bin/python benchmarks/bench_jdaviz.py --n 4 --trials 3      # one N
     .venv/bin/python benchmarks/bench_jdaviz.py --server-warm         # ours: server warmed up first
     .venv/bin/python benchmarks/bench_jdaviz.py --jdaviz-python PATH  # another jdaviz venv
+    .venv/bin/python benchmarks/bench_jdaviz.py --n 100 --trials 1 --ours-only --link --server-warm  # our RSS, 100 files
 
 jdaviz lives in its own venv outside the repo (default ~/.cache/roman-lab/venv-jdaviz, made with
 `python3.12 -m venv ~/.cache/roman-lab/venv-jdaviz && .../bin/pip install "jdaviz[roman]==5.0.5"`);
@@ -29,7 +30,8 @@ Each trial is one fresh process per side; the clock starts at the first line of 
   warm-up thread, which also opens a first ASDF file: here that is in the first conversion), then
   every file started as a job of the server's own `Conversions` (roman_lab.server.api.
   make_conversions: 2 working, every file's first stage before any second stage) into a fresh
-  cache (ROMAN_LAB_CACHE, a new temp folder per trial); "display-ready" ends when the last
+  cache (ROMAN_LAB_CACHE, a new temp folder per trial), waited for as a browser's requests
+  with `wait_s` wait (the job's event); "display-ready" ends when the last
   file's store is display-ready (coarsest pyramid level, statistics, TAN-SIP WCS: all the viewer
   needs to draw it aligned). The jobs go on (finer levels, err, dq) after that, as the server's
   do; that is not timed.
@@ -130,23 +132,22 @@ def child_ours(files):
     from roman_lab.store.cache import default_cache_dir
 
     out["server_import_s"] = time.perf_counter() - t
-    t = time.perf_counter()
+    t, t_job = time.perf_counter(), time.monotonic()  # the jobs stamp their stages in time.monotonic()
     conversions = make_conversions(default_cache_dir(), float("inf"), workers=WORKERS)
     jobs = [conversions.start(e["path"], e["path"]) for e in viewer.images]
-    ready = {}
-    while len(ready) < len(jobs):
-        for job in jobs:
-            if job.status == "error":
-                raise RuntimeError(job.message)
-            if job.display_ready or job.status == "ready":
-                ready.setdefault(job.id, time.perf_counter() - t)
-        time.sleep(0.005)
+    for job in jobs:  # what a browser's POST with wait_s does, one file after the other
+        while not job.wait_settled(1.0) and job.status != "error":
+            pass
+        if job.status == "error":
+            raise RuntimeError(job.message)
     out["display_ready_s"] = time.perf_counter() - t
     out["total_s"] = time.perf_counter() - t0
-    out["ready_at_s"] = sorted(ready.values())
+    out["ready_at_s"] = sorted((job.display_ready_at or job.finished) - t_job for job in jobs)  # or in the cache
     out["peak_rss_at_shown_mb"] = peak_rss_mb()
     while any(job.status not in ("ready", "error") for job in jobs):  # the rest of every store (not timed)
         time.sleep(0.05)
+    out["first_second_stage_at_s"] = min((job.second_stage_at - t_job for job in jobs if job.second_stage_at),
+                                         default=None)
     out["complete_s"] = time.perf_counter() - t
     out["peak_rss_mb"] = peak_rss_mb()
     return out
@@ -192,8 +193,10 @@ def default_sources():
     raise SystemExit(f"no *_cal.asdf under {root}/corpus-full or corpus-ci: run `make real-data` first")
 
 
-def make_files(sources, n, folder):
-    """n distinct full-size copies of the sources (round robin) under distinct Roman names."""
+def make_files(sources, n, folder, link=False):
+    """n distinct full-size copies of the sources (round robin) under distinct Roman names;
+    with `link`, those beyond the first round are hard links to it (the same bytes under
+    distinct paths: distinct store ids, without 200 MB of disk a file)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for i in range(n):
@@ -201,7 +204,11 @@ def make_files(sources, n, folder):
         detector = src.name.split("_")[2]  # wfiNN
         dst = folder / f"r0099901001001001{i + 1:03d}_0001_{detector}_f087_cal.asdf"
         if not (dst.is_file() and dst.stat().st_size == src.stat().st_size):
-            shutil.copyfile(src, dst)
+            if link and i >= len(sources):
+                dst.unlink(missing_ok=True)
+                os.link(files[i % len(sources)], dst)
+            else:
+                shutil.copyfile(src, dst)
         files.append(dst)
     for f in files:  # into the page cache, for both sides alike
         with open(f, "rb") as fh:
@@ -262,13 +269,15 @@ def report(n, runs):
     cached = runs["ours_cached"]
     print(f"| (ours, files seen before: stores in the cache) total | {cell(col(cached, 'total_s'))} | - |")
     t_ours, t_jd = stats(col(ours, "total_s")), stats(col(jd, "total_s"))
-    ratio = t_jd[0] / t_ours[0]
-    print(f"\nratio jdaviz / ours (median totals): {ratio:.1f}x  (goal >= 10x); "
-          f"with the stores already in the cache: {t_jd[0] / stats(col(cached, 'total_s'))[0]:.1f}x")
+    ratio = t_jd[0] / t_ours[0] if t_jd else None
+    if ratio is not None:
+        print(f"\nratio jdaviz / ours (median totals): {ratio:.1f}x  (goal >= 10x); "
+              f"with the stores already in the cache: {t_jd[0] / stats(col(cached, 'total_s'))[0]:.1f}x")
     if ours:
         ready = [r["ready_at_s"] for r in ours]
         per = [statistics.median(col) for col in zip(*ready)]
         print("ours, k-th file display-ready after the pool started (medians): " + ", ".join(f"{v:.2f}" for v in per))
+        print(f"ours, the first second stage started at (median): {cell(col(ours, 'first_second_stage_at_s'))} s")
     if conv:
         first = [c["display_ready_s"][0] for c in conv]
         rest = [v for c in conv for v in c["display_ready_s"][1:]]
@@ -286,7 +295,12 @@ def report(n, runs):
                   f"open the ASDF {statistics.median(d - tm['display_ready_s'] for d, tm in later):.2f}, "
                   f"read + decompress data {statistics.median(tm['read_data_s'] for _, tm in later):.2f}, "
                   f"pyramid + statistics + SIP fit + coarsest level written "
-                  f"{statistics.median(tm['display_ready_s'] - tm['read_data_s'] for _, tm in later):.2f}; "
+                  f"{statistics.median(tm['display_ready_s'] - tm['read_data_s'] for _, tm in later):.2f} "
+                  f"(beside each other: statistics {statistics.median(tm['statistics_s'] for _, tm in later):.3f}, "
+                  f"SIP fit {statistics.median(tm['wcs_fit_s'] for _, tm in later):.3f}, "
+                  f"pyramid {statistics.median(tm['pyramid_s'] for _, tm in later):.3f}, "
+                  f"coarsest level written "
+                  f"{statistics.median(tm['data_written_s'] - tm['read_data_s'] - tm['pyramid_s'] for _, tm in later):.3f}); "
                   f"then the finer levels, err, dq (stage 2) "
                   f"{statistics.median(tm['total_s'] - tm['display_ready_s'] for _, tm in later):.2f}")
     return ratio
@@ -303,6 +317,8 @@ def main(argv=None):
     ap.add_argument("--jdaviz-python", default=str(DEFAULT_JDAVIZ))
     ap.add_argument("--files-dir", default=str(DEFAULT_FILES), help="where the N copies are made (kept)")
     ap.add_argument("--json", default=None, help="also write every run here")
+    ap.add_argument("--ours-only", action="store_true", help="no jdaviz runs (e.g. --n 100 for our peak RSS)")
+    ap.add_argument("--link", action="store_true", help="make missing copies beyond the first round as hard links")
     ap.add_argument("--server-warm", action="store_true",
                     help="ours: run the server's start-up warm-up (roman_lab.server.api.warmup) before the clock, "
                          "as a server started before the files are loaded has")
@@ -316,7 +332,7 @@ def main(argv=None):
         trials = trials * len(args.n)
     ours_python = Path(sys.executable)
     jd_python = Path(args.jdaviz_python).expanduser()
-    if not jd_python.exists():
+    if not args.ours_only and not jd_python.exists():
         raise SystemExit(f"no jdaviz python at {jd_python}: make its venv first (see the docstring)")
     sources = default_sources()
     print(f"{os.cpu_count()} cores, load average {load_average()} at the start"
@@ -325,13 +341,13 @@ def main(argv=None):
     results = {}
     for n, k in zip(args.n, trials):
         t = time.perf_counter()
-        files = make_files(sources, n, Path(args.files_dir).expanduser())
+        files = make_files(sources, n, Path(args.files_dir).expanduser(), args.link)
         print(f"\nN = {n}: {n} files of {files[0].stat().st_size / 1e6:.0f} MB ready in {time.perf_counter() - t:.1f} s; "
               f"{k} trials, interleaved")
         runs = {"ours": [], "jdaviz": [], "convert": [], "ours_cached": []}
         for trial in range(k):
-            for side, python in (("ours", ours_python), ("jdaviz", jd_python)) if trial % 2 == 0 else \
-                    (("jdaviz", jd_python), ("ours", ours_python)):
+            sides = (("ours", ours_python), ("jdaviz", jd_python))[: 1 if args.ours_only else 2]
+            for side, python in sides if trial % 2 == 0 else sides[::-1]:
                 with tempfile.TemporaryDirectory(prefix="roman-lab-bench-jdaviz-") as cache:
                     out = run_child(python, side, files, cache, args.server_warm)
                     if side == "ours":  # again, a fresh process, the stores now in the cache
@@ -344,7 +360,7 @@ def main(argv=None):
                 runs["convert"].append(run_child(ours_python, "convert", files[: min(n, 4)], cache))
         results[n] = runs
         results[n]["ratio"] = report(n, runs)
-        results[n]["versions"] = {"ours": runs["ours"][0]["version"], "jdaviz": runs["jdaviz"][0]["version"]}
+        results[n]["versions"] = {side: runs[side][0]["version"] for side in ("ours", "jdaviz") if runs[side]}
     print(f"\nload average {load_average()} at the end")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

@@ -1,48 +1,143 @@
-"""The server's conversion jobs: every file of a stack reaches its first pixels before any
-file's second stage takes the workers (roman_lab.server.jobs.StageGate), on real conversions."""
+"""The server's conversion jobs, on real conversions: every file of a stack reaches its first
+pixels before any file's second stage starts (roman_lab.server.jobs.Conversions), a job waiting
+between its stages holds no thread, and a waiting request wakes when its job settles."""
 
+import asyncio
+import json
 import threading
 import time
 
+import pytest
 from romanfiles import make_l2
 
 from roman_lab.server.api import make_conversions
-from roman_lab.server.jobs import FIRST, REST, StageGate
+from roman_lab.store import convert_in_stages
+
+N_FILES = 8  # more than the 2 working + 4 paused conversions the server used to allow
 
 
-def test_a_stack_reaches_display_ready_before_any_file_completes(tmp_path):
-    files = [make_l2(tmp_path / f"r000{i}_cal.asdf", shape=(1100, 1100), seed=i) for i in range(4)]
+def stack(tmp_path, n, shape=(1100, 1100)):
+    return [make_l2(tmp_path / f"r000{i:02d}_cal.asdf", shape=shape, seed=i) for i in range(n)]
+
+
+def wait_done(jobs, timeout=120):
+    deadline = time.monotonic() + timeout
+    while any(job.status not in ("ready", "error") for job in jobs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [job.status for job in jobs] == ["ready"] * len(jobs), [job.message for job in jobs]
+
+
+def test_every_file_of_a_stack_is_display_ready_before_any_second_stage(tmp_path):
+    files = stack(tmp_path, N_FILES)
+    conversions = make_conversions(tmp_path / "cache", max_bytes=float("inf"), workers=2)
+    jobs = [conversions.start(path, path.name) for path in files]
+    wait_done(jobs)
+    shown = [job.display_ready_at for job in jobs]
+    second = [job.second_stage_at for job in jobs]
+    assert max(shown) < min(second), (shown, second)
+    assert all(job.published == 4 for job in jobs)  # data/1, data/0, err, dq: each renamed in
+
+
+def test_a_job_between_its_stages_holds_no_thread(tmp_path):
+    """With one worker, all 8 files are display-ready while 7 second stages still wait: only
+    the one worker thread exists (a paused conversion used to block a thread of its own)."""
+    files = stack(tmp_path, N_FILES)
+    before = set(threading.enumerate())  # other tests' pools may still have idle threads
     conversions = make_conversions(tmp_path / "cache", max_bytes=float("inf"), workers=1)
     jobs = [conversions.start(path, path.name) for path in files]
-    shown, done = {}, {}
     deadline = time.monotonic() + 120
-    while len(done) < len(jobs) and time.monotonic() < deadline:
-        for job in jobs:
-            if job.display_ready and job.id not in shown:
-                shown[job.id] = time.monotonic()
-            if job.status in ("ready", "error") and job.id not in done:
-                done[job.id] = time.monotonic()
-        time.sleep(0.002)
-    assert [job.status for job in jobs] == ["ready"] * 4, [job.message for job in jobs]
-    assert max(shown.values()) < min(done.values()), (shown, done)
+    while not all(job.display_ready for job in jobs) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    waiting = sum(job.second_stage_at is None for job in jobs)
+    workers = [t for t in set(threading.enumerate()) - before if t.name.startswith("roman-lab-convert")]
+    assert waiting >= N_FILES - 2 and len(workers) == 1, (waiting, workers)
+    paused = next(job for job in jobs if job.second_stage_at is None)
+    assert conversions.start(files[jobs.index(paused)], "again") is paused  # a second request joins it
+    wait_done(jobs)
 
 
-def test_the_gate_lets_first_stages_pass_waiting_second_stages():
-    gate, order = StageGate(1), []
-    gate.acquire(FIRST)  # one conversion working
+def test_a_second_caller_of_a_file_between_its_stages_joins_it(tmp_path):
+    """Between the stages the store is display-ready under its id and a second `convert` of
+    the file waits for the first's stage 2, then gets the same complete store."""
+    from roman_lab.store import convert
+    from roman_lab.store.converter import CONVERSIONS
 
-    def stage(name, which):
-        gate.acquire(which)
-        order.append(name)
-        gate.release()
+    path = stack(tmp_path, 1)[0]
+    cache = tmp_path / "cache"
+    before = CONVERSIONS["count"]
+    finish = convert_in_stages(path, cache_dir=cache, max_cache_bytes=float("inf"))
+    (store_dir,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    assert (store_dir / "data" / "2" / "zarr.json").exists() and not (store_dir / "err").exists()
+    joined = []
+    second = threading.Thread(target=lambda: joined.append(convert(path, cache_dir=cache, progress=False)))
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()  # waits for the first conversion's stage 2
+    store = finish()
+    second.join(30)
+    assert store.complete and joined[0].path == store.path and CONVERSIONS["count"] == before + 1
 
-    rest = threading.Thread(target=stage, args=("rest", REST))
-    rest.start()
-    time.sleep(0.05)
-    first = threading.Thread(target=stage, args=("first", FIRST))
-    first.start()
-    time.sleep(0.05)
-    gate.release()
-    rest.join(5)
-    first.join(5)
-    assert order == ["first", "rest"]
+
+def test_a_failed_second_stage_leaves_no_store(tmp_path):
+    """The file changed between the stages: stage 2 fails with 409 and the display-ready store is
+    removed (a store under its id always is what its attributes claim); the next call converts."""
+    import os
+
+    import pytest
+
+    from roman_lab.io import RomanFileError
+
+    path = stack(tmp_path, 1)[0]
+    cache = tmp_path / "cache"
+    finish = convert_in_stages(path, cache_dir=cache, max_cache_bytes=float("inf"))
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    with pytest.raises(RomanFileError) as info:
+        finish()
+    assert info.value.status == 409
+    assert [p.name for p in cache.iterdir() if p.name != ".locks"] == []
+    assert convert_in_stages(path, cache_dir=cache, max_cache_bytes=float("inf"))().complete
+
+
+def test_a_waiting_request_wakes_when_its_job_is_display_ready(tmp_path):
+    """`wait_s` waits on an event, not a poll: the answer comes at display-ready, in a thread
+    (the kernel's channel) as on the event loop (the HTTP handlers)."""
+    files = stack(tmp_path, 2, shape=(2048, 2048))
+    conversions = make_conversions(tmp_path / "cache", max_bytes=float("inf"), workers=1)
+    threaded = conversions.start(files[0], files[0].name)
+    threaded.wait_settled(30)
+    woke = time.monotonic()
+    assert threaded.display_ready and woke - threaded.display_ready_at < 0.25
+
+    async def on_the_loop():
+        job = conversions.start(files[1], files[1].name)
+        await job.settled(30)
+        return job, time.monotonic()
+
+    job, woke = asyncio.run(on_the_loop())
+    assert job.display_ready and woke - job.display_ready_at < 0.25
+    wait_done([threaded, job])
+
+
+@pytest.fixture
+def jp_server_config(tmp_path):
+    return {"ServerApp": {"jpserver_extensions": {"roman_lab": True}},
+            "RomanLab": {"cache_dir": str(tmp_path / "store-cache"), "conversion_workers": 1}}
+
+
+async def test_requests_waiting_for_first_pixels_hold_no_server_thread(jp_fetch, jp_root_dir, jp_serverapp):
+    """More requests wait (`wait_s`) for a file queued behind others than the server's default
+    executor has threads (6 on 2 cores): the server still answers other requests at once."""
+    conversions = jp_serverapp.web_app.settings["roman_lab_context"].conversions
+    files = stack(jp_root_dir, N_FILES)
+    await jp_fetch("roman-lab", "api", "health")  # the server up and its first answer given
+    jobs = [conversions.start(path, path.name) for path in files]  # a stack posted at once
+    waiting = [asyncio.ensure_future(jp_fetch("roman-lab", "api", "stores", jobs[-1].id, params={"wait_s": "5"}))
+               for _ in range(8)]  # (the test's HTTP client sends 10 at once)
+    await asyncio.sleep(0.05)
+    health = json.loads((await jp_fetch("roman-lab", "api", "health")).body)  # in the executor: a thread is free
+    assert health["status"] == "ok" and not jobs[-1].display_ready and not any(task.done() for task in waiting)
+    answers = [json.loads((await task).body) for task in waiting]
+    assert all(job["display_ready"] for job in answers), answers
+    while any(job.status not in ("ready", "error") for job in jobs):  # no conversion left for the next test
+        await asyncio.sleep(0.05)

@@ -219,7 +219,7 @@ def test_incomplete_stores_are_ignored_and_rebuilt(tmp_path, cache):
 
 def test_two_threads_share_one_conversion(tmp_path, cache, monkeypatch):
     p = make_l2(tmp_path / CAL, shape=(128, 128))
-    real = sconvert.write_store
+    real = sconvert.write_first_stage
     calls = []
 
     def slow(*a, **kw):
@@ -227,7 +227,7 @@ def test_two_threads_share_one_conversion(tmp_path, cache, monkeypatch):
         time.sleep(0.3)
         return real(*a, **kw)
 
-    monkeypatch.setattr(sconvert, "write_store", slow)
+    monkeypatch.setattr(sconvert, "write_first_stage", slow)
     progress = {0: [], 1: []}
     results, errors = [None, None], []
     barrier = threading.Barrier(2)
@@ -310,3 +310,60 @@ def test_statistics_subsample_close_to_exact(monkeypatch):
         # within 0.1 percentile rank of the exact value
         lo, hi = np.percentile(a, [q - 0.1, q + 0.1])
         assert lo <= st["percentiles"][str(q)] <= hi
+
+
+@pytest.mark.parametrize("shape, bad", [((1000, 1000), False), ((777, 1301), True), ((20, 30), True)])
+def test_statistics_zscale_is_astropys_on_the_whole_image(shape, bad):
+    """The zscale limits come from the pixels astropy samples (not its copy of every finite
+    pixel): the same numbers as `ZScaleInterval().get_limits` of the image, NaN and inf included."""
+    from astropy.visualization import ZScaleInterval
+
+    rng = np.random.default_rng(3)
+    a = rng.gamma(2.0, 10.0, shape).astype(np.float32)
+    if bad:
+        a[rng.random(shape) < 0.1] = np.nan
+        a[0, :7] = np.inf
+    assert statistics(a)["zscale"] == [float(v) for v in ZScaleInterval().get_limits(a)]
+
+
+def test_ranked_histogram_is_numpys():
+    """The statistics' histograms from the sorted subsample: numpy's counts and edges exactly,
+    values on the edges, outside the range and on the last edge included."""
+    from roman_lab.store.imaging import ranked_histogram
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.normal(0, 3, 50_000), np.linspace(-2, 2, 257), [-9.0, 9.0, 2.0, 2.0]])
+    ranked = np.sort(values.astype(np.float32))
+    for lo, hi in ((-2.0, 2.0), (float(ranked[0]), float(ranked[-1])), (0.1, 0.30000001)):
+        counts, edges = ranked_histogram(ranked, lo, hi, bins=256)
+        expected, expected_edges = np.histogram(ranked.astype(np.float64), bins=256, range=(lo, hi))
+        np.testing.assert_array_equal(counts, expected)
+        np.testing.assert_array_equal(edges, expected_edges)
+
+
+@pytest.mark.parametrize("shape, bad", [((1024, 1536), False), ((1024, 1536), True), ((1030, 1100), False),
+                                        ((300, 200), False)])
+def test_the_coarsest_level_in_one_pass_is_the_chains(shape, bad):
+    """Stage 1's coarsest level (one block mean where every pixel is finite and the sides divide)
+    is the 2x2 chain's last level within float32 rounding, and the chain's own otherwise."""
+    from roman_lab.store.imaging import coarsest_level, pyramid, pyramid_shapes
+
+    a = np.random.default_rng(7).normal(100, 30, shape).astype(np.float32)
+    if bad:
+        a[5:9, 17] = np.nan
+    chain = [a] + pyramid(a, 512)
+    assert [lv.shape for lv in chain] == pyramid_shapes(shape, 512)
+    got = coarsest_level(a, 512)
+    assert got.dtype == np.float32 and got.shape == chain[-1].shape
+    np.testing.assert_allclose(got, chain[-1], rtol=1e-6, equal_nan=True)
+
+
+def test_convert_in_one_call_opens_the_file_once(tmp_path, cache, monkeypatch):
+    """`convert` runs both stages on one open file (stage 2 reads asdf's decompressed `data`);
+    only the server's `convert_in_stages` opens it again for stage 2."""
+    from roman_lab import io
+
+    opened, real_open = [], io.open
+    monkeypatch.setattr(io, "open", lambda path: opened.append(path) or real_open(path))
+    s = _conv(make_l2(tmp_path / CAL, shape=(1100, 1100)), cache)
+    assert s.complete and len(opened) == 1

@@ -63,10 +63,10 @@ class Context:
 def make_conversions(cache_dir, max_bytes, workers=2, storage_options=None):
     """Conversions into `cache_dir` (a folder or an object storage URL, `storage_options` its
     fsspec options), one job per file version (its store id)."""
-    from ..store import cache, cached_store, convert
+    from ..store import cache, cached_store, convert_in_stages
 
     return Conversions(
-        functools.partial(convert, cache_dir=cache_dir, max_cache_bytes=max_bytes, progress=False,
+        functools.partial(convert_in_stages, cache_dir=cache_dir, max_cache_bytes=max_bytes,
                           storage_options=storage_options),
         lambda real_path: cache.file_identity(real_path)[2],
         workers=workers,
@@ -106,25 +106,42 @@ def info(ctx, args):
 
 
 def start_conversion(ctx, body):
-    """Starts or joins the conversion of `body["path"]`: the job, with what the file is."""
+    """Starts or joins the conversion of `body["path"]`: the job, with what the file is, once
+    display-ready or after `body["wait_s"]` (this thread waits: the kernel's channel)."""
+    job, described, wait = started_job(ctx, body)
+    job.wait_settled(wait)
+    return {**job.to_json(), "info": described}
+
+
+def started_job(ctx, body):
+    """(job, what the file is, how long to wait for its first pixels) of a conversion request,
+    the job started or joined; the caller waits (`Job.settled` on an event loop)."""
     rel = body.get("path") if isinstance(body, dict) else None
+    wait = wait_seconds(body.get("wait_s") if isinstance(body, dict) else None)
     real = ctx.resolve_file(rel)
     # Opening reads only the tree: bad input is refused here, before any job exists.
     described = describe_or_fail(ctx.root, real)
     # the job names the file root-relative, also when it was given as an absolute path
     job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel)
-    ctx.conversions.settled(job, wait_seconds(body.get("wait_s")))
-    return {**job.to_json(), "info": described}
+    return job, described, wait
 
 
 def conversion(ctx, args):
-    """The progress of the conversion `args["id"]`, once display-ready or after `args["wait_s"]`."""
+    """The progress of the conversion `args["id"]`, once display-ready or after `args["wait_s"]`
+    (this thread waits)."""
+    job, wait = known_job(ctx, args)
+    job.wait_settled(wait)
+    return job.to_json()
+
+
+def known_job(ctx, args):
+    """(job `args["id"]`, how long to wait for it), without waiting; 404 for an unknown id."""
     store_id = args["id"]
+    wait = wait_seconds(args.get("wait_s"))
     job = ctx.conversions.get(store_id)
     if job is None:
         raise RomanHTTPError(404, f"No conversion {store_id} is known to this server; POST the path again.")
-    ctx.conversions.settled(job, wait_seconds(args.get("wait_s")))
-    return job.to_json()
+    return job, wait
 
 
 def wait_seconds(value):

@@ -85,7 +85,10 @@ class StoresHandler(RomanAPIHandler):
     @authorized
     async def post(self):
         body = self.json_body('The request body must be JSON like {"path": "file.asdf"}.')
-        job = await tornado.ioloop.IOLoop.current().run_in_executor(None, api.start_conversion, self.context, body)
+        job, described, wait = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, api.started_job, self.context, body)
+        await job.settled(wait)  # on the event loop: no worker thread held while the file converts
+        job = {**job.to_json(), "info": described}
         self.set_status(202 if job["status"] != "ready" else 200)
         self.finish(json.dumps({**job, "url": url_path_join(self.base_url, "roman-lab", "stores", job["id"]) + "/"}))
 
@@ -96,7 +99,10 @@ class StoreJobHandler(RomanAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, store_id):
-        await self.answer(api.conversion, {**self.query(), "id": store_id})
+        job, wait = await tornado.ioloop.IOLoop.current().run_in_executor(
+            None, api.known_job, self.context, {**self.query(), "id": store_id})  # may wait for `start`'s lock
+        await job.settled(wait)
+        self.finish(json.dumps(job.to_json()))
 
 
 class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):

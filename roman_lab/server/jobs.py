@@ -1,46 +1,20 @@
 """Conversions the server runs in the background: one job per source file version.
 
-The HTTP handlers only start, join and read jobs; the work is `roman_lab.store.convert`
+The HTTP handlers only start, join and read jobs; the work is `roman_lab.store.convert_in_stages`
 in a thread pool, so the event loop keeps serving while an ASDF file is converted.
 """
 
+import asyncio
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..store.converter import DISPLAY_READY, PUBLISHED
 
-SETTLE_POLL_S = 0.005  # how often a waiting request looks at its job (a few attribute reads)
 MAX_WAIT_S = 5.0  # the longest `wait_s` a request may ask for
-# conversions that may wait between their two stages, each holding its file's pyramid
-# (~90 MB for a full-size L2) while other files reach their first pixels
-PAUSED_MAX = 4
 FIRST, REST = 0, 1  # the stages of a conversion: up to display-ready, then the rest
-
-
-class StageGate:
-    """At most `slots` conversions work at once, and a first stage (what a file's first pixels
-    need) goes before any waiting second stage: a stack of files loaded at once shows each
-    file in about the time of its first stage, not of the whole conversions before it."""
-
-    def __init__(self, slots):
-        self._cond = threading.Condition()
-        self._free = slots
-        self._waiting = [0, 0]  # by stage
-
-    def acquire(self, stage):
-        with self._cond:
-            self._waiting[stage] += 1
-            while self._free == 0 or (stage == REST and self._waiting[FIRST] > 0):
-                self._cond.wait()
-            self._waiting[stage] -= 1
-            self._free -= 1
-
-    def release(self):
-        with self._cond:
-            self._free += 1
-            self._cond.notify_all()
 
 
 @dataclass
@@ -58,6 +32,11 @@ class Job:
     store: object = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    display_ready_at: float | None = None  # time.monotonic() of display-ready, and of stage 2's start
+    second_stage_at: float | None = None
+    _settled: threading.Event = field(default_factory=threading.Event, repr=False)
+    _wakers: list = field(default_factory=list, repr=False)
+    _wake_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def to_json(self):
         return {
@@ -72,18 +51,64 @@ class Job:
             "elapsed_s": round((self.finished or time.monotonic()) - self.started, 3),
         }
 
+    def settle(self):
+        """The job is display-ready, ready or failed: every request waiting for it answers now."""
+        with self._wake_lock:
+            self._settled.set()
+            wakers, self._wakers = self._wakers, []
+        for wake in wakers:
+            wake()
+
+    def wait_settled(self, wait_s):
+        """Blocks the calling thread until `settle` or for `wait_s` seconds (the kernel's
+        channel); whether the job is settled."""
+        return self._settled.wait(wait_s)
+
+    async def settled(self, wait_s):
+        """Waits on the event loop, holding no thread, until `settle` or for `wait_s` seconds (the
+        HTTP handlers): an answer as soon as the first pixels can be read, without polling."""
+        loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+
+        def wake():
+            try:
+                loop.call_soon_threadsafe(lambda: woken.done() or woken.set_result(None))
+            except RuntimeError:  # the loop closed meanwhile: nobody waits
+                pass
+
+        with self._wake_lock:
+            if self._settled.is_set():
+                return
+            self._wakers.append(wake)
+        try:
+            await asyncio.wait_for(woken, wait_s)
+        except TimeoutError:
+            with self._wake_lock:
+                if wake in self._wakers:
+                    self._wakers.remove(wake)
+
 
 class Conversions:
-    """Starts or joins conversions; a failed job is retried on the next request."""
+    """Starts or joins conversions; a failed job is retried on the next request.
+
+    A conversion runs in two stages (`convert_in_stages`): its first stage (up to display-ready:
+    a file's first pixels) and its second (the finer levels, err, dq, ...). `workers` threads
+    run stages, a second stage only when no first stage waits or runs, so every file of a stack
+    loaded at once is shown before any file is completed. Between its stages a job holds no
+    thread and none of its file's arrays (the second stage reads the file again), so any
+    number of them may wait."""
 
     def __init__(self, convert, key_of, workers=2, cached=None):
-        self._convert = convert
+        self._convert = convert  # (real path, on_progress=) -> finish() -> store: `convert_in_stages`
         self._key_of = key_of
         self._cached = cached  # real path -> its complete store already in the cache, or None
         self._jobs = {}
         self._lock = threading.Lock()
-        self._gate = StageGate(workers)
-        self._pool = ThreadPoolExecutor(max_workers=workers + PAUSED_MAX, thread_name_prefix="roman-lab-convert")
+        self._stages = (deque(), deque())  # by stage: the work waiting for a worker
+        self._stages_lock = threading.Lock()
+        self._free = workers
+        self._first_running = 0
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
 
     def start(self, real_path, rel):
         """The job for this version of the file, started if it is new, failed before, or its
@@ -96,54 +121,88 @@ class Conversions:
                 job = self._jobs[key] = Job(id=key, rel=rel)
                 store = self._cached(real_path) if self._cached is not None else None
                 if store is None:
-                    self._pool.submit(self._run, job, real_path)
+                    self._queue(FIRST, lambda: self._first_stage(job, real_path))
                 else:  # converted before (by another server, kernel or session): ready at once, no poll
                     job.store, job.status, job.progress, job.message = store, "ready", 1.0, "Ready"
                     job.finished = job.started
+                    job.settle()
             return job
 
     def get(self, key):
         with self._lock:
             return self._jobs.get(key)
 
-    @staticmethod
-    def settled(job, wait_s):
-        """Waits (in the caller's worker thread) up to `wait_s` seconds for the job to be
-        display-ready, ready or failed: an answer as soon as the first pixels can be read,
-        without the browser polling for them."""
-        deadline = time.monotonic() + wait_s
-        while not (job.display_ready or job.status in ("ready", "error")) and time.monotonic() < deadline:
-            time.sleep(SETTLE_POLL_S)
+    def _queue(self, stage, work):
+        """`work` (one stage of a job) runs when `_dispatch` gives it a free worker."""
+        with self._stages_lock:
+            self._stages[stage].append(work)
+            self._dispatch()
 
-    def _run(self, job, real_path):
-        from ..io import RomanFileError
+    def _dispatch(self):
+        """(Under `_stages_lock`.) Hands waiting stages to free workers: first stages in the
+        order started; a second stage only when no first stage waits or runs (the last files'
+        first pixels do not share the cores with another file's second stage)."""
+        while self._free:
+            if self._stages[FIRST]:
+                stage = FIRST
+            elif self._stages[REST] and not self._first_running:
+                stage = REST
+            else:
+                return
+            self._free -= 1
+            self._first_running += stage == FIRST
+            self._pool.submit(self._run, stage, self._stages[stage].popleft())
 
-        holding = [True]
+    def _run(self, stage, work):
+        try:
+            work()
+        finally:
+            with self._stages_lock:
+                self._free += 1
+                self._first_running -= stage == FIRST
+                self._dispatch()
+
+    def _first_stage(self, job, real_path):
+        job.status, job.message = "running", "Converting"
 
         def on_progress(fraction, message):
             job.progress, job.message = float(fraction), message
-            job.display_ready = job.display_ready or message == DISPLAY_READY
             job.published += message.startswith(PUBLISHED)
             if message == DISPLAY_READY:
-                # the converter calls this in its own thread, outside any lock, between its
-                # stages: the rest waits while other files still need their first pixels
-                self._gate.release()
-                holding[0] = False
-                self._gate.acquire(REST)
-                holding[0] = True
+                job.display_ready, job.display_ready_at = True, time.monotonic()
+                job.settle()
 
-        self._gate.acquire(FIRST)
-        job.status, job.message = "running", "Converting"
+        finish = self._guarded(job, lambda: self._convert(real_path, on_progress=on_progress))
+        if finish is None:
+            return
+        if job.display_ready:  # the rest waits behind every waiting first stage
+            self._queue(REST, lambda: self._second_stage(job, finish))
+        else:  # complete already (an L1, found in the cache, or on object storage)
+            self._second_stage(job, finish)
+
+    def _second_stage(self, job, finish):
+        job.second_stage_at = time.monotonic()
+        job.store = self._guarded(job, finish)
+        if job.store is not None:
+            job.status, job.progress, job.message = "ready", 1.0, "Ready"
+            self._end(job)
+
+    def _guarded(self, job, stage):
+        """stage(), or None with the job failed: a RomanFileError with its status, anything else
+        a bug (500) with a message, and the server keeps serving."""
+        from ..io import RomanFileError
+
         try:
-            job.store = self._convert(real_path, on_progress=on_progress)
+            return stage()
         except RomanFileError as err:
             job.status, job.message, job.error_status = "error", str(err), err.status
-        except Exception as err:  # a bug, not bad input: still a message, and the server keeps serving
+        except Exception as err:
             job.status, job.error_status = "error", 500
             job.message = f"Converting {job.rel} failed unexpectedly: {type(err).__name__}: {err}"
-        else:
-            job.status, job.progress, job.message = "ready", 1.0, "Ready"
-        finally:
-            job.finished = time.monotonic()
-            if holding[0]:
-                self._gate.release()
+        self._end(job)
+        return None
+
+    @staticmethod
+    def _end(job):
+        job.finished = time.monotonic()
+        job.settle()

@@ -32,6 +32,26 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
     return convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options)
 
 
+def convert_in_stages(path, cache_dir=None, on_progress=None, max_cache_bytes=None, storage_options=None,
+                      **options):
+    """`convert` in two calls, for a scheduler that runs other files between them (the server's
+    jobs): this one runs stage 1 and returns `finish`; `finish() -> Store` runs stage 2 and must
+    be called once, in any thread. After this call the store is display-ready under its id
+    (`on_progress` was told "display-ready") or already complete; nothing of the file is held
+    until `finish` (it opens the file again, checked unchanged), only the conversion's locks, so
+    a second caller of the same file joins it (waits for `finish`). An L1, a store already in
+    the cache, or a source or cache on object storage is complete after the first call."""
+    from .cache import is_url
+
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
+    if is_url(path) or is_url(cache_dir):
+        store = convert(path, cache_dir, False, on_progress, max_cache_bytes, storage_options, **options)
+        return lambda: store
+    from .converter import convert_local_in_stages
+
+    return convert_local_in_stages(path, cache_dir, False, on_progress, max_cache_bytes, options)
+
+
 def cached_store(path, cache_dir=None, storage_options=None):
     """The complete store of this file already in the cache, else None: never converts (a
     query that needs one array of a large file reads it from the file instead). A cache on
@@ -68,5 +88,5 @@ def open_store(store_id, cache_dir=None):
     return Store(base / store_id)
 
 
-__all__ = ["RemoteStore", "RomanFileError", "Store", "cached_store", "convert", "default_cache_dir", "default_max_bytes", "evict",
+__all__ = ["RemoteStore", "RomanFileError", "Store", "cached_store", "convert", "convert_in_stages", "default_cache_dir", "default_max_bytes", "evict",
            "list_stores", "open_store"]

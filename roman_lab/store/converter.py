@@ -6,6 +6,11 @@ mtime_ns) is reused; otherwise it is written into `<cache>/.tmp-<ID>-...` and re
 Concurrent calls share one conversion: one lock per ID inside the process, and a
 `filelock` file lock across processes. Progress goes to `on_progress(fraction, message)`
 (every caller waiting on the same conversion gets it) and to tqdm when `progress=True`.
+
+An L2/L3 is converted in two stages (`_Build`): the first publishes a display-ready store
+(coarsest level, statistics, WCS) under its ID, the second re-opens the file and renames each
+other array in. `convert` runs both at once; `convert_in_stages` (the server's jobs) returns
+between them with the locks still held, and a failure in either stage removes the store.
 """
 
 from __future__ import annotations
@@ -101,11 +106,19 @@ class _Progress:
 
 
 def convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, options):
-    """`roman_lab.store.convert` of a local file into a local cache folder."""
+    """`roman_lab.store.convert` of a local file into a local cache folder: both stages in one go."""
     real, st, sid, name = local_source(path)
     return convert_into_cache(sid, Path(cache_dir).expanduser(),
-                              lambda cache: _build(real, st, cache, sid, name, progress, options),
+                              lambda cache: _Build(real, st, cache, sid, name, progress, options).run(),
                               on_progress, max_cache_bytes)
+
+
+def convert_local_in_stages(path, cache_dir, progress, on_progress, max_cache_bytes, options):
+    """Stage 1 of `convert_local` now; returns `finish() -> Store`, stage 2 (`in_stages`)."""
+    real, st, sid, name = local_source(path)
+    return in_stages(sid, Path(cache_dir).expanduser(),
+                     lambda cache: _Build(real, st, cache, sid, name, progress, options).first(),
+                     on_progress, max_cache_bytes)
 
 
 def local_source(path):
@@ -124,31 +137,63 @@ def local_source(path):
 
 def convert_into_cache(sid, cache_dir, build, on_progress, max_cache_bytes):
     """The store `sid` of the local cache `cache_dir`, `build(cache_dir) -> Store` called when
-    absent, under the conversion locks (see the module docstring), then LRU eviction."""
+    absent, in one go (`in_stages`)."""
+    return in_stages(sid, cache_dir, lambda cache: _done(build(cache)), on_progress, max_cache_bytes)()
+
+
+def in_stages(sid, cache_dir, begin, on_progress, max_cache_bytes):
+    """The store `sid` of the local cache `cache_dir` in two calls. This one takes the
+    conversion locks (see the module docstring) and, when the store is absent, runs
+    `begin(cache_dir) -> finish` (stage 1); it returns `finish() -> Store` (stage 2), to be
+    called once, in any thread, which then releases the locks and applies the LRU limit.
+
+    The locks stay held between the two calls, so a file whose stage 2 waits is display-ready
+    (readable under its id) and another caller of it, in this process or another, joins it:
+    it waits for `finish` and gets the complete store (the file lock is not thread-local)."""
+    from filelock import FileLock
+
     if max_cache_bytes is None:
         max_cache_bytes = _cache.default_max_bytes()
+    _make_cache_dir(cache_dir)
+    final = cache_dir / sid
+    with contextlib.ExitStack() as locks:  # left on error (`joined` then tells no "ready")
+        locks.enter_context(joined(sid, on_progress))
+        store = _existing(final)
+        if store is None:
+            locks.enter_context(FileLock(str(_cache.lock_path(cache_dir, sid)), thread_local=False))
+            store = _existing(final)
+        rest = _done(store) if store is not None else begin(cache_dir)
+        held = locks.pop_all()
+
+    def finish():
+        with held:
+            store = rest()
+            if max_cache_bytes != float("inf"):
+                _cache.evict(cache_dir, max_cache_bytes, protect={sid})
+            return store
+
+    return finish
+
+
+def _done(store):
+    """The `finish` of a store complete after its first call."""
+    return lambda: store
+
+
+def _make_cache_dir(cache_dir):
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         status = 507 if exc.errno == errno.ENOSPC else 500
         raise RomanFileError(f"the store cache {cache_dir} cannot be created ({exc.strerror})", status) from None
-    final = cache_dir / sid
-    with joined(sid, on_progress):
-        store = _existing(final)
-        if store is None:
-            from filelock import FileLock
-
-            with FileLock(str(_cache.lock_path(cache_dir, sid))):
-                store = _existing(final) or build(cache_dir)
-        if max_cache_bytes is not None and max_cache_bytes != float("inf"):
-            _cache.evict(cache_dir, max_cache_bytes, protect={sid})
-        return store
 
 
 @contextlib.contextmanager
 def joined(sid, on_progress):
     """Hold the in-process conversion lock of store `sid`, with `on_progress` told of the
-    conversion's progress (whoever runs it) and of "ready" when the block ends without error."""
+    conversion's progress (whoever runs it) and of "ready" when the block ends without error.
+    The lock is a plain `threading.Lock`: a block may end in another thread than it began
+    (`in_stages`)."""
     if on_progress is not None:
         with _guard:
             _observers.setdefault(sid, []).append(on_progress)
@@ -177,66 +222,126 @@ def _existing(final):
     return Store(final)
 
 
-def _build(real, st, cache_dir, sid, name, use_tqdm, options, staged=True, source=None, relineage=None):
-    """Convert `real` into `<cache_dir>/<sid>`, published at "display-ready" when `staged`.
+class _Build:
+    """The conversion of `real` into `<cache_dir>/<sid>`, in two stages: `first()` publishes
+    the display-ready store and returns `second`, which opens the file again: a conversion
+    waiting between its stages holds no array and no open file, only its root attributes.
+    `run()` does both on one open file (`convert`).
     `source` (the store's `source` attribute) and `relineage(lineage) -> lineage` describe a
-    file that `real` is a local copy of (`remote.py`)."""
-    final = cache_dir / sid
-    _cache.clean_leftovers(cache_dir, sid)  # our temp folders: a crashed/killed earlier try
-    if final.exists():  # present but incomplete/unreadable/old format: rebuild
-        _cache.remove_tree(final)
-    stamp = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = cache_dir / f"{_cache.TMP_PREFIX}{sid}-{stamp}"
-    tmp2 = cache_dir / f"{_cache.TMP_PREFIX}{sid}-{stamp}p2"
-    report = _Progress(sid, name, None, use_tqdm)
+    file that `real` is a local copy of (`remote.py`).
 
-    def check_source():
-        try:
-            now = os.stat(real)
-        except OSError:
-            raise RomanFileError(f"{name} vanished while it was being converted", 404, real) from None
-        if (now.st_size, now.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-            raise RomanFileError(f"{name} changed while it was being converted; try again", 409, real)
+    A failure in either stage removes the temporary folders and the store under its id
+    (display-ready or not): a store that is there is always what its attributes claim."""
 
-    def publish_display():
-        # stage 1 complete: the data pyramid, statistics and WCS, renamed into place at once
-        check_source()
-        os.rename(tmp, final)
-        report(0.5, DISPLAY_READY)
+    def __init__(self, real, st, cache_dir, sid, name, use_tqdm, options, source=None, relineage=None):
+        self.real, self.st, self.cache_dir, self.sid, self.name = real, st, cache_dir, sid, name
+        self.options, self.relineage = options, relineage
+        self.source = source or {"path": str(real), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        self.final = cache_dir / sid
+        stamp = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.tmp = cache_dir / f"{_cache.TMP_PREFIX}{sid}-{stamp}"
+        self.tmp2 = cache_dir / f"{_cache.TMP_PREFIX}{sid}-{stamp}p2"
+        self.report = _Progress(sid, name, None, use_tqdm)
+        self.writer = None
 
-    try:
-        report(0.0, "opening")
+    def run(self, staged=True):
+        """Both stages in one go (published at "display-ready" in between when `staged`), the
+        file opened once: stage 2 reads `data` from asdf's copy, already decompressed."""
+        with self._failing():
+            with self._open_fresh() as rf:
+                self._write_first(rf, staged)
+                if self._publish():
+                    write_second_stage(self.writer, rf, self.tmp2, self.final)
+                    self._check_source()
+            return self._finished()
+
+    def first(self, staged=True):
+        """Stage 1 (the whole store when not `staged`, or for an L1): returns `finish() -> Store`."""
+        with self._failing():
+            with self._open_fresh() as rf:
+                self._write_first(rf, staged)
+            if self._publish():
+                return self.second
+            return _done(self._finished())
+
+    def second(self):
+        """Stage 2: the file opened and checked again, each pending array renamed into the store."""
+        with self._failing():
+            self._check_source()
+            with self._open() as rf:
+                write_second_stage(self.writer, rf, self.tmp2, self.final)
+            self._check_source()
+            return self._finished()
+
+    def _open_fresh(self):
+        """The file opened, after any earlier try's folders are removed."""
+        _cache.clean_leftovers(self.cache_dir, self.sid)  # our temp folders: a crashed/killed earlier try
+        if self.final.exists():  # present but incomplete/unreadable/old format: rebuild
+            _cache.remove_tree(self.final)
+        self.report(0.0, "opening")
+        return self._open()
+
+    def _write_first(self, rf, staged):
+        if staged:
+            self.writer = write_first_stage(rf, self.tmp, self.source, self.report, **self.options)
+        else:
+            write_store(rf, self.tmp, self.source, self.report, **self.options)
+
+    def _publish(self):
+        """The store renamed under its id; whether stage 2 remains (it is then display-ready)."""
+        self._check_source()
+        os.rename(self.tmp, self.final)
+        if self.writer is None:  # complete in one stage
+            return False
+        self.report(0.5, DISPLAY_READY)
+        return True
+
+    def _finished(self):
+        CONVERSIONS["count"] += 1
+        self.report.close()
+        return Store(self.final)
+
+    def _open(self):
         from ..io import open as open_roman
 
-        with open_roman(real) as rf:
-            if relineage is not None:
-                rf.lineage = relineage(rf.lineage)
-            source = source or {"path": str(real), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-            write_store(rf, tmp, source, report, publish=publish_display if staged else None, final=final, stage2=tmp2,
-                        **options)
-        check_source()
-        if tmp.exists():  # single-stage store (L1)
-            os.rename(tmp, final)
-        CONVERSIONS["count"] += 1
-    except BaseException as exc:
-        _cache.remove_tree(tmp)
-        _cache.remove_tree(tmp2)
-        _cache.remove_tree(final)  # never leave an incomplete store under its id
-        if isinstance(exc, RomanFileError):
-            raise
-        if _is_enospc(exc):
-            raise RomanFileError(
-                f"no space left in the store cache {cache_dir} to convert {name}", 507, real
-            ) from None
-        if isinstance(exc, MemoryError):
-            raise RomanFileError(f"{name} is too large to convert in the memory available", 413, real) from None
-        if isinstance(exc, OSError):
-            raise RomanFileError(f"{name} could not be converted ({exc.strerror or exc})", 500, real) from None
-        raise
-    finally:
-        report.close()
-        shutil.rmtree(tmp2, ignore_errors=True)
-    return Store(final)
+        rf = open_roman(self.real)
+        if self.relineage is not None:
+            rf.lineage = self.relineage(rf.lineage)
+        return rf
+
+    def _check_source(self):
+        try:
+            now = os.stat(self.real)
+        except OSError:
+            raise RomanFileError(f"{self.name} vanished while it was being converted", 404, self.real) from None
+        if (now.st_size, now.st_mtime_ns) != (self.st.st_size, self.st.st_mtime_ns):
+            raise RomanFileError(f"{self.name} changed while it was being converted; try again", 409, self.real)
+
+    @contextlib.contextmanager
+    def _failing(self):
+        """Any failure: nothing of this conversion left behind, and a RomanFileError saying why."""
+        try:
+            yield
+        except BaseException as exc:
+            for path in (self.tmp, self.tmp2, self.final):  # never an incomplete store under its id
+                _cache.remove_tree(path)
+            self.report.close()
+            raise _as_file_error(exc, self.cache_dir, self.name, self.real) from None
+        finally:
+            shutil.rmtree(self.tmp2, ignore_errors=True)
+
+
+def _as_file_error(exc, cache_dir, name, real):
+    """The RomanFileError of a failed conversion (other exceptions: themselves, bugs)."""
+    if isinstance(exc, RomanFileError):
+        return exc
+    if _is_enospc(exc):
+        return RomanFileError(f"no space left in the store cache {cache_dir} to convert {name}", 507, real)
+    if isinstance(exc, MemoryError):
+        return RomanFileError(f"{name} is too large to convert in the memory available", 413, real)
+    if isinstance(exc, OSError):
+        return RomanFileError(f"{name} could not be converted ({exc.strerror or exc})", 500, real)
+    return exc
 
 
 # --------------------------------------------------------------------------------------
@@ -319,36 +424,55 @@ def _plane_layout(arr, shape, chunk):
     return arr.shape, None
 
 
-def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=None, publish=None, final=None,
-                stage2=None):
-    """Write the store of an opened RomanFile.
+def write_store(rf, out, source, report=lambda f, m: None, chunk=None, codec=None):
+    """Write the whole store of an opened RomanFile into `out`, in one go."""
+    writer = _StoreWriter(rf, _new_group(out), source, report, chunk, codec)
+    if rf.level == 1:
+        writer.write_ramps()
+    else:
+        writer.write_display_ready(coarsest_only=False)
+        writer.write_other_planes(writer.group)
+    return writer.finish(out)
 
-    L2/L3, in two stages. Stage 1 writes into `out` what the first pixels on screen need: the
-    coarsest `data` pyramid level, the statistics and the TAN-SIP WCS; then it calls
-    `publish()`, which renames `out` to `final` (the store is then "display-ready": `complete`
-    is false). Stage 2 writes each other array into `stage2`, the finer pyramid levels first
-    (coarse to fine), then err, dq, ...: each is renamed into `final` whole and the root
-    attributes are rewritten atomically with it (`arrays_pending` one shorter, and at the end
-    `complete: true`). An array is therefore either absent or complete, never half-written.
-    Without `publish`, everything goes into `out`. L1 is written in one stage into `out`.
-    """
+
+def write_first_stage(rf, out, source, report=lambda f, m: None, chunk=None, codec=None):
+    """Stage 1 of an L2/L3 store into `out`: what the first pixels on screen need, the coarsest
+    `data` pyramid level, the statistics and the TAN-SIP WCS (`complete` false, `arrays_pending`
+    listing stage 2). Returns the writer for `write_second_stage`, holding none of the file's
+    arrays; None for an L1, written whole into `out` in one stage."""
+    writer = _StoreWriter(rf, _new_group(out), source, report, chunk, codec)
+    if rf.level == 1:
+        writer.write_ramps()
+        writer.finish(out)
+        return None
+    writer.write_display_ready(coarsest_only=True)
+    writer.rf = writer.group = None
+    return writer
+
+
+def write_second_stage(writer, rf, folder, final):
+    """Stage 2 of `writer`'s store, published (renamed) to `final` since, from `rf`: the same
+    file opened again. Each other array is written into `folder`, the finer pyramid levels first
+    (coarse to fine, computed again from `data`), then err, dq, ...: each is renamed into `final`
+    whole and the root attributes are rewritten atomically with it (`arrays_pending` one
+    shorter, and at the end `complete: true`). An array is therefore either absent or complete,
+    never half-written."""
+    writer.resume(rf)
+    writer.write_other_planes(_new_group(folder), move_from=folder, into=final)
+    return writer.finish(final)
+
+
+def _new_group(folder):
     import zarr
     from zarr.storage import LocalStore
 
-    writer = _StoreWriter(rf, zarr.open_group(store=LocalStore(str(out)), mode="w-", zarr_format=3), source,
-                          report, chunk, codec)
-    if rf.level == 1:
-        writer.write_ramps()
-        return writer.finish(out)
-    staged = publish is not None
-    writer.write_display_ready(keep_full_resolution=staged)
-    if staged:
-        publish()
-        writer.write_other_planes(zarr.open_group(store=LocalStore(str(stage2)), mode="w-", zarr_format=3),
-                                  move_from=stage2, into=final)
-        return writer.finish(final)
-    writer.write_other_planes(writer.group)
-    return writer.finish(out)
+    return zarr.open_group(store=LocalStore(str(folder)), mode="w-", zarr_format=3)
+
+
+def _data_levels(rf):
+    """`data` as float32 and its pyramid: [level 0, level 1, ...]."""
+    data = _native(rf.read("data"), np.float32)
+    return [data] + _pyramid(data)
 
 
 class _StoreWriter:
@@ -360,7 +484,7 @@ class _StoreWriter:
         self.codec = default_codec() if codec is None else codec
         self.chunk = chunk or (RAMP_CHUNK if rf.level == 1 else IMAGE_CHUNK)
         self.timings, self.written, self.planes = {}, [], []
-        self.held_levels = None  # the L2/L3 pyramid levels held for stage 2 when the store is published first
+        self.levels = None  # the L2/L3 pyramid levels, while stage 2 writes the finer ones
         self.attrs = {
             "format_version": FORMAT_VERSION,
             "complete": False,
@@ -414,13 +538,14 @@ class _StoreWriter:
             "chunks": {"data": [int(n), chunk, chunk]},
         })
 
-    def write_display_ready(self, keep_full_resolution):
+    def write_display_ready(self, coarsest_only):
         """L2/L3 stage 1, what a viewer needs first: the statistics, the TAN-SIP WCS and the
-        `data` pyramid (only its coarsest level when `keep_full_resolution` holds the others for
-        stage 2, all of it otherwise); then the root attributes, `arrays_pending` listing stage 2."""
+        `data` pyramid (only its coarsest level when `coarsest_only`, in one pass where it can
+        be, `imaging.coarsest_level`: the finer ones are stage 2's; all of it otherwise); then
+        the root attributes, `arrays_pending` listing stage 2."""
         import concurrent.futures as cf
 
-        from .imaging import statistics
+        from .imaging import coarsest_level, pyramid_shapes, statistics
         from .wcsfit import GOAL_PX
 
         rf, chunk = self.rf, self.chunk
@@ -428,27 +553,30 @@ class _StoreWriter:
         data = _native(rf.read("data"), np.float32)
         shape = data.shape
         self.timings["read_data_s"] = self.elapsed()
-        with cf.ThreadPoolExecutor(1) as pool:
-            # statistics and the WCS fit run beside the pyramid writes (NumPy/zstd release the GIL)
-            stats_f = pool.submit(statistics, data)
-            wcs_f = pool.submit(_tan_sip, rf, shape)
+        shapes = pyramid_shapes(shape, MAX_LEVEL_SIDE)
+        top = len(shapes) - 1
+        with cf.ThreadPoolExecutor(2) as pool:
+            # statistics and the WCS fit run beside each other and the pyramid writes (NumPy and
+            # zstd release the GIL): stage 1 takes about the longest of the three
+            stats_f = pool.submit(_timed, self.timings, "statistics_s", statistics, data)
+            wcs_f = pool.submit(_timed, self.timings, "wcs_fit_s", _tan_sip, rf, shape)
             self.report(0.12, "pyramid")
-            levels = [data] + _pyramid(data)
-            dgroup = self.group.create_group("data", attributes=_ngff(len(levels)))
             # the coarsest level alone is a first picture; the finer ones follow in stage 2
-            first = len(levels) - 1 if keep_full_resolution else 0
-            for i in reversed(range(first, len(levels))):
-                lv = levels[i]
-                c = min(chunk, max(lv.shape))
-                _write_array(dgroup, str(i), lv, (c, c), self.codec, dims=["y", "x"])
-                self.report(0.12 + 0.3 * (len(levels) - i) / len(levels), f"data level {i}")
+            levels = {top: coarsest_level(data, MAX_LEVEL_SIDE)} if coarsest_only else \
+                dict(enumerate([data] + _pyramid(data)))
+            self.timings["pyramid_s"] = self.elapsed() - self.timings["read_data_s"]
+            dgroup = self.group.create_group("data", attributes=_ngff(len(shapes)))
+            for i in sorted(levels, reverse=True):
+                self._write_level(dgroup, str(i), levels[i])
+                self.report(0.12 + 0.3 * (len(shapes) - i) / len(shapes), f"data level {i}")
             self.timings["data_written_s"] = self.elapsed()
             self.attrs["statistics"] = stats_f.result()
             header, err, details = wcs_f.result()
+        first = min(levels)
         self.written.append("data")
         self.attrs.update({
-            "pyramid_levels": len(levels),
-            "pyramid_shapes": [list(lv.shape) for lv in levels],
+            "pyramid_levels": len(shapes),
+            "pyramid_shapes": [list(s) for s in shapes],
             "shape": list(shape),
             "fits_wcs": header,
             "sip_max_error_px": err,
@@ -461,12 +589,25 @@ class _StoreWriter:
         })
         planes = ["err", "dq"] if rf.level == 2 else ["err", "dq", "context", "weight"]
         self.planes = [f"data/{i}" for i in reversed(range(first))] + [p for p in planes if p in rf.arrays]
-        self.held_levels = levels if keep_full_resolution else None
         self.attrs["arrays_pending"] = self.planes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.group.attrs.update({"roman_lab": _jsonable(self.attrs)})
         self.timings["display_ready_s"] = self.elapsed()
+
+    def resume(self, rf):
+        """Stage 2 begins: `rf` is the file opened again; the finer pyramid levels are computed
+        again from its `data` when some are pending. The pause between the stages is not in
+        the timings."""
+        self.rf = rf
+        self.t0 = time.perf_counter() - self.timings["display_ready_s"]
+        if any(key.startswith("data/") for key in self.planes):
+            self.levels = _data_levels(rf)
+            self.timings["second_stage_pyramid_s"] = self.elapsed() - self.timings["display_ready_s"]
+
+    def _write_level(self, group, key, level):
+        c = min(self.chunk, max(level.shape))
+        _write_array(group, key, level, (c, c), self.codec, dims=["y", "x"])
 
     def write_other_planes(self, group, move_from=None, into=None):
         """L2/L3 stage 2: each pending array into `group`; when the store was published, each is
@@ -477,10 +618,8 @@ class _StoreWriter:
             self.report(0.5 + 0.45 * j / max(len(self.planes), 1), key)
             if key.startswith("data/"):
                 level = int(key.removeprefix("data/"))
-                lv, self.held_levels[level] = self.held_levels[level], None
-                c = min(self.chunk, max(lv.shape))
-                _write_array(group, key, lv, (c, c), self.codec, dims=["y", "x"])
-                del lv
+                self._write_level(group, key, self.levels[level])
+                self.levels[level] = None
             else:
                 arr = _native(self.rf.read(key), np.float32 if key in ("err", "weight") else None)
                 chunks, dims = _plane_layout(arr, shape, self.chunk)
@@ -494,7 +633,7 @@ class _StoreWriter:
                 _cache.write_root_attrs(into, _jsonable(self.attrs))
                 self.report(0.5 + 0.45 * (j + 1) / len(self.planes), f"{PUBLISHED} {key}")
         self.timings["planes_written_s"] = self.elapsed()
-        self.held_levels = None
+        self.levels = None
         self.attrs.pop("arrays_pending", None)
 
     def finish(self, path):
@@ -508,6 +647,14 @@ class _StoreWriter:
         _cache.write_root_attrs(path, _jsonable(self.attrs))
         self.report(1.0, "written")
         return self.attrs
+
+
+def _timed(timings, key, fn, *args):
+    """fn(*args), its duration in `timings[key]` (the parts of stage 1 that run beside others)."""
+    t = time.perf_counter()
+    out = fn(*args)
+    timings[key] = time.perf_counter() - t
+    return out
 
 
 def _tan_sip(rf, shape):

@@ -40,6 +40,32 @@ def downsample2(a):
     return s
 
 
+def pyramid_shapes(shape, max_side=512):
+    """The shapes of `[a] + pyramid(a, max_side)` for an image of `shape`."""
+    shapes = [tuple(shape)]
+    while max(shapes[-1]) > max_side:
+        shapes.append(tuple((side + 1) // 2 for side in shapes[-1]))
+    return shapes
+
+
+def coarsest_level(a, max_side=512):
+    """The last level of `[a] + pyramid(a, max_side)` without the levels between: when every
+    pixel is finite and the sides divide by 2^k (k halvings), each pixel is the mean of its
+    2^k x 2^k block in one pass over `a` (a full-size L2: ~6 against ~25 ms), equal to the
+    chain's within float32 rounding; otherwise the chain's own (its NaN and odd-edge rules)."""
+    k = len(pyramid_shapes(a.shape, max_side)) - 1
+    f = 2**k
+    ny, nx = a.shape
+    if k == 0:
+        return a
+    if ny % f or nx % f or not np.isfinite(a).all():
+        return pyramid(a, max_side)[-1]
+    rows = a.reshape(ny // f, f, nx).sum(axis=1, dtype=np.float32)
+    out = rows.reshape(ny // f, nx // f, f).sum(axis=2, dtype=np.float32)
+    out *= np.float32(1 / f**2)
+    return out
+
+
 def pyramid(a, max_side=512):
     """[level1, level2, ...] halving until both sides are <= max_side (level 0 is `a` itself)."""
     levels = []
@@ -101,7 +127,7 @@ def statistics(a):
     out = {
         "count": int(n),
         "finite": finite_count,
-        "nan": int(np.count_nonzero(np.isnan(a))) if a.dtype.kind == "f" else 0,
+        "nan": int(np.count_nonzero(np.isnan(a))) if finite_count < n else 0,  # no pass when all are finite
         "subsample_step": step,
         "subsample_count": int(sample.size),
     }
@@ -110,12 +136,10 @@ def statistics(a):
                     "tail_quantiles": None, "percentiles": {str(p): None for p in PERCENTILES},
                     "histogram": None})
         return out
-    if finite_count < n:
-        vals = a[finite_mask]
-        out["min"], out["max"] = float(vals.min()), float(vals.max())
-        del vals
-    else:
-        out["min"], out["max"] = float(a.min()), float(a.max())
+    finite = a[finite_mask] if finite_count < n else a.reshape(-1)
+    out["min"], out["max"] = float(finite.min()), float(finite.max())
+    zscale_samples = zscale_sample(finite)
+    del finite
     ranked = np.sort(sample)  # once, in the image's dtype (float32: numpy's SIMD sort, ~10 ms for 1.9 M)
 
     def at(percents):
@@ -133,35 +157,54 @@ def statistics(a):
     lo, hi = out["min"], out["max"]
     if hi <= lo:
         hi = lo + 1.0
-    counts, edges = np.histogram(sample, bins=HIST_BINS, range=(lo, hi))
+    counts, edges = ranked_histogram(ranked, lo, hi)
     # the same over the display range [p0.5, p99.9], which is what a stretch UI draws
     dlo, dhi = out["percentiles"]["0.5"], out["percentiles"]["99.9"]
     if dhi <= dlo:
         dhi = dlo + 1.0
-    dcounts, _ = np.histogram(sample, bins=HIST_BINS, range=(dlo, dhi))
+    dcounts, _ = ranked_histogram(ranked, dlo, dhi)
     out["histogram"] = {
         "range": [float(edges[0]), float(edges[-1])],
         "bins": HIST_BINS,
         "counts": counts.astype(int).tolist(),
         "scale": step * step,  # multiply counts by this for full-image estimates
     }
-    # astropy's own ZScaleInterval on the whole image (it samples ~1000 pixels itself), and
+    # astropy's own ZScaleInterval of the whole image (given the ~1000 pixels it samples), and
     # evenly ranked values for histogram equalisation and percentile limits: the browser then
     # matches astropy for the full image at any zoom, not only for the pixels it has loaded
     from astropy.visualization import ZScaleInterval
 
-    out["zscale"] = [float(v) for v in ZScaleInterval().get_limits(a)]
+    out["zscale"] = [float(v) for v in ZScaleInterval().get_limits(zscale_samples)]
     out["quantiles"] = at(np.linspace(0, 100, QUANTILES)).tolist()
     out["tail_quantiles"] = {"percentiles": list(TAIL_PERCENTILES), "values": at(TAIL_PERCENTILES).tolist()}
     out["histogram_display"] = {
         "range": [float(dlo), float(dhi)],
         "bins": HIST_BINS,
         "counts": dcounts.astype(int).tolist(),
-        "below": int(np.count_nonzero(sample < dlo)),
-        "above": int(np.count_nonzero(sample > dhi)),
+        "below": int(np.searchsorted(ranked, dlo, side="left")),
+        "above": int(ranked.size - np.searchsorted(ranked, dhi, side="right")),
         "scale": step * step,
     }
     return out
+
+
+def ranked_histogram(ranked, lo, hi, bins=HIST_BINS):
+    """`numpy.histogram(ranked, bins, range=(lo, hi))` of an already sorted array: the same
+    edges and counts (numpy's bins hold edge[i] <= x < edge[i + 1], the last one its right
+    edge too), from 257 binary searches instead of a pass over ~2 M values (~15 ms)."""
+    edges = np.linspace(lo, hi, bins + 1)
+    cuts = np.searchsorted(ranked, edges, side="left")
+    cuts[-1] = np.searchsorted(ranked, edges[-1], side="right")
+    return np.diff(cuts), edges
+
+
+def zscale_sample(finite, n_samples=1000):
+    """The pixels astropy's `ZScaleInterval(n_samples).get_limits` samples from an image whose
+    finite values, in order, are `finite`: given these alone it returns the same limits
+    (they are fewer than `n_samples`, so it takes them all), without its copy of every finite
+    pixel of the image (~50 ms of a 4088^2 L2's statistics)."""
+    stride = int(max(1.0, finite.size / n_samples))
+    return finite[::stride][:n_samples]
 
 
 def _pkey(p):

@@ -7,7 +7,7 @@ A cache URL (e.g. s3://bucket/roman-lab/stores) holds, per store ID (`cache.stor
     <url>/<ID>/complete.json     the completion marker: {"attempt", "format_version", "attrs"}
 
 Object storage has no atomic rename, so a store is never written in place: a conversion writes
-it in a local temporary folder (the local cache's code, `converter._build`), uploads it under a
+it in a local temporary folder (the local cache's code, `converter._Build`), uploads it under a
 fresh attempt prefix, and publishes it by writing the marker last (one PUT, which object stores
 make visible whole). Readers treat an ID without a marker as absent: an interrupted upload is
 never served, and the next conversion writes a new attempt. Two users converting the same file
@@ -155,20 +155,20 @@ class _Source:
         self.sid = _cache.store_id(self.url, self.source["size"], self.source["version"])
 
     def build(self, cache_dir, use_tqdm, options, staged):
-        """Convert into the local cache folder `cache_dir` (`converter._build`); a URL is
-        downloaded first, into a temporary folder removed afterwards."""
-        from .converter import _build
+        """Convert into the local cache folder `cache_dir` in one go (`converter._Build`); a URL
+        is downloaded first, into a temporary folder removed afterwards."""
+        from .converter import _Build
 
         if self.url is None:
-            return _build(self.real, os.stat(self.real), cache_dir, self.sid, self.name, use_tqdm, options, staged)
+            return _Build(self.real, os.stat(self.real), cache_dir, self.sid, self.name, use_tqdm, options).run(staged)
         with tempfile.TemporaryDirectory(prefix="roman-lab-source-") as work:
             local = os.path.join(work, self.name)
             try:
                 self.fs.get_file(self.key, local)
             except Exception as err:  # noqa: BLE001
                 raise _unreachable("the source file", self.url, err) from None
-            return _build(local, os.stat(local), cache_dir, self.sid, self.name, use_tqdm, options, staged,
-                          source=self.source, relineage=self.relineage)
+            return _Build(local, os.stat(local), cache_dir, self.sid, self.name, use_tqdm, options,
+                          source=self.source, relineage=self.relineage).run(staged)
 
     def relineage(self, lineage):
         """An L2's L1 looked for beside it in the bucket (the local copy has no neighbours)."""
