@@ -113,8 +113,9 @@ def start_conversion(ctx, body):
     described = describe_or_fail(ctx.root, real)
     # the job names the file root-relative, also when it was given as an absolute path
     job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel)
-    ctx.conversions.settled(job, wait_seconds(body.get("wait_s")))
-    return {**job.to_json(), "info": described}
+    wait = wait_seconds(body.get("wait_s"))
+    ctx.conversions.settled(job, wait)
+    return {**job_answer(ctx, job, wait), "info": described}
 
 
 def conversion(ctx, args):
@@ -123,8 +124,20 @@ def conversion(ctx, args):
     job = ctx.conversions.get(store_id)
     if job is None:
         raise RomanHTTPError(404, f"No conversion {store_id} is known to this server; POST the path again.")
-    ctx.conversions.settled(job, wait_seconds(args.get("wait_s")))
-    return job.to_json()
+    wait = wait_seconds(args.get("wait_s"))
+    ctx.conversions.settled(job, wait)
+    return job_answer(ctx, job, wait)
+
+
+def job_answer(ctx, job, wait):
+    """A job as JSON; to a caller that waited for the first pixels, once they can be read, with
+    the store's opening metadata, so its viewer asks for its first chunk next."""
+    body = job.to_json()
+    if wait > 0 and body["display_ready"] and body["status"] != "error":
+        metadata = opening_metadata(ctx, job.id)
+        if metadata is not None:
+            body["metadata"] = metadata
+    return body
 
 
 def wait_seconds(value):
@@ -214,6 +227,27 @@ def store_key(ctx, store_id, key):
         return (folder / key).read_bytes()
     except OSError:  # absent, a folder, or evicted meanwhile
         return None
+
+
+def opening_metadata(ctx, store_id):
+    """The zarr.json documents a viewer opens a store with, by key: the root, the written
+    pyramid levels and `dq`; None when the store cannot be read now (the viewer then reads them)."""
+    try:
+        root = store_key(ctx, store_id, "zarr.json")
+    except RomanHTTPError:
+        return None
+    if root is None:
+        return None
+    documents = {"zarr.json": json.loads(root)}
+    attrs = documents["zarr.json"].get("attributes", {}).get("roman_lab", {})
+    pending = set(attrs.get("arrays_pending") or [])
+    names = [f"data/{index}" for index in range(attrs.get("pyramid_levels") or 0)]
+    names += ["dq"] if "dq" in (attrs.get("arrays") or []) else []
+    for name in names:
+        body = None if name in pending else store_key(ctx, store_id, f"{name}/zarr.json")
+        if body is not None:
+            documents[f"{name}/zarr.json"] = json.loads(body)
+    return documents
 
 
 def without_server_paths(meta):

@@ -13,6 +13,7 @@ import { Alignment, StackAlignment } from './alignment';
 import { ChunkCache, dqGrid, IWantedTile, tilesInView } from './chunkCache';
 import * as geometry from './math/view';
 import { TanSipWcs } from './math/wcs';
+import { firstFramesMarker, mark } from './marks';
 import { Meshes } from './meshes';
 import { Prefetcher } from './prefetch';
 import { IMeshDraw, IViewTransform, TileRenderer } from './renderer';
@@ -88,7 +89,7 @@ export class ImageView implements IInputView {
       onReady: ready => (this.canvas.dataset.stackReady = String(ready)),
       onFittingChanged: () => this.options.onStackChanged?.()
     });
-    this.resizeObserver = new ResizeObserver(() => this.viewport.resize(host));
+    this.resizeObserver = new ResizeObserver(() => this.resized());
     this.resizeObserver.observe(host);
     new ViewInput(this, options.onStatus, options.canvasKeys ?? true); // listens on the canvas as long as it lives
   }
@@ -112,6 +113,7 @@ export class ImageView implements IInputView {
       mark: info.mark ?? null,
       wcsFrom: info.wcsFrom ?? null
     });
+    mark('image-open', image.info.path);
     if (this.disposed) {
       return image;
     }
@@ -123,6 +125,8 @@ export class ImageView implements IInputView {
     if (first) {
       this.viewport.resize(this.host);
       this.fit();
+      // a view made while its first image converted may get it before its host is laid out
+      this.fitWhenSized = this.canvas.width <= 1;
       this.options.onDisplayChanged?.();
     }
     this.stackChanged();
@@ -462,6 +466,7 @@ export class ImageView implements IInputView {
     if (masks.length > 0) {
       this.renderer.drawMasks(masks, view, this.dqBits);
     }
+    this.markFrame(image.info.path, tiles.length);
     if (this.switchedAt !== null) {
       this.switchTimes.push(performance.now() - started);
       if (this.switchTimes.length > FRAME_TIMES_KEPT) {
@@ -482,6 +487,15 @@ export class ImageView implements IInputView {
     });
     this.options.onDraw?.();
     this.prefetcher.schedule();
+  }
+
+  /** The host changed size: a view fitted before its host was laid out is fitted again. */
+  private resized(): void {
+    this.viewport.resize(this.host);
+    if (this.fitWhenSized && this.canvas.width > 1) {
+      this.fitWhenSized = false;
+      this.fit();
+    }
   }
 
   /** The chunks an image needs for the current view (tilesInView). */
@@ -575,6 +589,8 @@ export class ImageView implements IInputView {
   private readonly switchTimes: number[] = [];
   private dqBits = 0;
   private frames = 0;
+  private readonly markFrame = firstFramesMarker();
+  private fitWhenSized = false;
   private frame = 0;
   private disposed = false;
 }
