@@ -84,10 +84,13 @@ export class RomanViewerWidget extends Widget {
 
   /** Opens the first image of the stack (the reference frame). */
   private async openFirst(path: string, info: Partial<IImageInfo>): Promise<void> {
-    // made while the server converts: the WebGL context and shaders are then ready for the first chunk
-    const session = this.newSession();
+    const opening = this.loader.open(path, romanProduct(path).name, () => this.isDisposed);
+    opening.catch(() => undefined); // awaited below, unless making the view fails first
+    let session: StackSession | null = null;
     try {
-      const opened = await this.loader.open(path, romanProduct(path).name, () => this.isDisposed);
+      // made while the server converts: the WebGL context and shaders are then ready for the first chunk
+      session = this.newSession();
+      const opened = await opening;
       if (!opened || this.isDisposed) {
         session.dispose();
         return;
@@ -114,8 +117,8 @@ export class RomanViewerWidget extends Widget {
       }
       this.firstLoaded.resolve();
     } catch (error) {
-      if (this.session !== session) {
-        session.dispose();
+      if (session !== this.session) {
+        session?.dispose();
       }
       const message = (error as Error).message;
       this.chrome.showError(message);

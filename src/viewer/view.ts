@@ -125,9 +125,9 @@ export class ImageView implements IInputView {
     if (first) {
       this.viewport.resize(this.host);
       this.fit();
-      // a view made while its first image converted may get it before its host is laid out
       this.fitWhenSized = this.canvas.width <= 1;
       this.options.onDisplayChanged?.();
+      this.draw(); // its first chunks asked for now, not a frame later
     }
     this.stackChanged();
     return image;
@@ -489,7 +489,7 @@ export class ImageView implements IInputView {
     this.prefetcher.schedule();
   }
 
-  /** The host changed size: a view fitted before its host was laid out is fitted again. */
+  /** The host changed size; a view fitted before it was laid out (made early, 1 x 1) fits again. */
   private resized(): void {
     this.viewport.resize(this.host);
     if (this.fitWhenSized && this.canvas.width > 1) {
