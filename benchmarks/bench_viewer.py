@@ -10,8 +10,9 @@ Reported (medians and p95 over several files):
    the time each frame's draw() takes on the main thread, and the interval between frames.
 3. the browser's JS heap after panning across the whole image (chunk cache bound: 512 MiB).
 4. where the time to first pixels goes (medians over the files): the viewer's performance marks
-   (src/viewer/marks.ts), each request from sent to its last byte (with the server's own time,
-   Server-Timing), and the page's long tasks meanwhile.
+   (src/viewer/marks.ts) as phases, each request from sent to its last byte (with the server's
+   own time, Server-Timing), and the page's long tasks meanwhile. `--pause-s 4` opens each file
+   once the previous file's conversion is complete (a user opening one file), not back to back.
 
 Chromium here has no GPU: WebGL runs on SwiftShader (software), so frame times are an upper
 bound of what a laptop with a GPU shows.
@@ -72,6 +73,29 @@ def waterfall(opens):
     return sorted(table, key=lambda row: (row[1], row[2]))
 
 
+def phases(opened):
+    """(phase, ms) of one open, from its marks, its first chunk request and the bench's own clock."""
+    m = {mark["name"]: mark["at"] for mark in opened["marks"]}
+    chunk = next((r["start"] for r in opened["requests"] if "/c/" in r["url"]), float("nan"))
+    edges = [("Open -> viewer widget made (JupyterLab: GET contents, the tab)", 0, m["widget"]),
+             ("widget made -> conversion asked", m["widget"], m["ask"]),
+             ("asked -> display-ready answer read (server: stage 1; POST/GET with wait_s)", m["ask"], m["display-ready"]),
+             ("display-ready -> store open (root zarr.json)", m["display-ready"], m["store-open"]),
+             ("store open -> image open (levels' and dq's zarr.json; WebGL view)", m["store-open"], m["image-open"]),
+             ("image open -> first chunk asked", m["image-open"], chunk),
+             ("first chunk asked -> drawn (GET 0.85 MB, zstd decode, texture, draw)", chunk, m["first-pixels"]),
+             ("drawn -> the page's next frame (when the bench sees it)", m["first-pixels"], opened["ms"]),
+             ("total", 0, opened["ms"])]
+    return [(name, end - start) for name, start, end in edges]
+
+
+def print_phases(title, opens):
+    table = [phases(opened) for opened in opens]
+    print(f"\n| {title}: phase | ms, median |\n| --- | ---: |")
+    for i, (name, _) in enumerate(table[0]):
+        print(f"| {name} | {np.nanmedian([row[i][1] for row in table]):.0f} |")
+
+
 def print_waterfall(title, opens):
     print(f"\n| {title}: step | start ms | end ms | server ms | n |\n| --- | ---: | ---: | ---: | ---: |")
     for step, start, end, server, n in waterfall(opens):
@@ -84,6 +108,9 @@ def print_waterfall(title, opens):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=5, help="never-seen files to open")
+    parser.add_argument("--pause-s", type=float, default=0.0,
+                        help="wait between two opens: with ~4 s a never-seen file's conversion does not "
+                             "share the CPU with the previous file's second stage")
     parser.add_argument("--json", type=Path, help="also write the browser's raw results here")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-viewer-"))
@@ -96,7 +123,8 @@ def main(argv=None):
             os.link(source, root / f"f{i:03d}_cal.asdf")
         lab = Lab(root, work)
         names = [f"f{i:03d}_cal.asdf" for i in range(1, args.files + 1)]
-        env = browser_env(BENCH_BASE=lab.base, BENCH_TOKEN=lab.token, BENCH_FILES=json.dumps(names))
+        env = browser_env(BENCH_BASE=lab.base, BENCH_TOKEN=lab.token, BENCH_FILES=json.dumps(names),
+                          BENCH_PAUSE_MS=str(round(args.pause_s * 1000)))
         out = subprocess.run(["node", str(Path(__file__).parent / "viewer_browser.cjs")], cwd=ROOT / "ui-tests",
                              env=env, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
@@ -115,8 +143,9 @@ def main(argv=None):
         print(f"| interval between frames | {stats(r['interval'])} |")
         print(f"\nJS heap: {r['heap_mb']:.0f} MB "
               f"after visiting every full-resolution chunk (chunk cache bound 512 MiB; the GPU holds the same chunks as textures)")
-        print_waterfall("never-seen", r["waterfall"]["cold"])
-        print_waterfall("already converted", r["waterfall"]["warm"])
+        for title, opens in (("never-seen", r["waterfall"]["cold"]), ("already converted", r["waterfall"]["warm"])):
+            print_phases(title, opens)
+            print_waterfall(title, opens)
     finally:
         if lab is not None:
             lab.stop()

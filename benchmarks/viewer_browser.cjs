@@ -4,6 +4,8 @@ const { chromium } = require('@playwright/test');
 const base = process.env.BENCH_BASE;
 const token = process.env.BENCH_TOKEN;
 const files = JSON.parse(process.env.BENCH_FILES);
+// between two opens (ms): with a few seconds, the previous file's conversion is complete first
+const pause = Number(process.env.BENCH_PAUSE_MS || 0);
 
 /**
  * ms from the "Open" command to the first frame with image tiles drawn, and where that time
@@ -72,6 +74,7 @@ const closeAll = page => page.evaluate(() => window.jupyterapp.commands.execute(
   }
   for (const pass of ['cold', 'warm']) {
     for (const f of files) {
+      await page.waitForTimeout(pause);
       const opened = await openAndTime(page, f);
       result[pass].push(opened.ms);
       result.waterfall[pass].push(opened);
