@@ -84,20 +84,13 @@ export class RomanViewerWidget extends Widget {
 
   /** Opens the first image of the stack (the reference frame). */
   private async openFirst(path: string, info: Partial<IImageInfo>): Promise<void> {
-    const opening = this.loader.open(path, romanProduct(path).name, () => this.isDisposed);
-    opening.catch(() => undefined); // awaited below, unless making the view fails first
-    let session: StackSession | null = null;
     try {
-      // made while the server converts: the WebGL context and shaders are then ready for the first chunk
-      session = this.newSession();
-      const opened = await opening;
+      const opened = await this.loader.open(path, romanProduct(path).name, () => this.isDisposed);
       if (!opened || this.isDisposed) {
-        session.dispose();
         return;
       }
       const { store } = opened;
       if (store.attrs.level === 1) {
-        session.dispose();
         const [n, ny, nx] = store.attrs.shape;
         this.chrome.showNotice(
           `${romanProduct(path).name} is a Level 1 ramp file (${n} resultants of ${nx} x ${ny} pixels). ` +
@@ -105,6 +98,9 @@ export class RomanViewerWidget extends Widget {
         );
         return;
       }
+      // made after the server's answer, not while it converts: on 2 cores software WebGL's
+      // context and shaders then slowed the conversion more than they cost here (performance.md)
+      const session = this.newSession();
       this.session = session;
       await session.view.add(store, info);
       this.referenceId = session.view.reference?.id ?? null;
@@ -117,9 +113,6 @@ export class RomanViewerWidget extends Widget {
       }
       this.firstLoaded.resolve();
     } catch (error) {
-      if (session !== this.session) {
-        session?.dispose();
-      }
       const message = (error as Error).message;
       this.chrome.showError(message);
       Notification.error(message, { autoClose: false });
