@@ -4,17 +4,40 @@ const { chromium } = require('@playwright/test');
 const base = process.env.BENCH_BASE;
 const token = process.env.BENCH_TOKEN;
 const files = JSON.parse(process.env.BENCH_FILES);
+// between two opens (ms): with a few seconds, the previous file's conversion is complete first
+const pause = Number(process.env.BENCH_PAUSE_MS || 0);
 
-/** ms from the "Open" command to the first frame with image tiles drawn. */
+/**
+ * ms from the "Open" command to the first frame with image tiles drawn, and where that time
+ * went: the viewer's marks (src/viewer/marks.ts), the page's requests (resource timing, with
+ * the server's Server-Timing) and its long tasks, all in ms after "Open".
+ */
 function openAndTime(page, path) {
   return page.evaluate(async path => {
     const app = window.jupyterapp;
+    performance.clearMarks();
+    performance.clearResourceTimings();
+    performance.setResourceTimingBufferSize(10000);
+    const longTasks = [];
+    const observer = new PerformanceObserver(list => longTasks.push(...list.getEntries()));
+    observer.observe({ type: 'longtask' });
     const t0 = performance.now();
     const widget = await app.commands.execute('docmanager:open', { path, factory: 'Roman Viewer' });
     for (;;) {
       const canvas = widget.node.querySelector('canvas');
       if (canvas && Number(canvas.dataset.tiles) > 0) {
-        return performance.now() - t0;
+        const ms = performance.now() - t0;
+        observer.disconnect();
+        const at = t => Math.round((t - t0) * 10) / 10;
+        const marks = performance.getEntriesByType('mark').filter(m => m.name.startsWith('roman-lab:'))
+          .map(m => ({ name: m.name.slice(10), at: at(m.startTime), detail: m.detail }));
+        const requests = performance.getEntriesByType('resource').filter(r => r.startTime >= t0).map(r => ({
+          url: r.name.replace(location.origin, ''), start: at(r.startTime), sent: at(r.requestStart),
+          first_byte: at(r.responseStart), end: at(r.responseEnd), bytes: r.encodedBodySize,
+          server: Object.fromEntries((r.serverTiming || []).map(t => [t.name, t.duration]))
+        }));
+        const tasks = longTasks.map(t => ({ start: at(t.startTime), ms: Math.round(t.duration) }));
+        return { ms, marks, requests, tasks };
       }
       await new Promise(r => requestAnimationFrame(r));
     }
@@ -39,7 +62,7 @@ const closeAll = page => page.evaluate(() => window.jupyterapp.commands.execute(
     return {
       renderer: ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
       browser: navigator.userAgent.match(/Chrome\/(\S+)/)[1],
-      cold: [], warm: [], naive: []
+      cold: [], warm: [], naive: [], waterfall: { cold: [], warm: [] }
     };
   });
   for (const f of files) {
@@ -51,7 +74,10 @@ const closeAll = page => page.evaluate(() => window.jupyterapp.commands.execute(
   }
   for (const pass of ['cold', 'warm']) {
     for (const f of files) {
-      result[pass].push(await openAndTime(page, f));
+      await page.waitForTimeout(pause);
+      const opened = await openAndTime(page, f);
+      result[pass].push(opened.ms);
+      result.waterfall[pass].push(opened);
       await closeAll(page);
     }
   }

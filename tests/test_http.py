@@ -115,6 +115,32 @@ async def test_wait_s_answers_at_the_first_pixels_and_published_counts_what_foll
     assert code == 400 and "wait_s" in err["message"]
 
 
+async def test_the_first_pixels_answer_carries_the_metadata_the_viewer_opens(jp_fetch, jp_root_dir, tmp_path):
+    """Once display-ready, the answer to a caller that waited holds the zarr.json documents the
+    viewer opens the store with (root, written levels, dq), equal to the served keys, so the
+    browser's next request is its first chunk; polling without `wait_s` gets none. Every answer
+    says how long the server took (Server-Timing)."""
+    make_l2(jp_root_dir / CAL, shape=(1100, 1100))
+    response = await jp_fetch("roman-lab", "api", "stores", method="POST", body=json.dumps({"path": CAL, "wait_s": 5}))
+    assert response.headers["Server-Timing"].startswith("app;dur=")
+    job = json.loads(response.body)
+    assert job["display_ready"] and "zarr.json" in job["metadata"], job
+    attrs = job["metadata"]["zarr.json"]["attributes"]["roman_lab"]
+    pending = set([] if attrs["complete"] else attrs["arrays_pending"])
+    written = {f"data/{i}/zarr.json" for i in range(attrs["pyramid_levels"]) if f"data/{i}" not in pending}
+    assert "data/2/zarr.json" in written and set(job["metadata"]) - {"zarr.json", "dq/zarr.json"} == written
+    assert str(tmp_path) not in json.dumps(job["metadata"])  # no server folders, like the served root
+    for key, document in job["metadata"].items():
+        if key != "zarr.json":  # the root changes while levels land
+            assert json.loads((await jp_fetch("roman-lab", "stores", job["id"], *key.split("/"))).body) == document
+    done = await wait_ready(jp_fetch, job["id"])
+    assert "metadata" not in done
+    code, again = await fetch_json(jp_fetch, "api", "stores", job["id"], params={"wait_s": "0.5"})
+    assert {"zarr.json", "data/0/zarr.json", "dq/zarr.json"} <= set(again["metadata"])
+    served = json.loads((await jp_fetch("roman-lab", "stores", job["id"], "zarr.json")).body)
+    assert again["metadata"]["zarr.json"] == served
+
+
 async def test_l1_and_l3_convert_over_http(jp_fetch, jp_root_dir):
     make_l1(jp_root_dir / "r_uncal.asdf")
     make_l3(jp_root_dir / "m_coadd.asdf")

@@ -110,7 +110,7 @@ def start_conversion(ctx, body):
     display-ready or after `body["wait_s"]` (this thread waits: the kernel's channel)."""
     job, described, wait = started_job(ctx, body)
     job.wait_settled(wait)
-    return {**job.to_json(), "info": described}
+    return {**job_answer(ctx, job, wait), "info": described}
 
 
 def started_job(ctx, body):
@@ -131,7 +131,7 @@ def conversion(ctx, args):
     (this thread waits)."""
     job, wait = known_job(ctx, args)
     job.wait_settled(wait)
-    return job.to_json()
+    return job_answer(ctx, job, wait)
 
 
 def known_job(ctx, args):
@@ -142,6 +142,17 @@ def known_job(ctx, args):
     if job is None:
         raise RomanHTTPError(404, f"No conversion {store_id} is known to this server; POST the path again.")
     return job, wait
+
+
+def job_answer(ctx, job, wait):
+    """A job as JSON; to a caller that waited for the first pixels, once they can be read, with
+    the store's opening metadata, so its viewer asks for its first chunk next."""
+    body = job.to_json()
+    if wait > 0 and body["display_ready"] and body["status"] != "error":
+        metadata = opening_metadata(ctx, job.id)
+        if metadata is not None:
+            body["metadata"] = metadata
+    return body
 
 
 def wait_seconds(value):
@@ -231,6 +242,27 @@ def store_key(ctx, store_id, key):
         return (folder / key).read_bytes()
     except OSError:  # absent, a folder, or evicted meanwhile
         return None
+
+
+def opening_metadata(ctx, store_id):
+    """The zarr.json documents a viewer opens a store with, by key: the root, the written
+    pyramid levels and `dq`; None when the store cannot be read now (the viewer then reads them)."""
+    try:
+        root = store_key(ctx, store_id, "zarr.json")
+    except RomanHTTPError:
+        return None
+    if root is None:
+        return None
+    documents = {"zarr.json": json.loads(root)}
+    attrs = documents["zarr.json"].get("attributes", {}).get("roman_lab", {})
+    pending = set(attrs.get("arrays_pending") or [])
+    names = [f"data/{index}" for index in range(attrs.get("pyramid_levels") or 0)]
+    names += ["dq"] if "dq" in (attrs.get("arrays") or []) else []
+    for name in names:
+        body = None if name in pending else store_key(ctx, store_id, f"{name}/zarr.json")
+        if body is not None:
+            documents[f"{name}/zarr.json"] = json.loads(body)
+    return documents
 
 
 def without_server_paths(meta):

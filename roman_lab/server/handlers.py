@@ -15,6 +15,12 @@ from .errors import RomanHTTPError
 AUTH_RESOURCE = "roman-lab"
 
 
+def set_server_timing(handler):
+    """`Server-Timing: app;dur=MS`, the server's own time on a request so far: the browser
+    shows it beside the network time (devtools, resource timing, benchmarks/bench_viewer.py)."""
+    handler.set_header("Server-Timing", f"app;dur={1000 * handler.request.request_time():.1f}")
+
+
 class RomanAPIHandler(APIHandler):
     """Base for roman-lab API handlers: one authorisation resource, JSON errors with our message.
     Each endpoint is a function of `api.py`, run off the event loop with the server's `Context`."""
@@ -39,6 +45,7 @@ class RomanAPIHandler(APIHandler):
     async def answer(self, endpoint, args, separators=None):
         """Runs `endpoint(context, args)` in a worker thread and finishes with its JSON."""
         body = await tornado.ioloop.IOLoop.current().run_in_executor(None, endpoint, self.context, args)
+        set_server_timing(self)
         self.finish(json.dumps(body, separators=separators))
 
     def write_error(self, status_code, **kwargs):
@@ -85,11 +92,12 @@ class StoresHandler(RomanAPIHandler):
     @authorized
     async def post(self):
         body = self.json_body('The request body must be JSON like {"path": "file.asdf"}.')
-        job, described, wait = await tornado.ioloop.IOLoop.current().run_in_executor(
-            None, api.started_job, self.context, body)
+        loop = tornado.ioloop.IOLoop.current()
+        job, described, wait = await loop.run_in_executor(None, api.started_job, self.context, body)
         await job.settled(wait)  # on the event loop: no worker thread held while the file converts
-        job = {**job.to_json(), "info": described}
+        job = {**await loop.run_in_executor(None, api.job_answer, self.context, job, wait), "info": described}
         self.set_status(202 if job["status"] != "ready" else 200)
+        set_server_timing(self)
         self.finish(json.dumps({**job, "url": url_path_join(self.base_url, "roman-lab", "stores", job["id"]) + "/"}))
 
 
@@ -99,10 +107,13 @@ class StoreJobHandler(RomanAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, store_id):
-        job, wait = await tornado.ioloop.IOLoop.current().run_in_executor(
+        loop = tornado.ioloop.IOLoop.current()
+        job, wait = await loop.run_in_executor(
             None, api.known_job, self.context, {**self.query(), "id": store_id})  # may wait for `start`'s lock
         await job.settled(wait)
-        self.finish(json.dumps(job.to_json()))
+        answer = await loop.run_in_executor(None, api.job_answer, self.context, job, wait)  # reads the store's metadata
+        set_server_timing(self)
+        self.finish(json.dumps(answer))
 
 
 class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
@@ -160,6 +171,7 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
             # ask again (a cached copy would keep it on the coarse levels for good)
             self._etag = f'"{store_id}/zarr.json/{hashlib.sha1(body).hexdigest()[:16]}"'
             self.set_header("Cache-Control", "no-cache")
+            set_server_timing(self)
         else:
             self.set_extra_headers(None)
         self.set_header("Etag", self._etag)
@@ -182,6 +194,7 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
 
     def set_extra_headers(self, path):
         self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+        set_server_timing(self)
 
     def get_content_type(self):
         return mimetypes.guess_type(self.absolute_path)[0] or "application/octet-stream"

@@ -28,7 +28,9 @@ class _Entry:
 
 
 class OpenStores:
-    """id -> folder of a complete store in `cache_dir`, for the event loop's handlers (one thread)."""
+    """id -> folder of a complete store in `cache_dir`, for the event loop's handlers and the
+    first-pixels answer's worker thread (`api.opening_metadata`): two threads missing the same
+    entry at once both open the store, and the second entry replaces the first."""
 
     remote = False
 

@@ -76,8 +76,7 @@ export class RomanViewerFactory extends ABCWidgetFactory<RomanDocument> {
     const widget = new DocumentWidget({ content, context });
     widget.addClass('jp-RomanDocument');
     addToolButtons(widget, this.commands);
-    void context.ready.then(() => content.load());
-    return widget;
+    return widget; // loaded by the plugin once it has given the widget its settings
   }
 }
 

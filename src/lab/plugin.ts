@@ -103,6 +103,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     factory.widgetCreated.connect((_, widget) => {
       widget.title.icon = romanIcon;
       widget.content.setDefaults(defaults);
+      // at once, not after context.ready (the model holds nothing): the conversion, the
+      // server's part of the first pixels, then overlaps JupyterLab's work on the new tab
+      void widget.content.load();
       widget.content.rampsWanted.connect(() => void commands.execute(CommandIDs.ramps));
       void tracker.add(widget);
       widget.context.pathChanged.connect(() => void tracker.save(widget));

@@ -13,6 +13,7 @@ import { STRETCH_NAMES, StretchName } from '../viewer/math/stretch';
 import { CircleLayer, ICircle } from '../viewer/circles';
 import { ISkyCircle } from '../viewer/math/regions';
 import { TanSipWcs } from '../viewer/math/wcs';
+import { mark } from '../viewer/marks';
 import { ImageLoader } from '../viewer/session/loader';
 import { StackSession } from '../viewer/session/session';
 import { IImageInfo, IStatus, ImageView } from '../viewer/view';
@@ -43,6 +44,7 @@ export class RomanViewerWidget extends Widget {
     private readonly contents: Contents.IManager
   ) {
     super();
+    mark('widget', path);
     const product = romanProduct(path);
     this.addClass('jp-RomanViewer');
     this.title.label = product.name;
@@ -73,6 +75,7 @@ export class RomanViewerWidget extends Widget {
    * as soon as it can be; a state file (NAME.romanview.json) restores the view it holds.
    */
   async load(): Promise<void> {
+    mark('load', this.path);
     if (isStateFile(this.path)) {
       return this.restore(this.path);
     }
@@ -95,18 +98,10 @@ export class RomanViewerWidget extends Widget {
         );
         return;
       }
-      const session = new StackSession(this.chrome.canvasHost, {
-        server: labServer,
-        cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
-        canvasKeys: false, // the viewer's keys are commands (viewerKeys.ts), changed or removed in Settings
-        onReadout: (text, status) => this.showStatus(text, status),
-        onDisplayChanged: () => this.displayChanged.emit(undefined),
-        onStackChanged: () => this.onStackChanged(),
-        onCirclesChanged: (circles, selected) => this.circlesChangedSignal.emit({ circles, selected }),
-        onError: message => Notification.error(message, { autoClose: 5000 })
-      });
+      // made after the server's answer, not while it converts: on 2 cores software WebGL's
+      // context and shaders then slowed the conversion more than they cost here (performance.md)
+      const session = this.newSession();
       this.session = session;
-      session.circles.tool = this.tool;
       await session.view.add(store, info);
       this.referenceId = session.view.reference?.id ?? null;
       this.applyStretch();
@@ -123,6 +118,22 @@ export class RomanViewerWidget extends Widget {
       Notification.error(message, { autoClose: false });
       this.firstLoaded.reject(error);
     }
+  }
+
+  /** The view of this document's stack, with its circles, readout and callbacks. */
+  private newSession(): StackSession {
+    const session = new StackSession(this.chrome.canvasHost, {
+      server: labServer,
+      cacheBytes: (this.defaults?.chunkCacheMB ?? 512) * 2 ** 20,
+      canvasKeys: false, // the viewer's keys are commands (viewerKeys.ts), changed or removed in Settings
+      onReadout: (text, status) => this.showStatus(text, status),
+      onDisplayChanged: () => this.displayChanged.emit(undefined),
+      onStackChanged: () => this.onStackChanged(),
+      onCirclesChanged: (circles, selected) => this.circlesChangedSignal.emit({ circles, selected }),
+      onError: message => Notification.error(message, { autoClose: 5000 })
+    });
+    session.circles.tool = this.tool;
+    return session;
   }
 
   /**

@@ -62,8 +62,13 @@ export class RomanStore {
     return this.access.url;
   }
 
-  static async open(access: IStoreAccess): Promise<RomanStore> {
-    const store = access.store ?? new zarr.FetchStore(access.url, { overrides: access.init ?? {} });
+  /**
+   * Opens a store; `documents` are zarr.json documents already known by key (the server sends
+   * them with its first-pixels answer), read from memory instead of one request each.
+   */
+  static async open(access: IStoreAccess, documents?: Record<string, unknown>): Promise<RomanStore> {
+    const remote = access.store ?? new zarr.FetchStore(access.url, { overrides: access.init ?? {} });
+    const store = documents ? withDocuments(remote, documents) : remote;
     // v3 only: roman-lab writes zarr v3, and probing v2 first costs two 404s per store
     const root = await zarr.open.v3(store, { kind: 'group' });
     const attrs = (root.attrs as { roman_lab?: IStoreAttributes }).roman_lab;
@@ -116,8 +121,29 @@ export class RomanStore {
     return RomanStore.open(this.access);
   }
 
+  /** Loads the chunk decoder now (in the lab's bundle a lazily loaded WebAssembly module), so the first chunk does not wait for it. */
+  static async warmDecoder(): Promise<void> {
+    const codec = await zarr.registry.get('zstd')?.();
+    await codec?.fromConfig({ level: 1 }, { dataType: 'uint8', shape: [4], codecs: [], fillValue: 0 }).decode(TINY_ZSTD_FRAME);
+  }
+
   static async chunk(level: IPyramidLevel, row: number, col: number, signal?: AbortSignal): Promise<IChunk> {
     const chunk = await level.array.getChunk([row, col], { signal });
     return { data: chunk.data as Float32Array, width: chunk.shape[1], height: chunk.shape[0] };
   }
+}
+
+/** Four zero bytes in zstd (what warmDecoder decodes). */
+const TINY_ZSTD_FRAME = new Uint8Array([40, 181, 47, 253, 32, 4, 33, 0, 0, 0, 0, 0, 0]);
+
+/** A store that answers the keys of `documents` (zarr.json documents, keys without a leading
+ * slash) from memory and every other key from `base`. */
+function withDocuments(base: zarr.AsyncReadable, documents: Record<string, unknown>): zarr.AsyncReadable {
+  const encoder = new TextEncoder();
+  return {
+    get: (key, options) => {
+      const name = key.slice(1);
+      return Object.hasOwn(documents, name) ? Promise.resolve(encoder.encode(JSON.stringify(documents[name]))) : base.get(key, options);
+    }
+  };
 }

@@ -3,6 +3,7 @@
  * with its own display, drawn once per display change. They keep their own small copy of
  * that chunk: the chunk cache keeps only the tiles the view needs.
  */
+import { IWantedTile } from './chunkCache';
 import { lutIndex } from './math/colormap';
 import { normalizeValue } from './math/stretch';
 import { StackImage } from './stackImage';
@@ -20,10 +21,15 @@ interface IKept {
 
 export class Thumbnails {
   /**
-   * The coarsest chunk of an image arrived (`rows` x `cols` valid pixels of it): a picture
-   * is drawn from a copy of every n-th pixel, as nearest-pixel scaling would pick anyway.
+   * A chunk arrived: the coarsest level's (one chunk) is kept as every n-th pixel, which
+   * nearest-pixel scaling would pick anyway; whether it was.
    */
-  keep(image: StackImage, chunk: IChunk, rows: number, cols: number): void {
+  keep(tile: IWantedTile, chunk: IChunk): boolean {
+    const image = tile.image;
+    if (tile.grid === 'dq' || tile.grid.index !== image.coarsest.index || tile.row !== 0 || tile.col !== 0) {
+      return false;
+    }
+    const [rows, cols] = [Math.min(tile.grid.shape[0], chunk.height), Math.min(tile.grid.shape[1], chunk.width)];
     const step = Math.max(1, Math.ceil(Math.max(rows, cols) / KEPT_SIDE));
     const [r, c] = [Math.ceil(rows / step), Math.ceil(cols / step)];
     const data = new Float32Array(r * c);
@@ -34,6 +40,7 @@ export class Thumbnails {
     }
     this.kept.set(image.id, { data, rows: r, cols: c });
     this.pictures.delete(image.id);
+    return true;
   }
 
   /**

@@ -13,13 +13,14 @@ import { Alignment, StackAlignment } from './alignment';
 import { ChunkCache, dqGrid, IWantedTile, tilesInView } from './chunkCache';
 import * as geometry from './math/view';
 import { TanSipWcs } from './math/wcs';
+import { firstFramesMarker, mark } from './marks';
 import { Meshes } from './meshes';
 import { Prefetcher } from './prefetch';
 import { IMeshDraw, IViewTransform, TileRenderer } from './renderer';
 import { Stack } from './stack';
 import { LimitsMode, StackDisplay } from './stackDisplay';
 import { DEFAULT_DISPLAY, IDisplaySettings, IImageInfo, StackImage } from './stackImage';
-import { IChunk, RomanStore } from './store';
+import { RomanStore } from './store';
 import { Thumbnails } from './thumbnails';
 import { IInputView, IStatus, ViewInput } from './viewInput';
 import { Viewport } from './viewport';
@@ -67,7 +68,7 @@ export class ImageView implements IInputView {
       bytes: options.cacheBytes ?? 512 * 2 ** 20,
       concurrency: options.concurrency ?? 6,
       holds: image => !!this.stack.get(image.id),
-      onChunk: (tile, chunk) => this.chunkArrived(tile, chunk),
+      onChunk: (tile, chunk) => this.thumbnails.keep(tile, chunk) && this.thumbnailReady(),
       onLoaded: tile => this.tileLoaded(tile),
       onEvicted: key => this.meshes.releaseChunk(key),
       requestDraw: () => this.requestDraw(),
@@ -89,7 +90,7 @@ export class ImageView implements IInputView {
       onReady: ready => (this.canvas.dataset.stackReady = String(ready)),
       onFittingChanged: () => this.options.onStackChanged?.()
     });
-    this.resizeObserver = new ResizeObserver(() => this.viewport.resize(host));
+    this.resizeObserver = new ResizeObserver(() => this.resized());
     this.resizeObserver.observe(host);
     new ViewInput(this, options.onStatus, options.canvasKeys ?? true); // listens on the canvas as long as it lives
   }
@@ -113,6 +114,7 @@ export class ImageView implements IInputView {
       mark: info.mark ?? null,
       wcsFrom: info.wcsFrom ?? null
     });
+    mark('image-open', image.info.path);
     if (this.disposed) {
       return image;
     }
@@ -124,7 +126,9 @@ export class ImageView implements IInputView {
     if (first) {
       this.viewport.resize(this.host);
       this.fit();
+      this.fitWhenSized = this.canvas.width <= 1;
       this.options.onDisplayChanged?.();
+      this.draw(); // its first chunks asked for now, not a frame later
     }
     this.stackChanged();
     return image;
@@ -464,6 +468,7 @@ export class ImageView implements IInputView {
     if (masks.length > 0) {
       this.renderer.drawMasks(masks, view, this.dqBits);
     }
+    this.markFrame(image.info.path, tiles.length);
     if (this.switchedAt !== null) {
       this.switchTimes.push(performance.now() - started);
       if (this.switchTimes.length > FRAME_TIMES_KEPT) {
@@ -486,6 +491,15 @@ export class ImageView implements IInputView {
     this.prefetcher.schedule();
   }
 
+  /** The host changed size; a view fitted before it was laid out (made early, 1 x 1) fits again. */
+  private resized(): void {
+    this.viewport.resize(this.host);
+    if (this.fitWhenSized && this.canvas.width > 1) {
+      this.fitWhenSized = false;
+      this.fit();
+    }
+  }
+
   /** The chunks an image needs for the current view (tilesInView). */
   private wantedTiles(image: StackImage): IWantedTile[] {
     return tilesInView(image, this.viewport.geometry, this.alignment, this.dqBits);
@@ -497,16 +511,6 @@ export class ImageView implements IInputView {
     if (image.needsSample && image === this.stack.current) {
       this.display.apply(image, {}); // zscale/histeq: refined as real pixels come in
       this.options.onDisplayChanged?.();
-    }
-  }
-
-  /** A whole chunk arrived: the coarsest level's (one chunk) is the image's thumbnail. */
-  private chunkArrived(tile: IWantedTile, chunk: IChunk): void {
-    const image = tile.image;
-    if (tile.grid !== 'dq' && tile.grid.index === image.coarsest.index && tile.row === 0 && tile.col === 0) {
-      const [rows, cols] = [Math.min(tile.grid.shape[0], chunk.height), Math.min(tile.grid.shape[1], chunk.width)];
-      this.thumbnails.keep(image, chunk, rows, cols);
-      this.thumbnailReady();
     }
   }
 
@@ -583,6 +587,8 @@ export class ImageView implements IInputView {
   private readonly switchTimes: number[] = [];
   private dqBits = 0;
   private frames = 0;
+  private readonly markFrame = firstFramesMarker();
+  private fitWhenSized = false;
   private frame = 0;
   private disposed = false;
 }

@@ -5,7 +5,7 @@ import { ImageLoader } from './loader';
 import { IConversion, RomanServer, ServerError } from './server';
 
 vi.mock('../store', () => ({
-  RomanStore: { open: vi.fn(async (access: { url: string }) => ({ url: access.url })) }
+  RomanStore: { open: vi.fn(async (access: { url: string }) => ({ url: access.url })), warmDecoder: vi.fn(async () => undefined) }
 }));
 
 /** A server whose conversions step through `steps` (one per status request), per path. */
@@ -54,7 +54,7 @@ describe('ImageLoader', () => {
     });
     const opened = await loader.open('a', 'a.asdf');
     expect(opened?.store).toEqual({ url: 'store/a' });
-    expect(RomanStore.open).toHaveBeenCalledWith({ url: 'store/a', init: {} });
+    expect(RomanStore.open).toHaveBeenCalledWith({ url: 'store/a', init: {} }, undefined);
     expect(progress).toContain(0.1);
     expect(loader.loading).toEqual([]);
     await opened!.complete;
@@ -81,9 +81,18 @@ describe('ImageLoader', () => {
     });
     const opened = await loader.open('a', 'a.asdf');
     expect(start).toHaveBeenCalledWith('a', expect.anything(), 0.5);
+    expect(RomanStore.warmDecoder).toHaveBeenCalled(); // while the server converts
     await opened!.complete;
     // published 1, 2, then 3 with the completion: once each, not for the poll that saw nothing new
     expect(published).toEqual([0, 1, 2]);
+  });
+
+  it('opens the store with the metadata the first-pixels answer holds', async () => {
+    const metadata = { 'zarr.json': { zarr_format: 3 } };
+    const { server } = fakeServer({ a: [{ status: 'ready', display_ready: true, metadata }] });
+    const loader = new ImageLoader(server, { ...options, onPublished: async () => undefined });
+    await loader.open('a', 'a.asdf');
+    expect(RomanStore.open).toHaveBeenLastCalledWith({ url: 'store/a', init: {} }, metadata);
   });
 
   it('converts at most `concurrency` files at once, in the order asked', async () => {

@@ -4,6 +4,7 @@
  * first pixels come without a polling delay), a few at a time, then followed while its finer
  * levels and other arrays land. The one place the lab and the notebook widget poll conversions.
  */
+import { mark } from '../marks';
 import { RomanStore } from '../store';
 import { IConversion, RomanServer, ServerError } from './server';
 
@@ -83,6 +84,8 @@ export class ImageLoader {
     item.started = true;
     item.message = 'asking the server';
     this.options.onChange();
+    mark('ask', item.path);
+    void RomanStore.warmDecoder().catch(() => undefined); // a failure shows on the first chunk instead
     let job = await this.server.startConversion(item.path, signal, DISPLAY_READY_WAIT_S);
     while (!job.display_ready && job.status !== 'error' && !stop()) {
       item.progress = job.progress;
@@ -91,13 +94,15 @@ export class ImageLoader {
       job = await this.server.conversionStatus(job.id, signal, DISPLAY_READY_WAIT_S);
     }
     failIfError(job);
+    mark('display-ready', item.path);
     if (stop()) {
       return null;
     }
     item.progress = 1;
     item.message = 'opening';
     this.options.onChange();
-    const store = await RomanStore.open(this.server.storeAccess(job.id));
+    const store = await RomanStore.open(this.server.storeAccess(job.id), job.metadata);
+    mark('store-open', item.path);
     return { store, complete: job.status === 'ready' ? Promise.resolve() : this.follow(job) };
   }
 

@@ -17,6 +17,8 @@ export interface IConversion {
   /** Arrays added to the display-ready store since (finer levels, err, dq): re-read it when this grows. */
   published: number;
   error_status: number | null;
+  /** With `wait_s`, once display-ready: the zarr.json documents a viewer opens the store with, by key. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Where a store's keys are read: its absolute URL with the request options the reads need
@@ -122,7 +124,6 @@ export class RomanServer {
     return this.connection.request<IHealth>(['health']);
   }
 
-  /** Starts (or joins) the conversion of a file into a store. */
   /** Starts or joins a conversion; the server holds the answer up to `waitS` for the first pixels. */
   startConversion(path: string, signal?: AbortSignal, waitS = 0): Promise<IConversion> {
     return this.connection.request<IConversion>(['stores'], { method: 'POST', body: { path, wait_s: waitS }, signal });
