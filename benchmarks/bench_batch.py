@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_store import make_l2  # noqa: E402
 
 
-
 def stats(values):
     return f"median {np.median(values):.2f} s, p95 {np.percentile(values, 95):.2f} s (n={len(values)})"
 

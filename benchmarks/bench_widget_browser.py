@@ -56,7 +56,6 @@ from _lab import ROOT, Lab, browser_env
 from bench_store import make_l2
 
 
-
 def stat(values):
     v = np.asarray([x for x in values if x is not None], dtype=float)
     if len(v) == 0:

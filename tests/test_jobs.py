@@ -11,6 +11,7 @@ import pytest
 from romanfiles import make_l2
 
 from roman_lab.server.api import make_conversions
+from roman_lab.server.jobs import Conversions
 from roman_lab.store import convert_in_stages
 
 N_FILES = 8  # more than the 2 working + 4 paused conversions the server used to allow
@@ -97,6 +98,38 @@ def test_a_failed_second_stage_leaves_no_store(tmp_path):
     assert info.value.status == 409
     assert [p.name for p in cache.iterdir() if p.name != ".locks"] == []
     assert convert_in_stages(path, cache_dir=cache, max_cache_bytes=float("inf"))().complete
+
+
+def test_a_file_opened_while_another_completes_goes_first(tmp_path):
+    """A second stage waits between its arrays while a first stage runs: a file opened while
+    another is being completed does not share the cores with it for its first pixels."""
+    from roman_lab.store import cache
+
+    small, large = make_l2(tmp_path / "r00001_cal.asdf", shape=(1100, 1100)), make_l2(
+        tmp_path / "r00002_cal.asdf", shape=(3000, 3000), seed=1)
+    arrays_started = []  # when each array of a second stage began
+
+    def convert(path, on_progress=None):
+        finish = convert_in_stages(path, cache_dir=tmp_path / "cache", max_cache_bytes=float("inf"),
+                                   on_progress=on_progress)
+
+        def timed(between_arrays=None):
+            def between():
+                between_arrays()
+                arrays_started.append(time.monotonic())
+            return finish(between_arrays=between)
+        return timed
+
+    conversions = Conversions(convert, lambda real: cache.file_identity(real)[2], workers=2)
+    first = conversions.start(small, small.name)
+    deadline = time.monotonic() + 60
+    while first.second_stage_at is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    second = conversions.start(large, large.name)
+    wait_done([first, second])
+    during = [t for t in arrays_started if second.started < t < second.display_ready_at]
+    assert during == [], (len(during), second.display_ready_at - second.started)
+    assert len(arrays_started) == 4 + 5  # data/1, data/0, err, dq; data/2 too for the large one
 
 
 def test_a_waiting_request_wakes_when_its_job_is_display_ready(tmp_path):

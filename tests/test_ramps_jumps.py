@@ -7,8 +7,16 @@ from scipy.stats import norm
 
 from roman_lab.demo import field
 from roman_lab.demo.ramps import ReadPattern, simulate
-from roman_lab.ramp.jumps import (DEFAULT_FALSE_JUMPS_PER_RAMP, INSIDE_MARGIN, Templates, _projected, default_threshold,
-                                   detect_jumps, select_events, step_sigma)
+from roman_lab.ramp.jumps import (
+    DEFAULT_FALSE_JUMPS_PER_RAMP,
+    INSIDE_MARGIN,
+    Templates,
+    _projected,
+    default_threshold,
+    detect_jumps,
+    select_events,
+    step_sigma,
+)
 from roman_lab.ramp.noise import DifferenceNoise, estimate_read_noise
 
 N_RAMPS = 40_000

@@ -9,7 +9,17 @@ import warnings
 
 import numpy as np
 import pytest
-from romanfiles import CAL, FRAME_TIME, READ_PATTERN, UNCAL, bad_files, distorted_wcs, make_l1, make_l2, make_l3
+from romanfiles import (
+    CAL,
+    FRAME_TIME,
+    READ_PATTERN,
+    UNCAL,
+    bad_files,
+    distorted_wcs,
+    make_l1,
+    make_l2,
+    make_l3,
+)
 
 from roman_lab.io import RomanFileError
 from roman_lab.store import Store, convert, open_store

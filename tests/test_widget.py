@@ -13,7 +13,13 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.nddata import NDData
 from astropy.table import Table
-from astropy.visualization import AsinhStretch, LogStretch, ManualInterval, PercentileInterval, ZScaleInterval
+from astropy.visualization import (
+    AsinhStretch,
+    LogStretch,
+    ManualInterval,
+    PercentileInterval,
+    ZScaleInterval,
+)
 from astropy.wcs import WCS
 from PIL import Image
 from regions import CircleSkyRegion

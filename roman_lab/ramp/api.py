@@ -10,9 +10,13 @@ from ..io import RomanFileError
 from ..io.names import l2_name_for
 from .extract import DEFAULT_MAX_PIXELS, extract_ramps
 from .jumps import default_threshold, detect_jumps
-from .noise import DEFAULT_GAIN, DEFAULT_READ_NOISE_DN, DifferenceNoise, estimate_read_noise
+from .noise import (
+    DEFAULT_GAIN,
+    DEFAULT_READ_NOISE_DN,
+    DifferenceNoise,
+    estimate_read_noise,
+)
 from .rampset import RampSet
-
 
 
 def ramps(source, region, threshold=None, *, read_noise=None, gain=None, saturation=None, cache_dir=None,
@@ -84,7 +88,9 @@ def _download(exposure, folder, mast):
 def _saturated(cube, saturation):
     """(N, n) bool: at or above `saturation` (default the data type's top), flagged in the L1
     group DQ, or on the flat top of a pixel the L2 DQ calls saturated; and every later resultant."""
-    from roman_datamodels.dqflags import group as group_dq  # here: roman_datamodels costs 0.4 s to import
+    from roman_datamodels.dqflags import (
+        group as group_dq,  # here: roman_datamodels costs 0.4 s to import
+    )
     from roman_datamodels.dqflags import pixel as pixel_dq
 
     counts = cube.counts

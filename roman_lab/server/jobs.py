@@ -106,6 +106,7 @@ class Conversions:
         self._lock = threading.Lock()
         self._stages = (deque(), deque())  # by stage: the work waiting for a worker
         self._stages_lock = threading.Lock()
+        self._first_stages_done = threading.Condition(self._stages_lock)  # notified as first stages end
         self._free = workers
         self._first_running = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
@@ -161,6 +162,15 @@ class Conversions:
                 self._free += 1
                 self._first_running -= stage == FIRST
                 self._dispatch()
+                self._first_stages_done.notify_all()
+
+    def _after_first_stages(self):
+        """(A second stage, between two of its arrays.) Waits while any first stage runs: a file
+        opened while another is being completed gets the cores for its first pixels. Only
+        running first stages are waited for, and they always end, so no worker waits for a
+        queued one."""
+        with self._first_stages_done:
+            self._first_stages_done.wait_for(lambda: self._first_running == 0)
 
     def _first_stage(self, job, real_path):
         job.status, job.message = "running", "Converting"
@@ -182,7 +192,7 @@ class Conversions:
 
     def _second_stage(self, job, finish):
         job.second_stage_at = time.monotonic()
-        job.store = self._guarded(job, finish)
+        job.store = self._guarded(job, lambda: finish(between_arrays=self._after_first_stages))
         if job.store is not None:
             job.status, job.progress, job.message = "ready", 1.0, "Ready"
             self._end(job)

@@ -145,7 +145,9 @@ def in_stages(sid, cache_dir, begin, on_progress, max_cache_bytes):
     """The store `sid` of the local cache `cache_dir` in two calls. This one takes the
     conversion locks (see the module docstring) and, when the store is absent, runs
     `begin(cache_dir) -> finish` (stage 1); it returns `finish() -> Store` (stage 2), to be
-    called once, in any thread, which then releases the locks and applies the LRU limit.
+    called once, in any thread, which then releases the locks and applies the LRU limit;
+    `finish(between_arrays=f)` calls `f()` before each array of stage 2 (a scheduler's chance to
+    let other files' first stages go first).
 
     The locks stay held between the two calls, so a file whose stage 2 waits is display-ready
     (readable under its id) and another caller of it, in this process or another, joins it:
@@ -165,9 +167,9 @@ def in_stages(sid, cache_dir, begin, on_progress, max_cache_bytes):
         rest = _done(store) if store is not None else begin(cache_dir)
         held = locks.pop_all()
 
-    def finish():
+    def finish(between_arrays=None):
         with held:
-            store = rest()
+            store = rest(between_arrays)
             if max_cache_bytes != float("inf"):
                 _cache.evict(cache_dir, max_cache_bytes, protect={sid})
             return store
@@ -177,7 +179,7 @@ def in_stages(sid, cache_dir, begin, on_progress, max_cache_bytes):
 
 def _done(store):
     """The `finish` of a store complete after its first call."""
-    return lambda: store
+    return lambda between_arrays=None: store
 
 
 def _make_cache_dir(cache_dir):
@@ -264,12 +266,13 @@ class _Build:
                 return self.second
             return _done(self._finished())
 
-    def second(self):
-        """Stage 2: the file opened and checked again, each pending array renamed into the store."""
+    def second(self, between_arrays=None):
+        """Stage 2: the file opened and checked again, each pending array renamed into the store
+        (`between_arrays()` called before each)."""
         with self._failing():
             self._check_source()
             with self._open() as rf:
-                write_second_stage(self.writer, rf, self.tmp2, self.final)
+                write_second_stage(self.writer, rf, self.tmp2, self.final, between_arrays)
             self._check_source()
             return self._finished()
 
@@ -450,15 +453,15 @@ def write_first_stage(rf, out, source, report=lambda f, m: None, chunk=None, cod
     return writer
 
 
-def write_second_stage(writer, rf, folder, final):
+def write_second_stage(writer, rf, folder, final, between_arrays=None):
     """Stage 2 of `writer`'s store, published (renamed) to `final` since, from `rf`: the same
     file opened again. Each other array is written into `folder`, the finer pyramid levels first
     (coarse to fine, computed again from `data`), then err, dq, ...: each is renamed into `final`
     whole and the root attributes are rewritten atomically with it (`arrays_pending` one
     shorter, and at the end `complete: true`). An array is therefore either absent or complete,
-    never half-written."""
+    never half-written. `between_arrays()`, when given, is called before each array."""
     writer.resume(rf)
-    writer.write_other_planes(_new_group(folder), move_from=folder, into=final)
+    writer.write_other_planes(_new_group(folder), move_from=folder, into=final, between_arrays=between_arrays)
     return writer.finish(final)
 
 
@@ -609,12 +612,14 @@ class _StoreWriter:
         c = min(self.chunk, max(level.shape))
         _write_array(group, key, level, (c, c), self.codec, dims=["y", "x"])
 
-    def write_other_planes(self, group, move_from=None, into=None):
+    def write_other_planes(self, group, move_from=None, into=None, between_arrays=None):
         """L2/L3 stage 2: each pending array into `group`; when the store was published, each is
         moved from `move_from` into the store `into` whole as soon as it is written, and the
         root attributes say so at once (a viewer picks up each finer level as it lands)."""
         shape = tuple(self.attrs["shape"])
         for j, key in enumerate(self.planes):
+            if between_arrays is not None:
+                between_arrays()
             self.report(0.5 + 0.45 * j / max(len(self.planes), 1), key)
             if key.startswith("data/"):
                 level = int(key.removeprefix("data/"))
