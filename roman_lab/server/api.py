@@ -78,15 +78,20 @@ def warmup():
     """The first conversion in a process costs seconds of imports and first calls (asdf and
     roman_datamodels' schemas, zarr and its codecs, the TAN-SIP fit's astropy/scipy): a server
     or kernel pays them at start, in a thread, with a tiny throw-away conversion, instead of in
-    its first answer."""
+    its first answer. Only a speed-up: when it fails (no space left in the temporary folder, ...)
+    the first real conversion pays the imports and reports its own error, so this one is logged."""
+    import logging
     import tempfile
 
     from ..io import warmup as warmup_io
     from ..store import convert
 
-    with tempfile.TemporaryDirectory() as tmp:
-        sample = warmup_io(tmp, shape=(64, 64))
-        convert(sample, cache_dir=Path(tmp) / "stores", progress=False, max_cache_bytes=float("inf"))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            sample = warmup_io(tmp, shape=(64, 64))
+            convert(sample, cache_dir=Path(tmp) / "stores", progress=False, max_cache_bytes=float("inf"))
+    except Exception as err:  # noqa: BLE001 (a thread's last resort; nothing waits for it)
+        logging.getLogger("roman_lab").warning("roman-lab: the warm-up conversion failed (%s); the first file will take longer", err)
 
 
 def health(ctx, args):

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AbsolutePath } from 'zarrita';
 
+import { tinyArrayMeta } from './fixtures/tinyArray';
 import { RomanStore } from './store';
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -10,17 +11,7 @@ const ROOT = {
   node_type: 'group',
   attributes: { roman_lab: { level: 2, model_type: 'ImageModel', complete: false, shape: [4, 4], summary: {}, pyramid_levels: 2, arrays_pending: ['data/0'], arrays: ['data'] } }
 };
-const LEVEL = {
-  zarr_format: 3,
-  node_type: 'array',
-  shape: [2, 2],
-  data_type: 'float32',
-  chunk_grid: { name: 'regular', configuration: { chunk_shape: [2, 2] } },
-  chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
-  fill_value: 'NaN',
-  codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-  attributes: {}
-};
+const LEVEL = tinyArrayMeta('NaN');
 
 /** A host store holding the store's files (zarrita keys), counting what is read. */
 function hostStore(files: Record<string, Uint8Array>) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { tinyArrayMeta } from '../viewer/fixtures/tinyArray';
 import { RomanServer, ServerError } from '../viewer/session/server';
 import { RomanStore } from '../viewer/store';
 import { IMessageModel, KernelConnection } from './channel';
@@ -114,17 +115,7 @@ describe('KernelConnection', () => {
 function tinyStore(): Map<string, Uint8Array> {
   const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
   const attrs = { level: 2, model_type: 'ImageModel', complete: true, pyramid_levels: 1, shape: [2, 2], summary: {} };
-  const array = {
-    zarr_format: 3,
-    node_type: 'array',
-    shape: [2, 2],
-    data_type: 'float32',
-    chunk_grid: { name: 'regular', configuration: { chunk_shape: [2, 2] } },
-    chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
-    fill_value: 0,
-    codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-    attributes: {}
-  };
+  const array = tinyArrayMeta(0);
   return new Map([
     ['zarr.json', text({ zarr_format: 3, node_type: 'group', attributes: { roman_lab: attrs } })],
     ['data/0/zarr.json', text(array)],

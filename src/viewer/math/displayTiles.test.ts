@@ -3,12 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { cutTile, DISPLAY_TILE, mappedOutline, rectMeetsOutline, subTilesOfChunk } from './displayTiles';
 import { pyramidFromShapes } from './tiles';
 
-const full = pyramidFromShapes([
-  [4088, 4088],
-  [2044, 2044],
-  [1022, 1022],
-  [511, 511]
-]);
+/** A full-size L2's pyramid: 4088 halved down to 511. */
+const full = pyramidFromShapes([4088, 2044, 1022, 511].map(side => [side, side] as const));
 const everywhere = { x0: -Infinity, y0: -Infinity, x1: Infinity, y1: Infinity };
 
 describe('display tiles of a chunk', () => {
