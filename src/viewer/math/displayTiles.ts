@@ -5,7 +5,7 @@
  * image needs, not the chunks around it (a 1280 x 720 view of a rotated exposure meets
  * 9 chunks, 9 MiB, but about 70 tiles, 4.4 MiB).
  */
-import { chunkRect, IChunkKey, IPyramid, IRect } from './tiles';
+import { canvasBorder, chunkRect, IChunkKey, IPyramid, IRect } from './tiles';
 
 /** Side of a display tile in pixels of its level. */
 export const DISPLAY_TILE = 128;
@@ -87,20 +87,7 @@ export function mappedOutline(
   toImage: (sx: number, sy: number) => readonly [number, number],
   samplesPerEdge = 8
 ): Outline | null {
-  const n = samplesPerEdge;
-  const border: Array<[number, number]> = [];
-  for (let i = 0; i < n; i++) {
-    border.push([(i / n) * width, 0]);
-  }
-  for (let i = 0; i < n; i++) {
-    border.push([width, (i / n) * height]);
-  }
-  for (let i = 0; i < n; i++) {
-    border.push([width - (i / n) * width, height]);
-  }
-  for (let i = 0; i < n; i++) {
-    border.push([0, height - (i / n) * height]);
-  }
+  const border = canvasBorder(width, height, samplesPerEdge);
   const outline = new Float64Array(2 * border.length);
   for (let k = 0; k < border.length; k++) {
     const [x, y] = toImage(border[k][0], border[k][1]);
@@ -113,7 +100,7 @@ export function mappedOutline(
   return outline;
 }
 
-/** The bounding rectangle of an outline (mappedRect's, from the same border points). */
+/** The bounding rectangle of an outline (mappedRect's: the same border points). */
 export function outlineBounds(outline: Outline): IRect {
   const rect: IRect = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   for (let k = 0; k < outline.length; k += 2) {

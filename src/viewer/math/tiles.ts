@@ -67,10 +67,30 @@ export function viewRect(view: IView): IRect {
   return { x0: view.cx - hw, y0: view.cy - hh, x1: view.cx + hw, y1: view.cy + hh };
 }
 
+/** The canvas border, `samplesPerEdge` points per edge, in order around it (corners once each). */
+export function canvasBorder(width: number, height: number, samplesPerEdge: number): Array<[number, number]> {
+  const n = samplesPerEdge;
+  const border: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    border.push([(i / n) * width, 0]);
+  }
+  for (let i = 0; i < n; i++) {
+    border.push([width, (i / n) * height]);
+  }
+  for (let i = 0; i < n; i++) {
+    border.push([width - (i / n) * width, height]);
+  }
+  for (let i = 0; i < n; i++) {
+    border.push([0, height - (i / n) * height]);
+  }
+  return border;
+}
+
 /**
  * The bounding box, in another image's pixels, of the canvas mapped through `toImage`
  * (e.g. screen -> reference pixel -> sky -> exposure pixel while blinking): the canvas border
- * is sampled `samplesPerEdge` times per edge, enough for smooth WCS maps.
+ * is sampled `samplesPerEdge` times per edge, enough for smooth WCS maps; border points that
+ * do not map are left out.
  */
 export function mappedRect(
   view: IView,
@@ -78,22 +98,13 @@ export function mappedRect(
   samplesPerEdge = 8
 ): IRect {
   const rect: IRect = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-  for (let i = 0; i <= samplesPerEdge; i++) {
-    const t = i / samplesPerEdge;
-    const border: Array<[number, number]> = [
-      [t * view.width, 0],
-      [t * view.width, view.height],
-      [0, t * view.height],
-      [view.width, t * view.height]
-    ];
-    for (const [sx, sy] of border) {
-      const [x, y] = toImage(sx, sy);
-      if (Number.isFinite(x) && Number.isFinite(y)) {
-        rect.x0 = Math.min(rect.x0, x);
-        rect.y0 = Math.min(rect.y0, y);
-        rect.x1 = Math.max(rect.x1, x);
-        rect.y1 = Math.max(rect.y1, y);
-      }
+  for (const [sx, sy] of canvasBorder(view.width, view.height, samplesPerEdge)) {
+    const [x, y] = toImage(sx, sy);
+    if (Number.isFinite(x) && Number.isFinite(y)) {
+      rect.x0 = Math.min(rect.x0, x);
+      rect.y0 = Math.min(rect.y0, y);
+      rect.x1 = Math.max(rect.x1, x);
+      rect.y1 = Math.max(rect.y1, y);
     }
   }
   return rect;
