@@ -52,7 +52,7 @@ export interface IChunkCacheOptions {
   holds: (image: StackImage) => boolean;
   /** A whole chunk arrived, before its tiles are cut (thumbnails keep their own copy of the coarsest). */
   onChunk?: (tile: IWantedTile, chunk: IChunk) => void;
-  /** A tile arrived (drawn on the next frame). */
+  /** The tiles cut from one chunk arrived (drawn on the next frame): once per chunk, `tile` one of them. */
   onLoaded: (tile: IWantedTile) => void;
   /** A tile left the cache: its texture is released; its meshes go too. */
   onEvicted: (key: string) => void;
@@ -247,6 +247,7 @@ export class ChunkCache {
         for (const wanted of tiles.values()) {
           this.keep(wanted, cutTile(chunk.data, chunk.width, wanted.sub));
         }
+        this.options.onLoaded(tile);
       })
       .catch(error => {
         if (signal.aborted) {
@@ -279,7 +280,6 @@ export class ChunkCache {
       this.renderer.upload(tile.key, data, width, height);
     }
     this.entries.set(tile.key, { data, width }, data.byteLength);
-    this.options.onLoaded(tile);
   }
 
   /** CPU copies of the resident tiles of all images, with their GPU textures. */

@@ -52,7 +52,6 @@ export class Prefetcher {
     } else {
       this.tiles.delete(imageId);
     }
-    this.schedule();
   }
 
   /** After a frame: fetch the next images' chunks for this view while requests are free. */

@@ -505,7 +505,7 @@ export class ImageView implements IInputView {
     return tilesInView(image, this.viewport.geometry, this.alignment, this.dqBits);
   }
 
-  /** A tile arrived: limits that need a sample are refined. */
+  /** A chunk's tiles arrived: limits that need a sample are refined (once per chunk, not per tile). */
   private tileLoaded(tile: IWantedTile): void {
     const image = tile.image;
     if (image.needsSample && image === this.stack.current) {
