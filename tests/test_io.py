@@ -170,3 +170,47 @@ def test_asdf_trees_are_opened_one_at_a_time(tmp_path):
     out = subprocess.run([sys.executable, "-c", CONCURRENT_OPENS, *map(str, paths)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "1"]
+
+
+def test_lz4_blocks_are_read_in_parallel_pieces_as_asdf_reads_them(tmp_path):
+    """An lz4 block of several 4 MiB pieces is read by `blocks.read_lz4_array` (each thread its
+    run of pieces, straight into the array): the same arrays as asdf's own reading, once per
+    open file."""
+    import asdf
+    import numpy as np
+
+    from roman_lab.io import blocks
+
+    p = make_l2(tmp_path / CAL, shape=(2048, 2100), nan_block=True)  # data: 17.2 MB, 5 pieces
+    with rio.open(p) as f:
+        start, used, shape, dtype = f._lz4_blocks["data"]
+        assert len(blocks.pieces(f._handle.fileno(), start, used)) == 5
+        ours = {key: f.read(key) for key in ("data", "err", "dq")}
+        assert f.read("data") is ours["data"]
+    with asdf.open(p, lazy_load=True, memmap=False) as af:
+        for key, arr in ours.items():
+            theirs = np.asarray(af.tree["roman"][key])
+            assert arr.dtype == theirs.dtype and arr.shape == theirs.shape
+            assert np.array_equal(arr, theirs, equal_nan=True), key
+
+
+def test_a_garbled_lz4_piece_is_a_corrupt_file(tmp_path):
+    """A garbled piece past the first, or a piece's length past the block's end: reading says
+    the file is corrupt (422), in the words asdf's failures get. (Garbled literal bytes read as
+    wrong pixels, as with asdf, which does not check a block's checksum either.)"""
+    from roman_lab.io import blocks
+
+    p = make_l2(tmp_path / CAL, shape=(2048, 2100))
+    with rio.open(p) as f:
+        found = blocks.pieces(f._handle.fileno(), *f._lz4_blocks["data"][:2])
+    third_offset = found[2][0]
+    clean = p.read_bytes()
+    for at, garbage in ((third_offset + 4, b"\x00" * 64),  # its lz4 data: a match at offset 0
+                        (found[3][0] - 4, b"\x7f\xff\xff\xff")):  # the 4th piece's length
+        raw = bytearray(clean)
+        raw[at: at + len(garbage)] = garbage
+        p.write_bytes(bytes(raw))
+        with rio.open(p) as f:
+            with pytest.raises(RomanFileError) as e:
+                f.read("data")
+            assert e.value.status == 422 and f"{CAL} is corrupt: its 'data' array cannot be read" in str(e.value)

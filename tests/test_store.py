@@ -351,21 +351,36 @@ def test_ranked_histogram_is_numpys():
         np.testing.assert_array_equal(edges, expected_edges)
 
 
-@pytest.mark.parametrize("shape, bad", [((1024, 1536), False), ((1024, 1536), True), ((1030, 1100), False),
-                                        ((300, 200), False)])
+@pytest.mark.parametrize("shape, bad", [((1024, 1536), None), ((1024, 1536), np.nan), ((1024, 1536), np.inf),
+                                        ((1024, 1536), -np.inf), ((1030, 1100), None), ((300, 200), None)])
 def test_the_coarsest_level_in_one_pass_is_the_chains(shape, bad):
     """Stage 1's coarsest level (one block mean where every pixel is finite and the sides divide)
     is the 2x2 chain's last level within float32 rounding, and the chain's own otherwise."""
     from roman_lab.store.imaging import coarsest_level, pyramid, pyramid_shapes
 
     a = np.random.default_rng(7).normal(100, 30, shape).astype(np.float32)
-    if bad:
-        a[5:9, 17] = np.nan
+    if bad is not None:
+        a[5:9, 17] = bad
     chain = [a] + pyramid(a, 512)
     assert [lv.shape for lv in chain] == pyramid_shapes(shape, 512)
     got = coarsest_level(a, 512)
     assert got.dtype == np.float32 and got.shape == chain[-1].shape
     np.testing.assert_allclose(got, chain[-1], rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf, "int"])
+def test_statistics_count_and_bound_the_finite_pixels(bad):
+    """min, max and the counts are those of the finite pixels, whether every pixel is finite
+    (then read from min and max alone) or not, for floats and integers."""
+    a = np.random.default_rng(3).normal(0, 1, (300, 400)).astype(np.float32)
+    if bad == "int":
+        a = (a * 100 + 1000).astype(np.uint16)
+    elif bad is not None:
+        a[7, 9] = a[100, 3] = bad
+    got = statistics(a)
+    finite = a[np.isfinite(a)]
+    assert (got["count"], got["finite"], got["nan"]) == (a.size, finite.size, int(np.isnan(a).sum()))
+    assert (got["min"], got["max"]) == (float(finite.min()), float(finite.max()))
 
 
 def test_convert_in_one_call_opens_the_file_once(tmp_path, cache, monkeypatch):

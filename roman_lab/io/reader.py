@@ -140,7 +140,7 @@ def _members(meta):
 class RomanFile:
     """An opened Roman file: metadata in memory, arrays read only on demand (`read`)."""
 
-    def __init__(self, path, af, model, level, arrays, handle):
+    def __init__(self, path, af, model, level, arrays, handle, lz4_blocks=None):
         self.path = Path(path)
         self._af = af
         self._model = model
@@ -152,6 +152,10 @@ class RomanFile:
         self.wcs = _get(meta, "wcs", None) if level in (2, 3) else None
         self.lineage = self._lineage(meta)
         self._handle = handle  # the open file asdf reads its blocks from; ours to close
+        # name -> (start, used size, shape, dtype) of the arrays read in parallel (`blocks.py`),
+        # and those arrays once read: one decompression per open file, as asdf does
+        self._lz4_blocks = lz4_blocks or {}
+        self._lz4_read = {}
 
     # -- lineage ---------------------------------------------------------------------------
     def _lineage(self, meta):
@@ -185,9 +189,12 @@ class RomanFile:
         if name not in self.arrays:
             raise RomanFileError(f"{self.path.name} has no array {name!r}", 422, self.path)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                arr = np.asarray(self._model[name])
+            if name in self._lz4_blocks:
+                arr = self._read_lz4(name)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    arr = np.asarray(self._model[name])
         except RomanFileError:
             raise
         except MemoryError:
@@ -205,7 +212,16 @@ class RomanFile:
             )
         return arr
 
+    def _read_lz4(self, name):
+        arr = self._lz4_read.get(name)
+        if arr is None:
+            from .blocks import read_lz4_array
+
+            arr = self._lz4_read[name] = read_lz4_array(self._handle.fileno(), *self._lz4_blocks[name])
+        return arr
+
     def close(self):
+        self._lz4_read.clear()
         try:
             self._model.close()
         except Exception:  # noqa: BLE001
@@ -387,7 +403,7 @@ def _open(path):
         # conversion starts rather than a crash half-way): _blocks, _source, _offset below.
         blocks = list(af._blocks.blocks)
         file_size = st.st_size
-        arrays, block_sizes = {}, {}
+        arrays, block_sizes, lz4_blocks = {}, {}, {}
         for key in list(node.keys()):
             try:
                 value = node[key]
@@ -421,6 +437,8 @@ def _open(path):
                     )
                 offset = int(getattr(value, "_offset", 0) or 0)
                 block_sizes[key] = int(header["data_size"]) - offset
+                if _lz4_whole(value, header, offset, nbytes):
+                    lz4_blocks[key] = (int(blocks[src].data_offset), int(header["used_size"]), shape, dtype)
             elif isinstance(src, int):
                 raise RomanFileError(
                     f"{name} is truncated or corrupt: array {key!r} refers to block {src}, "
@@ -444,7 +462,7 @@ def _open(path):
                 raise RomanFileError(f"{name}: meta.wcs is a {type(wcs).__name__}, not a gwcs WCS", 422, path)
         for info in arrays.values():
             info.pop("nbytes", None)
-        return RomanFile(path, af, model, level, arrays, fh)
+        return RomanFile(path, af, model, level, arrays, fh, lz4_blocks)
     except RomanFileError:
         af.close()
         fh.close()
@@ -453,6 +471,16 @@ def _open(path):
         af.close()
         fh.close()
         raise RomanFileError(f"{name} cannot be read as a Roman data model ({short_reason(exc)})", 422, path) from None
+
+
+def _lz4_whole(node, header, offset, nbytes):
+    """Whether the array `node` is the whole of its lz4 block, C-ordered, not yet read by asdf:
+    `blocks.read_lz4_array` then reads it (asdf's private NDArrayType fields, as above)."""
+    from .blocks import LZ4
+
+    return (header.get("compression") == LZ4 and not header.get("flags") and offset == 0
+            and int(header["data_size"]) == nbytes and getattr(node, "_strides", 0) is None
+            and getattr(node, "_mask", 0) is None and getattr(node, "_array", 0) is None)
 
 
 def warmup(folder=None, shape=(8, 8)):

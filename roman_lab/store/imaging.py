@@ -52,16 +52,20 @@ def coarsest_level(a, max_side=512):
     """The last level of `[a] + pyramid(a, max_side)` without the levels between: when every
     pixel is finite and the sides divide by 2^k (k halvings), each pixel is the mean of its
     2^k x 2^k block in one pass over `a` (a full-size L2: ~6 against ~25 ms), equal to the
-    chain's within float32 rounding; otherwise the chain's own (its NaN and odd-edge rules)."""
+    chain's within float32 rounding; otherwise the chain's own (its NaN and odd-edge rules).
+    Whether every pixel is finite is read from the block sums (NaN and infinities carry into
+    them), not from a pass over `a`."""
     k = len(pyramid_shapes(a.shape, max_side)) - 1
     f = 2**k
     ny, nx = a.shape
     if k == 0:
         return a
-    if ny % f or nx % f or not np.isfinite(a).all():
+    if ny % f or nx % f:
         return pyramid(a, max_side)[-1]
     rows = a.reshape(ny // f, f, nx).sum(axis=1, dtype=np.float32)
     out = rows.reshape(ny // f, nx // f, f).sum(axis=2, dtype=np.float32)
+    if not np.isfinite(out).all():  # a NaN or an infinity in a block (or a sum past float32)
+        return pyramid(a, max_side)[-1]
     out *= np.float32(1 / f**2)
     return out
 
@@ -122,12 +126,19 @@ def statistics(a):
     step = max(1, int(math.ceil(math.sqrt(n / STATS_SAMPLE))))
     sample = a[::step, ::step] if a.ndim == 2 else a.reshape(-1)[::step * step]
     sample = sample[np.isfinite(sample)]
-    finite_mask = np.isfinite(a)
-    finite_count = int(np.count_nonzero(finite_mask))
+    # NaN propagates through min and max, and an infinity is one of them: both are finite only
+    # when every pixel is, which then costs no pass of its own (the common case)
+    extremes = (a.min(), a.max()) if n else None
+    if extremes is not None and np.isfinite(extremes).all():
+        finite_mask, finite_count = None, n
+    else:
+        extremes = None
+        finite_mask = np.isfinite(a)
+        finite_count = int(np.count_nonzero(finite_mask))
     out = {
         "count": int(n),
         "finite": finite_count,
-        "nan": int(np.count_nonzero(np.isnan(a))) if finite_count < n else 0,  # no pass when all are finite
+        "nan": int(np.count_nonzero(np.isnan(a))) if finite_count < n else 0,
         "subsample_step": step,
         "subsample_count": int(sample.size),
     }
@@ -137,7 +148,7 @@ def statistics(a):
                     "histogram": None})
         return out
     finite = a[finite_mask] if finite_count < n else a.reshape(-1)
-    out["min"], out["max"] = float(finite.min()), float(finite.max())
+    out["min"], out["max"] = (float(v) for v in (extremes or (finite.min(), finite.max())))
     zscale_samples = zscale_sample(finite)
     del finite
     ranked = np.sort(sample)  # once, in the image's dtype (float32: numpy's SIMD sort, ~10 ms for 1.9 M)
