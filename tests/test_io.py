@@ -174,8 +174,7 @@ def test_asdf_trees_are_opened_one_at_a_time(tmp_path):
 
 def test_lz4_blocks_are_read_in_parallel_pieces_as_asdf_reads_them(tmp_path):
     """An lz4 block of several 4 MiB pieces is read by `blocks.read_lz4_array` (each thread its
-    run of pieces, straight into the array): the same arrays as asdf's own reading, once per
-    open file."""
+    run of pieces, straight into the array): the same arrays as asdf's own reading."""
     import asdf
     import numpy as np
 
@@ -186,7 +185,6 @@ def test_lz4_blocks_are_read_in_parallel_pieces_as_asdf_reads_them(tmp_path):
         start, used, shape, dtype = f._lz4_blocks["data"]
         assert len(blocks.pieces(f._handle.fileno(), start, used)) == 5
         ours = {key: f.read(key) for key in ("data", "err", "dq")}
-        assert f.read("data") is ours["data"]
     with asdf.open(p, lazy_load=True, memmap=False) as af:
         for key, arr in ours.items():
             theirs = np.asarray(af.tree["roman"][key])

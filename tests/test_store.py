@@ -384,7 +384,7 @@ def test_statistics_count_and_bound_the_finite_pixels(bad):
 
 
 def test_convert_in_one_call_opens_the_file_once(tmp_path, cache, monkeypatch):
-    """`convert` runs both stages on one open file (stage 2 reads asdf's decompressed `data`);
+    """`convert` runs both stages on one open file;
     only the server's `convert_in_stages` opens it again for stage 2."""
     from roman_lab import io
 

@@ -152,10 +152,9 @@ class RomanFile:
         self.wcs = _get(meta, "wcs", None) if level in (2, 3) else None
         self.lineage = self._lineage(meta)
         self._handle = handle  # the open file asdf reads its blocks from; ours to close
-        # name -> (start, used size, shape, dtype) of the arrays read in parallel (`blocks.py`),
-        # and those arrays once read: one decompression per open file, as asdf does
+        # name -> (start, used size, shape, dtype) of the arrays read in parallel (`blocks.py`);
+        # each read decompresses again, so an array is freed as soon as its reader drops it
         self._lz4_blocks = lz4_blocks or {}
-        self._lz4_read = {}
 
     # -- lineage ---------------------------------------------------------------------------
     def _lineage(self, meta):
@@ -190,7 +189,9 @@ class RomanFile:
             raise RomanFileError(f"{self.path.name} has no array {name!r}", 422, self.path)
         try:
             if name in self._lz4_blocks:
-                arr = self._read_lz4(name)
+                from .blocks import read_lz4_array
+
+                arr = read_lz4_array(self._handle.fileno(), *self._lz4_blocks[name])
             else:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -212,16 +213,7 @@ class RomanFile:
             )
         return arr
 
-    def _read_lz4(self, name):
-        arr = self._lz4_read.get(name)
-        if arr is None:
-            from .blocks import read_lz4_array
-
-            arr = self._lz4_read[name] = read_lz4_array(self._handle.fileno(), *self._lz4_blocks[name])
-        return arr
-
     def close(self):
-        self._lz4_read.clear()
         try:
             self._model.close()
         except Exception:  # noqa: BLE001
