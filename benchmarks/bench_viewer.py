@@ -100,6 +100,11 @@ def print_waterfall(title, opens):
     print(f"\n| {title}: step | start ms | end ms | server ms | n |\n| --- | ---: | ---: | ---: | ---: |")
     for step, start, end, server, n in waterfall(opens):
         print(f"| {step} | {start:.0f} | {end:.0f} | {'' if server is None else f'{server:.0f}'} | {n} |")
+    posts = [r["server"] for opened in opens for r in opened["requests"] if r["url"].split("?")[0].endswith("/api/stores")]
+    names = sorted({name for server in posts for name in server} - {"app"})
+    if names:  # the stores POST's own Server-Timing parts
+        print("\nPOST api/stores, the server's parts (ms, median): " + ", ".join(
+            f"{name} {np.median([server[name] for server in posts if name in server]):.0f}" for name in names))
     busy = [sum(t["ms"] for t in opened["tasks"]) for opened in opens]
     print(f"\nlong tasks (> 50 ms) on the main thread while opening: {np.median(busy):.0f} ms median per open "
           f"({', '.join(str(round(b)) for b in busy)})")

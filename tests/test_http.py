@@ -119,10 +119,12 @@ async def test_the_first_pixels_answer_carries_the_metadata_the_viewer_opens(jp_
     """Once display-ready, the answer to a caller that waited holds the zarr.json documents the
     viewer opens the store with (root, written levels, dq), equal to the served keys, so the
     browser's next request is its first chunk; polling without `wait_s` gets none. Every answer
-    says how long the server took (Server-Timing)."""
+    says how long the server took (Server-Timing), the POST also its parts."""
     make_l2(jp_root_dir / CAL, shape=(1100, 1100))
     response = await jp_fetch("roman-lab", "api", "stores", method="POST", body=json.dumps({"path": CAL, "wait_s": 5}))
-    assert response.headers["Server-Timing"].startswith("app;dur=")
+    timing = dict(part.split(";dur=") for part in response.headers["Server-Timing"].split(", "))
+    assert list(timing) == ["app", "described", "waited", "first-stage"], timing
+    assert float(timing["app"]) >= float(timing["described"]) + float(timing["waited"]) > 0
     job = json.loads(response.body)
     assert job["display_ready"] and "zarr.json" in job["metadata"], job
     attrs = job["metadata"]["zarr.json"]["attributes"]["roman_lab"]

@@ -51,6 +51,10 @@ class Job:
             "elapsed_s": round((self.finished or time.monotonic()) - self.started, 3),
         }
 
+    def first_stage_s(self):
+        """Seconds from the job's start (queued) to display-ready, None before."""
+        return None if self.display_ready_at is None else self.display_ready_at - self.started
+
     def settle(self):
         """The job is display-ready, ready or failed: every request waiting for it answers now."""
         with self._wake_lock:
