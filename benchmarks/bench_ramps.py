@@ -115,7 +115,7 @@ def recall_curve(out_png, n_ramps=40_000):
     default = default_threshold(m)
     rows = []
     for threshold in sorted([*thresholds, default]):
-        def detect(c):
+        def detect(c, threshold=threshold):
             return detect_jumps(noise, c, unsaturated, threshold, pattern.read_noise, pattern.gain)
 
         false = detect(counts).n_events.sum() / n_ramps  # events (one per cosmic ray), not differences

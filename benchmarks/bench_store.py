@@ -103,7 +103,7 @@ def bench_first_chunk(files, work, repeats):
     from roman_lab.store import convert
 
     naive, display, full_res, complete, cpu, sizes = [], [], [], [], [], []
-    for r in range(repeats):
+    for _ in range(repeats):
         for f in files:
             t = time.perf_counter()
             with rdm.open(f) as m:

@@ -172,8 +172,8 @@ async def test_bad_files_get_clear_4xx(jp_fetch, jp_root_dir):
     assert len(cases) >= 20
     for name, (_path, status, words) in cases.items():
         for request in (
-            lambda: fetch_error(jp_fetch, "api", "info", params={"path": name}),
-            lambda: fetch_error(jp_fetch, "api", "stores", **post_path(name)),
+            lambda name=name: fetch_error(jp_fetch, "api", "info", params={"path": name}),
+            lambda name=name: fetch_error(jp_fetch, "api", "stores", **post_path(name)),
         ):
             code, body = await request()
             assert code == status, (name, body)

@@ -7,6 +7,8 @@ import json
 import threading
 import time
 
+from pathlib import Path
+
 import pytest
 from romanfiles import make_l2
 
@@ -174,3 +176,32 @@ async def test_requests_waiting_for_first_pixels_hold_no_server_thread(jp_fetch,
     assert all(job["display_ready"] for job in answers), answers
     while any(job.status not in ("ready", "error") for job in jobs):  # no conversion left for the next test
         await asyncio.sleep(0.05)
+
+
+def test_the_file_opened_to_describe_it_is_the_one_its_first_stage_reads(tmp_path, monkeypatch):
+    """A job that can start at once takes the caller's open file for its first stage (one open
+    less on the first pixels' path; stage 2 opens it again); a job that must wait behind
+    others, or joins one, closes it at once, so no waiting job holds an open file."""
+    import roman_lab.io as rio
+
+    files = stack(tmp_path, 3)
+    opens = []
+    real_open = rio.open
+    monkeypatch.setattr(rio, "open", lambda path: opens.append(Path(path).name) or real_open(path))
+    conversions = make_conversions(tmp_path / "cache", max_bytes=float("inf"), workers=1)
+    first = real_open(files[0])
+    first.opened_stat = files[0].stat()
+    job = conversions.start(files[0], files[0].name, opened=first)
+    job.wait_settled(60)
+    assert job.display_ready
+    queued = []
+    for path in files[1:]:  # the worker is busy with the first job's stage 2 or the second's stage 1
+        opened = real_open(path)
+        opened.opened_stat = path.stat()
+        closes = []
+        monkeypatch.setattr(opened, "close", lambda c=closes, f=opened: c.append(1) or type(f).close(f))
+        queued.append((conversions.start(path, path.name, opened=opened), closes))
+    assert queued[1][1] == [1]  # the third waited behind the second: its file closed at once
+    wait_done([job] + [j for j, _ in queued])
+    assert opens.count(files[0].name) == 1  # its stage 2 only: stage 1 read the file it was given
+    assert opens.count(files[2].name) == 2  # stages 1 and 2

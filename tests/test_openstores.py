@@ -42,7 +42,10 @@ def test_a_complete_store_is_opened_once(converted, monkeypatch):
 def test_eviction_and_reconversion_are_seen(converted, tmp_path):
     cache, store = converted
     stores = OpenStores(cache)
-    sanitise = lambda meta: meta
+
+    def sanitise(meta):
+        return meta
+
     assert json.loads(stores.root_json(store.id, sanitise))["attributes"]["roman_lab"]["complete"] is True
     scache.remove_tree(store.path)  # evicted (by this process or any other sharing the cache)
     assert stores.path(store.id) is None and stores.root_json(store.id, sanitise) is None

@@ -85,7 +85,10 @@ def cap_cells(ra, dec, radius_deg):
     """Cell ids (band * 100000 + RA bin) a spherical cap touches (conservative)."""
     nbands = round(180 / BAND_DEG)
     dlo, dhi = dec - radius_deg, dec + radius_deg
-    band = lambda d: min(nbands - 1, max(0, math.floor((d + 90.0) / BAND_DEG)))
+
+    def band(d):
+        return min(nbands - 1, max(0, math.floor((d + 90.0) / BAND_DEG)))
+
     b0, b1 = band(dlo), band(dhi)
     polar = dhi >= 90.0 or dlo <= -90.0
     if not polar:

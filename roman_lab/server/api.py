@@ -10,12 +10,14 @@ their event loop.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import functools
 import importlib.metadata
 import json
 import math
 import platform
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -124,10 +126,11 @@ def started_job(ctx, body):
     rel = body.get("path") if isinstance(body, dict) else None
     wait = wait_seconds(body.get("wait_s") if isinstance(body, dict) else None)
     real = ctx.resolve_file(rel)
-    # Opening reads only the tree: bad input is refused here, before any job exists.
-    described = describe_or_fail(ctx.root, real)
+    # Opening reads only the tree: bad input is refused here, before any job exists; the
+    # file opened to describe it is the one its first stage reads (no second open)
+    described, opened = describe_or_fail(ctx.root, real, keep_open=True)
     # the job names the file root-relative, also when it was given as an absolute path
-    job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel)
+    job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel, opened=opened)
     return job, described, wait
 
 
@@ -173,32 +176,59 @@ def wait_seconds(value):
     return wait
 
 
-def describe_or_fail(root, real_path):
+def describe_or_fail(root, real_path, keep_open=False):
     """What a Roman file is (RomanFile JSON with root-relative paths), turning bad input
-    into a 4xx with the reader's message."""
+    into a 4xx with the reader's message. With `keep_open`: (that, the file left open when it
+    had to be opened to describe it, else None), for a conversion to start with."""
     from ..io import RomanFileError
 
     stat = real_path.stat()
     try:
-        described = json.loads(_described(str(real_path), stat.st_size, stat.st_mtime_ns))
+        text, opened = _described(real_path, stat, keep_open)
     except RomanFileError as err:
         raise RomanHTTPError(err.status, err.message) from err
+    described = json.loads(text)
     described["path"] = real_path.relative_to(root).as_posix() if real_path.is_relative_to(root) else real_path.name
     l1 = described.get("lineage", {}).get("l1_path")
     if l1 is not None:  # the server's own folders never leave it
         l1 = Path(l1).resolve()
         described["lineage"]["l1_path"] = l1.relative_to(root).as_posix() if l1.is_relative_to(root) else None
-    return described
+    return (described, opened) if keep_open else described
 
 
-@functools.lru_cache(maxsize=4096)
-def _described(real_path, size, mtime_ns):
-    """RomanFile.to_json() as JSON text, kept per file version: a blink stack asks again for
-    every file it shows, and opening the ASDF tree costs ~0.1 s each time."""
+_DESCRIBED = collections.OrderedDict()  # (real path, size, mtime_ns) -> RomanFile.to_json() as JSON text
+_DESCRIBED_MAX = 4096
+_DESCRIBED_LOCK = threading.Lock()
+
+
+def _described(real_path, stat, keep_open):
+    """(RomanFile.to_json() as JSON text, the file still open or None). The text is kept per
+    file version: a blink stack asks again for every file it shows, and opening the ASDF tree
+    costs 10-100 ms each time; a file opened to describe it is left open with `keep_open`
+    (`opened_stat`: its version), so its conversion does not open it again."""
     from ..io import open as open_roman
 
-    with open_roman(real_path) as roman_file:
-        return json.dumps(roman_file.to_json())
+    key = (str(real_path), stat.st_size, stat.st_mtime_ns)
+    with _DESCRIBED_LOCK:
+        text = _DESCRIBED.get(key)
+        if text is not None:
+            _DESCRIBED.move_to_end(key)
+            return text, None
+    roman_file = open_roman(real_path)
+    try:
+        text = json.dumps(roman_file.to_json())
+    except BaseException:
+        roman_file.close()
+        raise
+    with _DESCRIBED_LOCK:
+        _DESCRIBED[key] = text
+        while len(_DESCRIBED) > _DESCRIBED_MAX:
+            _DESCRIBED.popitem(last=False)
+    if not keep_open:
+        roman_file.close()
+        return text, None
+    roman_file.opened_stat = stat
+    return text, roman_file
 
 
 # ------------------------------------------------------------------ stores

@@ -5,6 +5,7 @@ in a thread pool, so the event loop keeps serving while an ASDF file is converte
 """
 
 import asyncio
+import functools
 import threading
 import time
 from collections import deque
@@ -115,9 +116,11 @@ class Conversions:
         self._first_running = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
 
-    def start(self, real_path, rel):
+    def start(self, real_path, rel, opened=None):
         """The job for this version of the file, started if it is new, failed before, or its
-        store has since been evicted from the cache."""
+        store has since been evicted from the cache. `opened`: the file, opened by the caller
+        (`roman_lab.io.open`), which this takes: the first stage reads it when it can start at
+        once; otherwise (queued, joined) it is closed, so no waiting job holds an open file."""
         key = self._key_of(real_path)
         with self._lock:
             job = self._jobs.get(key)
@@ -126,12 +129,20 @@ class Conversions:
                 job = self._jobs[key] = Job(id=key, rel=rel)
                 store = self._cached(real_path) if self._cached is not None else None
                 if store is None:
-                    self._queue(FIRST, lambda: self._first_stage(job, real_path))
+                    handed, opened = (opened, None) if self._starts_at_once() else (None, opened)
+                    self._queue(FIRST, lambda: self._first_stage(job, real_path, handed))
                 else:  # converted before (by another server, kernel or session): ready at once, no poll
                     job.store, job.status, job.progress, job.message = store, "ready", 1.0, "Ready"
                     job.finished = job.started
                     job.settle()
-            return job
+        if opened is not None:
+            opened.close()
+        return job
+
+    def _starts_at_once(self):
+        """Whether a first stage queued now gets a worker at once."""
+        with self._stages_lock:
+            return self._free > 0 and not self._stages[FIRST]
 
     def get(self, key):
         with self._lock:
@@ -176,7 +187,7 @@ class Conversions:
         with self._first_stages_done:
             self._first_stages_done.wait_for(lambda: self._first_running == 0)
 
-    def _first_stage(self, job, real_path):
+    def _first_stage(self, job, real_path, opened=None):
         job.status, job.message = "running", "Converting"
 
         def on_progress(fraction, message):
@@ -186,7 +197,8 @@ class Conversions:
                 job.display_ready, job.display_ready_at = True, time.monotonic()
                 job.settle()
 
-        finish = self._guarded(job, lambda: self._convert(real_path, on_progress=on_progress))
+        convert = self._convert if opened is None else functools.partial(self._convert, opened=opened)
+        finish = self._guarded(job, lambda: convert(real_path, on_progress=on_progress))
         if finish is None:
             return
         if job.display_ready:  # the rest waits behind every waiting first stage

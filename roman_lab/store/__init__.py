@@ -33,23 +33,27 @@ def convert(path, cache_dir=None, progress=True, on_progress=None, max_cache_byt
 
 
 def convert_in_stages(path, cache_dir=None, on_progress=None, max_cache_bytes=None, storage_options=None,
-                      **options):
+                      opened=None, **options):
     """`convert` in two calls, for a scheduler that runs other files between them (the server's
     jobs): this one runs stage 1 and returns `finish`; `finish() -> Store` runs stage 2 and must
     be called once, in any thread (`finish(between_arrays=f)` calls `f()` before each array). After this call the store is display-ready under its id
     (`on_progress` was told "display-ready") or already complete; nothing of the file is held
     until `finish` (it opens the file again, checked unchanged), only the conversion's locks, so
     a second caller of the same file joins it (waits for `finish`). An L1, a store already in
-    the cache, or a source or cache on object storage is complete after the first call."""
+    the cache, or a source or cache on object storage is complete after the first call.
+    `opened`: the file already opened with `roman_lab.io.open`, its `opened_stat` the version
+    it was opened at; stage 1 reads it if that is still the file's version, and closes it."""
     from .cache import is_url
 
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
     if is_url(path) or is_url(cache_dir):
+        if opened is not None:
+            opened.close()
         store = convert(path, cache_dir, False, on_progress, max_cache_bytes, storage_options, **options)
         return lambda between_arrays=None: store
     from .converter import convert_local_in_stages
 
-    return convert_local_in_stages(path, cache_dir, False, on_progress, max_cache_bytes, options)
+    return convert_local_in_stages(path, cache_dir, False, on_progress, max_cache_bytes, options, opened)
 
 
 def cached_store(path, cache_dir=None, storage_options=None):

@@ -113,12 +113,22 @@ def convert_local(path, cache_dir, progress, on_progress, max_cache_bytes, optio
                               on_progress, max_cache_bytes)
 
 
-def convert_local_in_stages(path, cache_dir, progress, on_progress, max_cache_bytes, options):
-    """Stage 1 of `convert_local` now; returns `finish() -> Store`, stage 2 (`in_stages`)."""
-    real, st, sid, name = local_source(path)
-    return in_stages(sid, Path(cache_dir).expanduser(),
-                     lambda cache: _Build(real, st, cache, sid, name, progress, options).first(),
-                     on_progress, max_cache_bytes)
+def convert_local_in_stages(path, cache_dir, progress, on_progress, max_cache_bytes, options, opened=None):
+    """Stage 1 of `convert_local` now; returns `finish() -> Store`, stage 2 (`in_stages`).
+    `opened`: the file already open (`convert_in_stages`), which this closes."""
+    with contextlib.closing(opened) if opened is not None else contextlib.nullcontext():
+        real, st, sid, name = local_source(path)
+        if opened is not None and _version(opened.opened_stat) != _version(st):
+            opened.close()
+            opened = None
+        return in_stages(sid, Path(cache_dir).expanduser(),
+                         lambda cache: _Build(real, st, cache, sid, name, progress, options, opened=opened).first(),
+                         on_progress, max_cache_bytes)
+
+
+def _version(st):
+    """What says a file is unchanged (`cache.file_identity` keys stores by it too)."""
+    return st.st_size, st.st_mtime_ns
 
 
 def local_source(path):
@@ -235,9 +245,11 @@ class _Build:
     A failure in either stage removes the temporary folders and the store under its id
     (display-ready or not): a store that is there is always what its attributes claim."""
 
-    def __init__(self, real, st, cache_dir, sid, name, use_tqdm, options, source=None, relineage=None):
+    def __init__(self, real, st, cache_dir, sid, name, use_tqdm, options, source=None, relineage=None,
+                 opened=None):
         self.real, self.st, self.cache_dir, self.sid, self.name = real, st, cache_dir, sid, name
         self.options, self.relineage = options, relineage
+        self.opened = opened  # the file already open, for stage 1 (`convert_local_in_stages`)
         self.source = source or {"path": str(real), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
         self.final = cache_dir / sid
         stamp = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -307,7 +319,8 @@ class _Build:
     def _open(self):
         from ..io import open as open_roman
 
-        rf = open_roman(self.real)
+        rf = self.opened if self.opened is not None else open_roman(self.real)
+        self.opened = None  # stage 2 opens the file again
         if self.relineage is not None:
             rf.lineage = self.relineage(rf.lineage)
         return rf

@@ -85,7 +85,10 @@ def normalised_header(wcs):
 def _with_inverse(hd, sky, shape, goal):
     """AP/BP fitted when the header has forward SIP only (or all-zero AP/BP): the browser
     starts its Newton inverse from them."""
-    measure_of = lambda h: measure_sky(h, sky, shape)
+
+    def measure_of(h):
+        return measure_sky(h, sky, shape)
+
     if "A_ORDER" in hd and not any(k.startswith("AP_") and k != "AP_ORDER" for k in hd):
         hd, fwd, inv = fit_inverse_to_goal(hd, shape, measure_of, goal)
         return hd, fwd, inv, "least-squares"
