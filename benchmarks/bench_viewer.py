@@ -116,6 +116,9 @@ def main(argv=None):
     parser.add_argument("--pause-s", type=float, default=0.0,
                         help="wait between two opens: with ~4 s a never-seen file's conversion does not "
                              "share the CPU with the previous file's second stage")
+    parser.add_argument("--gpu-compositing", action="store_true",
+                        help="launch Chromium without --disable-gpu: the page composited by its GPU process "
+                             "(SwiftShader here, as WebGL), not read back for software compositing each frame")
     parser.add_argument("--json", type=Path, help="also write the browser's raw results here")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-viewer-"))
@@ -129,7 +132,7 @@ def main(argv=None):
         lab = Lab(root, work)
         names = [f"f{i:03d}_cal.asdf" for i in range(1, args.files + 1)]
         env = browser_env(BENCH_BASE=lab.base, BENCH_TOKEN=lab.token, BENCH_FILES=json.dumps(names),
-                          BENCH_PAUSE_MS=str(round(args.pause_s * 1000)))
+                          BENCH_PAUSE_MS=str(round(args.pause_s * 1000)), BENCH_GPU="1" if args.gpu_compositing else "")
         out = subprocess.run(["node", str(Path(__file__).parent / "viewer_browser.cjs")], cwd=ROOT / "ui-tests",
                              env=env, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
@@ -137,7 +140,8 @@ def main(argv=None):
         r = json.loads(out.stdout.strip().splitlines()[-1])
         if args.json:
             args.json.write_text(json.dumps(r))
-        print(f"# bench_viewer: Chromium {r['browser']}, WebGL renderer {r['renderer']!r}, full-size L2 "
+        print(f"# bench_viewer: Chromium {r['browser']}, WebGL renderer {r['renderer']!r}, "
+              f"{'GPU' if args.gpu_compositing else 'software (--disable-gpu)'} compositing, full-size L2 "
               f"{source.stat().st_size / 1e6:.0f} MB\n")
         print("| Open -> first pixels | median | p95 | n |\n| --- | ---: | ---: | ---: |")
         print(f"| never-seen (conversion included) | {stats(r['cold'])} |")

@@ -49,7 +49,7 @@ const closeAll = page => page.evaluate(() => window.jupyterapp.commands.execute(
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    args: ['--no-sandbox', ...(process.env.BENCH_GPU ? [] : ['--disable-gpu']), '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--enable-precise-memory-info']
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -115,7 +115,8 @@ async def test_wait_s_answers_at_the_first_pixels_and_published_counts_what_foll
     assert code == 400 and "wait_s" in err["message"]
 
 
-async def test_the_first_pixels_answer_carries_the_metadata_the_viewer_opens(jp_fetch, jp_root_dir, tmp_path):
+async def test_the_first_pixels_answer_carries_the_metadata_the_viewer_opens(jp_fetch, jp_root_dir, tmp_path,
+                                                                             jp_serverapp):
     """Once display-ready, the answer to a caller that waited holds the zarr.json documents the
     viewer opens the store with (root, written levels, dq), equal to the served keys, so the
     browser's next request is its first chunk; polling without `wait_s` gets none. Every answer
@@ -135,6 +136,12 @@ async def test_the_first_pixels_answer_carries_the_metadata_the_viewer_opens(jp_
     for key, document in job["metadata"].items():
         if key != "zarr.json":  # the root changes while levels land
             assert json.loads((await jp_fetch("roman-lab", "stores", job["id"], *key.split("/"))).body) == document
+    # a viewer waited for it: the rest of the conversion waits for its first chunk (VIEWER_GRACE_S)
+    running = jp_serverapp.web_app.settings["roman_lab_context"].conversions.get(job["id"])
+    assert running.viewed and not running._chunk_served.is_set()
+    coarsest = attrs["pyramid_levels"] - 1
+    await jp_fetch("roman-lab", "stores", job["id"], "data", str(coarsest), "c", "0", "0")
+    assert running._chunk_served.is_set()
     done = await wait_ready(jp_fetch, job["id"])
     assert "metadata" not in done
     code, again = await fetch_json(jp_fetch, "api", "stores", job["id"], params={"wait_s": "0.5"})

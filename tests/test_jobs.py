@@ -6,7 +6,6 @@ import asyncio
 import json
 import threading
 import time
-
 from pathlib import Path
 
 import pytest
@@ -205,3 +204,22 @@ def test_the_file_opened_to_describe_it_is_the_one_its_first_stage_reads(tmp_pat
     wait_done([job] + [j for j, _ in queued])
     assert opens.count(files[0].name) == 1  # its stage 2 only: stage 1 read the file it was given
     assert opens.count(files[2].name) == 2  # stages 1 and 2
+
+
+def test_a_viewed_file_s_second_stage_waits_for_its_first_chunk_to_be_served(tmp_path, monkeypatch):
+    """The stage 2 of a file a viewer waits for starts once a chunk of its store was served (or
+    after `VIEWER_GRACE_S`): the viewer's first chunk, decode and draw get the cores first. A
+    file nobody views (a kernel's batch, `find_exposures`) goes on at once."""
+    from roman_lab.server import jobs
+
+    monkeypatch.setattr(jobs, "VIEWER_GRACE_S", 30.0)
+    viewed, batch = stack(tmp_path, 2)
+    conversions = make_conversions(tmp_path / "cache", max_bytes=float("inf"), workers=2)
+    job = conversions.start(viewed, viewed.name, viewed=True)
+    other = conversions.start(batch, batch.name)
+    wait_done([other])
+    assert job.display_ready and job.second_stage_at is None  # waits, while the other completed
+    served = time.monotonic()
+    conversions.chunk_served(job.id)
+    wait_done([job])
+    assert served <= job.second_stage_at < served + 10

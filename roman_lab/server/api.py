@@ -130,7 +130,8 @@ def started_job(ctx, body):
     # file opened to describe it is the one its first stage reads (no second open)
     described, opened = describe_or_fail(ctx.root, real, keep_open=True)
     # the job names the file root-relative, also when it was given as an absolute path
-    job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel, opened=opened)
+    job = ctx.conversions.start(real, described["path"] if Path(rel).is_absolute() else rel, opened=opened,
+                                viewed=wait > 0)  # a viewer waits for its first pixels
     return job, described, wait
 
 

@@ -143,7 +143,9 @@ class StoreFileHandler(JupyterHandler, tornado.web.StaticFileHandler):
         self.root = str(api.servable_store_path(self.settings["roman_lab_context"], store_id))
         if key == "zarr.json":
             return self.finish_root_metadata(store_id, include_body)
-        return await tornado.web.StaticFileHandler.get(self, key, include_body)
+        await tornado.web.StaticFileHandler.get(self, key, include_body)
+        if "/c/" in key:  # a viewer has its first pixels: the conversion's stage 2 may go on
+            self.settings["roman_lab_context"].conversions.chunk_served(store_id)
 
     async def get_remote(self, store_id, key, include_body):
         """A key of a store on object storage (`c.RomanLab.cache_dir = "s3://..."`), read through

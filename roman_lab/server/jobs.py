@@ -18,6 +18,13 @@ MAX_WAIT_S = 5.0  # the longest `wait_s` a request may ask for
 FIRST, REST = 0, 1  # the stages of a conversion: up to display-ready, then the rest
 
 
+# A viewer told "display-ready" then fetches the store's metadata and first chunk, decodes and
+# draws it: ~50-100 ms. The file's stage 2 starting at once takes both cores of a small machine
+# from it (and from the browser, when it shares them), so it waits until a chunk of the store
+# has been served, at most this long (performance.md, "First pixels").
+VIEWER_GRACE_S = 0.3
+
+
 @dataclass
 class Job:
     """One conversion, as the browser sees it through `/roman-lab/api/stores/ID`."""
@@ -35,6 +42,8 @@ class Job:
     finished: float | None = None
     display_ready_at: float | None = None  # time.monotonic() of display-ready, and of stage 2's start
     second_stage_at: float | None = None
+    viewed: bool = False  # a viewer waits for the first pixels: its stage 2 lets it fetch them first
+    _chunk_served: threading.Event = field(default_factory=threading.Event, repr=False)
     _settled: threading.Event = field(default_factory=threading.Event, repr=False)
     _wakers: list = field(default_factory=list, repr=False)
     _wake_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -55,6 +64,10 @@ class Job:
     def first_stage_s(self):
         """Seconds from the job's start (queued) to display-ready, None before."""
         return None if self.display_ready_at is None else self.display_ready_at - self.started
+
+    def chunk_served(self):
+        """A chunk of the display-ready store reached a browser: stage 2 may take the cores."""
+        self._chunk_served.set()
 
     def settle(self):
         """The job is display-ready, ready or failed: every request waiting for it answers now."""
@@ -116,17 +129,20 @@ class Conversions:
         self._first_running = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roman-lab-convert")
 
-    def start(self, real_path, rel, opened=None):
+    def start(self, real_path, rel, opened=None, viewed=False):
         """The job for this version of the file, started if it is new, failed before, or its
         store has since been evicted from the cache. `opened`: the file, opened by the caller
         (`roman_lab.io.open`), which this takes: the first stage reads it when it can start at
-        once; otherwise (queued, joined) it is closed, so no waiting job holds an open file."""
+        once; otherwise (queued, joined) it is closed, so no waiting job holds an open file.
+        `viewed`: a viewer waits for this file's first pixels (`VIEWER_GRACE_S`)."""
         key = self._key_of(real_path)
         with self._lock:
             job = self._jobs.get(key)
+            if job is not None:
+                job.viewed = job.viewed or viewed
             evicted = job is not None and job.status == "ready" and not job.store.exists()
             if job is None or job.status == "error" or evicted:
-                job = self._jobs[key] = Job(id=key, rel=rel)
+                job = self._jobs[key] = Job(id=key, rel=rel, viewed=viewed)
                 store = self._cached(real_path) if self._cached is not None else None
                 if store is None:
                     handed, opened = (opened, None) if self._starts_at_once() else (None, opened)
@@ -147,6 +163,12 @@ class Conversions:
     def get(self, key):
         with self._lock:
             return self._jobs.get(key)
+
+    def chunk_served(self, key):
+        """A chunk of store `key` was served (`Job.chunk_served`)."""
+        job = self.get(key)
+        if job is not None:
+            job.chunk_served()
 
     def _queue(self, stage, work):
         """`work` (one stage of a job) runs when `_dispatch` gives it a free worker."""
@@ -207,6 +229,8 @@ class Conversions:
             self._second_stage(job, finish)
 
     def _second_stage(self, job, finish):
+        if job.viewed and job.display_ready_at is not None:  # see VIEWER_GRACE_S
+            job._chunk_served.wait(max(0.0, job.display_ready_at + VIEWER_GRACE_S - time.monotonic()))
         job.second_stage_at = time.monotonic()
         job.store = self._guarded(job, lambda: finish(between_arrays=self._after_first_stages))
         if job.store is not None:

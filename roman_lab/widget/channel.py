@@ -115,7 +115,10 @@ def _store_key(ctx, content):
     from ..server.api import store_key
     from ..server.errors import RomanHTTPError
 
-    data = store_key(ctx, str(content.get("store")), str(content.get("key")))
+    store, key = str(content.get("store")), str(content.get("key"))
+    data = store_key(ctx, store, key)
     if data is None:
         raise RomanHTTPError(404, f"Store {content.get('store')} has no key {content.get('key')!r}.")
+    if "/c/" in key:  # the widget has its first pixels: the conversion's stage 2 may go on
+        ctx.conversions.chunk_served(store)
     return data
