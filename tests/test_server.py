@@ -65,3 +65,24 @@ def test_warmup_pays_the_first_conversion_and_leaves_nothing(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
     assert list(tmp_path.iterdir()) == []  # its file and its store are gone
+
+
+def test_the_server_asks_numpy_for_no_huge_pages(monkeypatch):
+    """The server process's arrays get no transparent huge pages (a conversion's stage 1 took
+    ~2x as long with them here), unless NUMPY_MADVISE_HUGEPAGE says otherwise."""
+    import logging
+
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    from roman_lab.server import no_huge_pages_for_arrays
+
+    before = _set_madvise_hugepage(True)
+    try:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+        no_huge_pages_for_arrays(logging.getLogger("test"))
+        assert _set_madvise_hugepage(True) is True  # the user's setting decides
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+        no_huge_pages_for_arrays(logging.getLogger("test"))
+        assert _set_madvise_hugepage(True) is False
+    finally:
+        _set_madvise_hugepage(before)

@@ -39,6 +39,26 @@ class RomanLab(Configurable):
     )
 
 
+def no_huge_pages_for_arrays(log):
+    """NumPy asks Linux for transparent huge pages for each large array; a conversion makes and
+    frees hundreds of MB of them per file, and where the kernel then compacts memory to find
+    huge pages (`defrag` `madvise`, a page cache filling the RAM) each one costs: measured in this
+    server, a never-seen file's stage 1 took ~2x as long with them (full-size L2 130-159 against
+    74-79 ms, L3 mosaic 545 against 261 ms; docs/performance.md). The server process is ours, so
+    it asks for none; `NUMPY_MADVISE_HUGEPAGE`, when set, decides instead (a kernel is the
+    user's, and keeps NumPy's default)."""
+    import os
+
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        return
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # another NumPy: its default stays
+        log.info("roman-lab: NumPy's huge-page switch was not found; its default stays")
+        return
+    _set_madvise_hugepage(False)
+
+
 def load(server_app):
     """Register the handlers on the running server's web app (imported here, so a kernel that
     answers its widget with `api.py` does not import jupyter_server)."""
@@ -97,6 +117,7 @@ def load(server_app):
             (url_path_join(base, "stores", r"([^/]+)", r"(.*)"), StoreFileHandler),
         ],
     )
+    no_huge_pages_for_arrays(server_app.log)
     # The first ASDF open in a process costs ~1 s of imports: pay it now, off the event loop.
     threading.Thread(target=warmup, name="roman-lab-warmup", daemon=True).start()
     server_app.log.info("roman-lab: server extension loaded under %s (root %s, stores in %s)", base, root, cache_dir)
