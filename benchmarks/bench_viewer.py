@@ -119,6 +119,9 @@ def main(argv=None):
     parser.add_argument("--gpu-compositing", action="store_true",
                         help="launch Chromium without --disable-gpu: the page composited by its GPU process "
                              "(SwiftShader here, as WebGL), not read back for software compositing each frame")
+    parser.add_argument("--source", type=Path,
+                        help="open hard links of this Roman file (e.g. the real-products corpus's L3 mosaic) "
+                             "instead of a synthetic full-size L2")
     parser.add_argument("--json", type=Path, help="also write the browser's raw results here")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="roman-lab-bench-viewer-"))
@@ -126,11 +129,15 @@ def main(argv=None):
     root.mkdir()
     lab = None
     try:
-        source = make_l2(root / "f000_cal.asdf")
-        for i in range(1, args.files + 1):
-            os.link(source, root / f"f{i:03d}_cal.asdf")
+        suffix = args.source.name.rsplit("_", 1)[-1] if args.source else "cal.asdf"  # the product's kind
+        source = args.source.resolve() if args.source else make_l2(root / "f000_cal.asdf")
+        names = [f"f{i:03d}_{suffix}" for i in range(1, args.files + 1)]
+        for name in names:
+            try:
+                os.link(source, root / name)  # a new store per name, the bytes shared
+            except OSError:  # another file system
+                shutil.copy(source, root / name)
         lab = Lab(root, work)
-        names = [f"f{i:03d}_cal.asdf" for i in range(1, args.files + 1)]
         env = browser_env(BENCH_BASE=lab.base, BENCH_TOKEN=lab.token, BENCH_FILES=json.dumps(names),
                           BENCH_PAUSE_MS=str(round(args.pause_s * 1000)), BENCH_GPU="1" if args.gpu_compositing else "")
         out = subprocess.run(["node", str(Path(__file__).parent / "viewer_browser.cjs")], cwd=ROOT / "ui-tests",
@@ -141,8 +148,8 @@ def main(argv=None):
         if args.json:
             args.json.write_text(json.dumps(r))
         print(f"# bench_viewer: Chromium {r['browser']}, WebGL renderer {r['renderer']!r}, "
-              f"{'GPU' if args.gpu_compositing else 'software (--disable-gpu)'} compositing, full-size L2 "
-              f"{source.stat().st_size / 1e6:.0f} MB\n")
+              f"{'GPU' if args.gpu_compositing else 'software (--disable-gpu)'} compositing, "
+              f"{source.name if args.source else 'full-size L2'} {source.stat().st_size / 1e6:.0f} MB\n")
         print("| Open -> first pixels | median | p95 | n |\n| --- | ---: | ---: | ---: |")
         print(f"| never-seen (conversion included) | {stats(r['cold'])} |")
         print(f"| already converted | {stats(r['warm'])} |")
