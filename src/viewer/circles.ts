@@ -5,6 +5,8 @@
  * sky coordinates are the WCS's business (`ICircle` carries both once known).
  */
 
+import { overlaySvg } from './svgOverlay';
+
 export interface ICircle {
   id: number;
   /** Centre and radius in level-0 image pixels. */
@@ -23,7 +25,6 @@ export interface ICircleHost {
   readonly view: { zoom: number };
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
 /** Rim grab width, CSS px. */
 const RIM = 6;
 /** Smallest circle drawn by a drag, CSS px (a click is not a circle). */
@@ -39,9 +40,7 @@ export class CircleLayer {
     /** Whether Delete / Backspace on the canvas delete the selected circle (a host may bind a command instead). */
     keys = true
   ) {
-    this.svg = document.createElementNS(SVG, 'svg');
-    this.svg.classList.add('jp-RomanCircles');
-    target.host.appendChild(this.svg);
+    this.svg = overlaySvg(target.host, 'jp-RomanCircles');
     target.host.addEventListener('pointerdown', this.onPointerDown, { capture: true });
     target.host.addEventListener('pointermove', this.onPointerMove, { capture: true });
     target.host.addEventListener('pointerup', this.onPointerUp, { capture: true });
@@ -88,9 +87,6 @@ export class CircleLayer {
 
   /** Redraws after the view moved (called by the view on every frame that changed it). */
   render(): void {
-    const { width, height } = this.target.canvas.getBoundingClientRect();
-    this.svg.setAttribute('width', String(width));
-    this.svg.setAttribute('height', String(height));
     const zoomCss = this.target.view.zoom / devicePixelRatio;
     const nodes: string[] = [];
     for (const c of this.items) {

@@ -22,11 +22,6 @@ export class PixelMarker extends SvgOverlay {
   }
 
   render(): void {
-    const host = this.svg.parentElement;
-    if (host) {
-      this.svg.setAttribute('width', String(host.clientWidth));
-      this.svg.setAttribute('height', String(host.clientHeight));
-    }
     this.svg.textContent = '';
     for (const [x, y] of this.pixels) {
       const corners = [

@@ -141,9 +141,8 @@ export class MarkerLayer extends SvgOverlay {
   }
 
   render(): void {
+    // the view's size in CSS px: markers outside it are not drawn
     const { width, height } = this.svg.parentElement?.getBoundingClientRect() ?? { width: 0, height: 0 };
-    this.svg.setAttribute('width', String(width));
-    this.svg.setAttribute('height', String(height));
     while (this.svg.childNodes.length > this.catalogs.length) {
       this.svg.lastChild!.remove();
     }

@@ -130,6 +130,11 @@ export function textContrasts(root: Locator): Promise<ITextContrast[]> {
   });
 }
 
+/** The texts of `found` below WCAG AA contrast, each with its ratio and colours. */
+export function lowContrast(found: ITextContrast[]): string[] {
+  return found.filter(t => t.ratio < t.required).map(t => `“${t.text}” ${t.ratio}:1 (${t.color} on ${t.background})`);
+}
+
 /**
  * What does not fit in `root`'s width: visible elements whose right edge passes the root's (those
  * inside a scrolling or clipping box of their own are that box's business), buttons whose label

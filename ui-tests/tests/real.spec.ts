@@ -6,6 +6,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator, TestInfo } from '@playwright/test';
 
+import { lowContrast, textContrasts } from './a11y';
 import { pixelOnPage } from './roman';
 
 type Page = IJupyterLabPageFixture;
@@ -174,6 +175,18 @@ test.describe('Real products (romanisim + romancal)', () => {
     await expect(triage.locator('.jp-RomanSidebar-triageItem')).toHaveCount(truth.covered_by.length);
     await expect(triage.locator('.jp-RomanSidebar-triageBadge').first()).toContainText(/unflagged|no unflagged jump/);
     await page.screenshot({ path: testInfo.outputPath('real-triage.png') });
+    // the same panel and viewer in JupyterLab Dark: these real names, detectors and badges read at WCAG AA
+    await page.theme.setTheme('JupyterLab Dark');
+    // the circle is still drawn: its layer still covers the view (it was left 0 x 0, which SVG
+    // does not draw, when the theme changed while the view stood still)
+    await expect(viewer.locator('.jp-RomanCircle')).toHaveCount(1);
+    const layer = (await viewer.locator('.jp-RomanCircles').boundingBox())!;
+    expect(Math.round(layer.width)).toBe(Math.round((await canvas.boundingBox())!.width));
+    await page.screenshot({ path: testInfo.outputPath('real-triage-dark.png') });
+    const dark = [...(await textContrasts(panel)), ...(await textContrasts(page.locator('.jp-RomanViewer-status')))];
+    expect(dark.length).toBeGreaterThan(10);
+    expect(lowContrast(dark)).toEqual([]);
+    await page.theme.setTheme('JupyterLab Light');
     await steps.attach();
   });
 

@@ -8,7 +8,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { axeViolations, ITextContrast, keyboardProblems, overflows, pressedInShadow, textContrasts } from './a11y';
+import { axeViolations, keyboardProblems, lowContrast, overflows, pressedInShadow, textContrasts } from './a11y';
 import { drawCircleAtCentre, openByDoubleClick, run, shownWidget, truth, viewerCell } from './roman';
 
 type Page = IJupyterLabPageFixture;
@@ -59,10 +59,6 @@ async function stackOfFour(page: Page): Promise<void> {
 async function sectionOverflows(panel: Locator): Promise<string[]> {
   const sections = await panel.locator('.jp-RomanSidebar-section').all();
   return (await Promise.all(sections.map(section => overflows(section)))).flat();
-}
-
-function lowContrast(found: ITextContrast[]): string[] {
-  return found.filter(t => t.ratio < t.required).map(t => `“${t.text}” ${t.ratio}:1 (${t.color} on ${t.background})`);
 }
 
 const THEMES = [
