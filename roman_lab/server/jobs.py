@@ -69,6 +69,12 @@ class Job:
         """A chunk of the display-ready store reached a browser: stage 2 may take the cores."""
         self._chunk_served.set()
 
+    def let_viewer_draw(self):
+        """(Before stage 2.) A viewed job waits until a chunk of its store was served, at most
+        `VIEWER_GRACE_S` after display-ready."""
+        if self.viewed and self.display_ready_at is not None:
+            self._chunk_served.wait(max(0.0, self.display_ready_at + VIEWER_GRACE_S - time.monotonic()))
+
     def settle(self):
         """The job is display-ready, ready or failed: every request waiting for it answers now."""
         with self._wake_lock:
@@ -229,8 +235,7 @@ class Conversions:
             self._second_stage(job, finish)
 
     def _second_stage(self, job, finish):
-        if job.viewed and job.display_ready_at is not None:  # see VIEWER_GRACE_S
-            job._chunk_served.wait(max(0.0, job.display_ready_at + VIEWER_GRACE_S - time.monotonic()))
+        job.let_viewer_draw()
         job.second_stage_at = time.monotonic()
         job.store = self._guarded(job, lambda: finish(between_arrays=self._after_first_stages))
         if job.store is not None:

@@ -118,11 +118,9 @@ def convert_local_in_stages(path, cache_dir, progress, on_progress, max_cache_by
     `opened`: the file already open (`convert_in_stages`), which this closes."""
     with contextlib.closing(opened) if opened is not None else contextlib.nullcontext():
         real, st, sid, name = local_source(path)
-        if opened is not None and _version(opened.opened_stat) != _version(st):
-            opened.close()
-            opened = None
+        current = opened if opened is not None and _version(opened.opened_stat) == _version(st) else None
         return in_stages(sid, Path(cache_dir).expanduser(),
-                         lambda cache: _Build(real, st, cache, sid, name, progress, options, opened=opened).first(),
+                         lambda cache: _Build(real, st, cache, sid, name, progress, options, opened=current).first(),
                          on_progress, max_cache_bytes)
 
 
@@ -330,7 +328,7 @@ class _Build:
             now = os.stat(self.real)
         except OSError:
             raise RomanFileError(f"{self.name} vanished while it was being converted", 404, self.real) from None
-        if (now.st_size, now.st_mtime_ns) != (self.st.st_size, self.st.st_mtime_ns):
+        if _version(now) != _version(self.st):
             raise RomanFileError(f"{self.name} changed while it was being converted; try again", 409, self.real)
 
     @contextlib.contextmanager
